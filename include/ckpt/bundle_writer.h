@@ -1,0 +1,124 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// -----------------------------------------------------------------------------
+// File: ckpt/bundle_writer.h
+// -----------------------------------------------------------------------------
+//
+// BundleWriter writes a TensorBundle V2 (`prefix.index` plus
+// `prefix.data-NNNNN-of-MMMMM`) byte-compatible with TensorFlow's own writer:
+// for the same tensors added in the same order to the same shards, the index
+// and data files are byte-identical to what TensorFlow writes.
+//
+// Contract:
+//   * Tensor bytes are streamed into the shard's data file through a bounded
+//     buffer as Add() is called (no syscall per small tensor, no copy of the
+//     whole model); the CRC-32C is computed over the bytes as they are
+//     written. Only the index entries are kept in memory.
+//   * Data files are written in Add() order per shard; the index is sorted by
+//     key at Finish().
+//   * Everything is written under temporary names
+//     (`<final>.tempstate<random>`). Finish() syncs and closes the data files,
+//     writes and syncs the index, renames every data file, syncs the
+//     directory, renames the index, and syncs the directory again. A reader
+//     therefore never sees an index whose data files are missing.
+//   * The status is sticky: after the first error every call returns it.
+//     On any error, and on Abandon() or destruction before Finish(), the
+//     temporary files are removed; no final name is ever left half-written.
+//     Errors name the path and the errno text.
+//   * Not thread-safe.
+//
+// Example:
+//
+//   CKPT_ASSIGN_OR_RETURN(std::unique_ptr<ckpt::BundleWriter> w,
+//                         ckpt::BundleWriter::Create(ckpt::Env::Default(),
+//                                                    "/tmp/model/ckpt-1"));
+//   CKPT_RETURN_IF_ERROR(w->Add("w/.ATTRIBUTES/VARIABLE_VALUE", weights));
+//   CKPT_RETURN_IF_ERROR(w->Finish());
+
+#ifndef CKPT_BUNDLE_WRITER_H_
+#define CKPT_BUNDLE_WRITER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ckpt/env.h"
+#include "ckpt/tensor.h"
+
+namespace ckpt {
+
+// Per-tensor compression (a ckpt extension, docs/format.md "LZ4 extension").
+enum class Compression {
+  kNone,  // TensorFlow-compatible (default)
+  kLz4,   // LZ4 block per numeric tensor; TensorFlow refuses such bundles
+          // with a version error instead of misreading them
+};
+
+struct BundleWriterOptions {
+  // Number of data files. Tensors go to the shard given to Add().
+  int num_shards = 1;
+  // Compression of numeric tensors. A tensor is stored compressed only when
+  // that saves at least 1/8 of its bytes; string tensors are never
+  // compressed. Any compressed tensor marks the header (see Compression).
+  Compression compression = Compression::kNone;
+  // With kLz4: shuffle the bytes of floating-point tensors into planes before
+  // compressing (docs/format.md says when this helps).
+  bool byte_shuffle = true;
+  // Zero padding after each tensor so that every tensor starts at a multiple
+  // of this (1 = densely packed, TensorFlow's default).
+  int64_t data_alignment = 1;
+  // Size of each shard's write buffer.
+  size_t write_buffer_bytes = size_t{1} << 20;
+  // Index table layout; defaults are TensorFlow's. Tests shrink them to get
+  // many blocks.
+  size_t index_block_size = 262144;
+  int index_restart_interval = 16;
+  // fsync files and the directory. Turning it off is only for tests and
+  // throwaway output.
+  bool sync = true;
+};
+
+class BundleWriter {
+ public:
+  // Creates the directory of `prefix` if needed and opens temporary data
+  // files for every shard. InvalidArgument for bad options.
+  static absl::StatusOr<std::unique_ptr<BundleWriter>> Create(
+      Env* env, std::string prefix, BundleWriterOptions options = {});
+
+  ~BundleWriter();  // Abandon()s unless Finish() succeeded.
+  BundleWriter(const BundleWriter&) = delete;
+  BundleWriter& operator=(const BundleWriter&) = delete;
+
+  // Appends `tensor` to shard `shard_id` under `key`. InvalidArgument for an
+  // empty key, a key added before, a shard out of range, or a dtype that is
+  // not storable.
+  absl::Status Add(absl::string_view key, const Tensor& tensor,
+                   int shard_id = 0);
+
+  // Writes the index and commits everything (see the contract above).
+  absl::Status Finish();
+
+  // Removes all temporary files. Idempotent. No effect after a successful
+  // Finish().
+  void Abandon();
+
+  // The first error, or OK.
+  absl::Status status() const;
+
+  const std::string& prefix() const;
+  // Entries added so far.
+  int64_t num_entries() const;
+
+ private:
+  struct Impl;
+  explicit BundleWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ckpt
+
+#endif  // CKPT_BUNDLE_WRITER_H_

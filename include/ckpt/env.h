@@ -1,0 +1,163 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// -----------------------------------------------------------------------------
+// File: ckpt/env.h
+// -----------------------------------------------------------------------------
+//
+// Env is the file-system interface every ckpt reader and writer goes through.
+// Two implementations ship with the library:
+//
+//   * Env::Default(): POSIX files (open/pread/write/fsync/rename).
+//   * NewMemEnv():    an in-memory file system for tests and tools.
+//
+// A fault-injecting Env wraps another Env and overrides the mutating calls;
+// every mutating operation is therefore a separate virtual call (no hidden
+// syscalls behind a non-virtual helper).
+//
+// Contract for all implementations:
+//   * No exceptions. Failures are absl::Status whose message names the path
+//     and, for system errors, the errno text (e.g. "No space left on device").
+//   * Codes: NotFound (missing file or directory), AlreadyExists,
+//     PermissionDenied, ResourceExhausted (ENOSPC, EDQUOT, EMFILE),
+//     FailedPrecondition (wrong file kind), DataLoss (short read of a file
+//     that should have had the bytes), Internal/Unknown for the rest.
+//   * RandomAccessFile is safe to use from several threads at once.
+//     WritableFile is not.
+//
+// Example:
+//
+//   ckpt::Env* env = ckpt::Env::Default();
+//   absl::StatusOr<std::unique_ptr<ckpt::WritableFile>> f =
+//       env->NewWritableFile("/tmp/x.tmp");
+//   if (!f.ok()) return f.status();
+//   CKPT_RETURN_IF_ERROR((*f)->Append("hello"));
+//   CKPT_RETURN_IF_ERROR((*f)->Sync());
+//   CKPT_RETURN_IF_ERROR((*f)->Close());
+//   CKPT_RETURN_IF_ERROR(env->RenameFile("/tmp/x.tmp", "/tmp/x"));
+//   CKPT_RETURN_IF_ERROR(env->SyncDir("/tmp"));
+
+#ifndef CKPT_ENV_H_
+#define CKPT_ENV_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace ckpt {
+
+// A file opened for sequential writing. Not thread-safe.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;  // Closes (without syncing) if open.
+  WritableFile(const WritableFile&) = delete;
+  WritableFile& operator=(const WritableFile&) = delete;
+
+  // Appends `data`. A failed or short write is an error naming the path.
+  virtual absl::Status Append(absl::string_view data) = 0;
+  // Makes the appended bytes durable (fdatasync or fsync).
+  virtual absl::Status Sync() = 0;
+  // Closes the file. Further calls fail with FailedPrecondition.
+  virtual absl::Status Close() = 0;
+  // Path the file was opened with.
+  virtual const std::string& path() const = 0;
+
+ protected:
+  WritableFile() = default;
+};
+
+// A file opened for positional reads. Thread-safe.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  RandomAccessFile(const RandomAccessFile&) = delete;
+  RandomAccessFile& operator=(const RandomAccessFile&) = delete;
+
+  // Reads exactly `n` bytes starting at `offset` into `scratch`, which must
+  // have room for `n` bytes. If the file holds fewer bytes the result is
+  // DataLoss naming the path, offset and length; nothing is allocated.
+  virtual absl::Status Read(uint64_t offset, size_t n, char* scratch) const = 0;
+  // Size of the file when it was opened.
+  virtual uint64_t size() const = 0;
+  // Path the file was opened with.
+  virtual const std::string& path() const = 0;
+
+ protected:
+  RandomAccessFile() = default;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // The process-wide POSIX environment. Never null; never deleted.
+  static Env* Default();
+
+  // Creates or truncates `path` for writing.
+  virtual absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) = 0;
+  // Opens an existing file for positional reads.
+  virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>>
+  NewRandomAccessFile(const std::string& path) = 0;
+
+  // OK if `path` exists (file or directory), NotFound otherwise.
+  virtual absl::Status FileExists(const std::string& path) = 0;
+  // True for a directory, false for any other existing file; NotFound if
+  // absent.
+  virtual absl::StatusOr<bool> IsDirectory(const std::string& path) = 0;
+  virtual absl::StatusOr<uint64_t> GetFileSize(const std::string& path) = 0;
+  // Names (not paths) of the entries of directory `dir`, excluding "." and
+  // "..", in unspecified order.
+  virtual absl::StatusOr<std::vector<std::string>> GetChildren(
+      const std::string& dir) = 0;
+
+  // Removes a file. NotFound if absent.
+  virtual absl::Status DeleteFile(const std::string& path) = 0;
+  // Atomically replaces `target` with `src` (POSIX rename semantics).
+  virtual absl::Status RenameFile(const std::string& src,
+                                  const std::string& target) = 0;
+  // Creates one directory; OK if it already exists as a directory.
+  virtual absl::Status CreateDir(const std::string& dir) = 0;
+  // Removes an empty directory.
+  virtual absl::Status DeleteDir(const std::string& dir) = 0;
+  // Makes the directory's entries (creations, renames, deletions) durable.
+  virtual absl::Status SyncDir(const std::string& dir) = 0;
+
+  // Microseconds since the Unix epoch.
+  virtual uint64_t NowMicros() = 0;
+
+  // Creates `dir` and any missing parents. Built on CreateDir.
+  absl::Status CreateDirs(const std::string& dir);
+};
+
+// An Env whose files live in memory only. Thread-safe. Directories are
+// tracked explicitly: creating a file requires its parent directory to exist
+// ("" and "/" always exist).
+std::unique_ptr<Env> NewMemEnv();
+
+// Reads a whole file. Fails with ResourceExhausted, before allocating, when
+// the file is larger than `max_bytes`.
+absl::StatusOr<std::string> ReadFileToString(Env* env, const std::string& path,
+                                             uint64_t max_bytes);
+
+// Writes `contents` to `path` durably and atomically: a temp file in the same
+// directory, Sync, Close, RenameFile over `path`, SyncDir of the directory.
+// On failure the temp file is removed and `path` is untouched.
+absl::Status WriteStringToFileAtomic(Env* env, const std::string& path,
+                                     absl::string_view contents);
+
+// "dir/name" with exactly one separator; `dir` may be empty.
+std::string JoinPath(absl::string_view dir, absl::string_view name);
+// Directory part of a path: "a/b/c" -> "a/b", "c" -> "", "/c" -> "/".
+std::string Dirname(absl::string_view path);
+// Last component: "a/b/c" -> "c".
+std::string Basename(absl::string_view path);
+
+}  // namespace ckpt
+
+#endif  // CKPT_ENV_H_

@@ -1,0 +1,50 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Block: a parsed, checksum-verified table block and an iterator over its
+// entries. Parsing is defensive: restart offsets, entry lengths and shared
+// prefixes are bounds-checked, and keys must be strictly increasing; any
+// violation ends iteration with a DataLoss status.
+
+#ifndef CKPT_LIB_TABLE_BLOCK_H_
+#define CKPT_LIB_TABLE_BLOCK_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "table/iterator.h"
+
+namespace ckpt::table {
+
+class Block {
+ public:
+  // Takes the block bytes (trailer already stripped and verified). DataLoss
+  // if the restart array does not fit. `what` names the block in messages
+  // ("<file>: block at offset N").
+  static absl::StatusOr<std::shared_ptr<const Block>> Create(
+      std::string contents, std::string what);
+
+  // The iterator keeps the block alive.
+  std::unique_ptr<Iterator> NewIterator() const;
+
+  size_t size() const { return contents_.size(); }
+  uint32_t num_restarts() const { return num_restarts_; }
+  const std::string& what() const { return what_; }
+
+ private:
+  Block(std::string contents, uint32_t restart_offset, uint32_t num_restarts,
+        std::string what);
+  friend class BlockIterator;
+  std::string contents_;
+  uint32_t restart_offset_;
+  uint32_t num_restarts_;
+  std::string what_;
+  std::weak_ptr<const Block> self_;
+};
+
+}  // namespace ckpt::table
+
+#endif  // CKPT_LIB_TABLE_BLOCK_H_

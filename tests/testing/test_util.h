@@ -1,0 +1,93 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Shared test helpers: a fresh temporary directory per test, the location of
+// the TensorFlow-written test vectors, and status matchers.
+
+#ifndef CKPT_TESTS_TESTING_TEST_UTIL_H_
+#define CKPT_TESTS_TESTING_TEST_UTIL_H_
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace ckpt::testing {
+
+// A directory created under $TMPDIR (or /tmp) for one test and removed,
+// with its contents, when the object goes out of scope.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Directory of the TensorFlow-written vectors ("" if absent).
+std::string TfTestDataDir();
+
+// Returns true (after printing "SKIPPED: <reason>") when the vectors are
+// absent. Use: `if (SkipWithoutTfTestData()) return;`
+bool SkipWithoutTfTestData();
+
+// Full path of a vector: TfPath("golf/ckpt-1").
+std::string TfPath(const std::string& relative);
+
+// Reads/writes a whole file with plain stdio (independent of ckpt::Env).
+std::string ReadFileOrDie(const std::string& path);
+void WriteFileOrDie(const std::string& path, const std::string& contents);
+
+// Path of the built `ckpt` executable.
+std::string CliPath();
+
+// Runs a shell command; returns its exit code and captured stdout (stderr
+// goes to *err when non-null).
+int RunCommand(const std::string& command, std::string* out,
+               std::string* err = nullptr);
+
+}  // namespace ckpt::testing
+
+// REQUIRE that `expr` (a Status or StatusOr) is OK, printing the status.
+#define CKPT_REQUIRE_OK(expr)                                     \
+  do {                                                            \
+    const auto& ckpt_req_ = (expr);                               \
+    INFO(::ckpt::testing::internal::StatusText(ckpt_req_));       \
+    REQUIRE(::ckpt::testing::internal::IsOk(ckpt_req_));          \
+  } while (false)
+
+// REQUIRE that `expr` fails with `code` and a message containing `substr`.
+#define CKPT_REQUIRE_ERROR(expr, code, substr)                          \
+  do {                                                                  \
+    const absl::Status ckpt_st_ = ::ckpt::testing::internal::ToStatus(expr); \
+    INFO(ckpt_st_.ToString());                                          \
+    REQUIRE(ckpt_st_.code() == (code));                                 \
+    REQUIRE_THAT(std::string(ckpt_st_.message()),                      \
+                 Catch::Matchers::Contains(substr));                    \
+  } while (false)
+
+namespace ckpt::testing::internal {
+inline bool IsOk(const absl::Status& s) { return s.ok(); }
+template <typename T>
+bool IsOk(const absl::StatusOr<T>& s) {
+  return s.ok();
+}
+inline std::string StatusText(const absl::Status& s) { return s.ToString(); }
+template <typename T>
+std::string StatusText(const absl::StatusOr<T>& s) {
+  return s.status().ToString();
+}
+inline absl::Status ToStatus(const absl::Status& s) { return s; }
+template <typename T>
+absl::Status ToStatus(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+}  // namespace ckpt::testing::internal
+
+#endif  // CKPT_TESTS_TESTING_TEST_UTIL_H_
