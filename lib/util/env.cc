@@ -1,1 +1,89 @@
-// placeholder
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Env helpers shared by every implementation: path manipulation, recursive
+// directory creation, whole-file reads and atomic whole-file writes.
+#include <memory>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "ckpt/env.h"
+#include "ckpt/status.h"
+#include "util/errors.h"
+
+namespace ckpt {
+
+std::string JoinPath(absl::string_view dir, absl::string_view name) {
+  if (dir.empty()) return std::string(name);
+  if (name.empty()) return std::string(dir);
+  const bool dir_slash = dir.back() == '/';
+  const bool name_slash = name.front() == '/';
+  if (dir_slash && name_slash) return absl::StrCat(dir, name.substr(1));
+  if (dir_slash || name_slash) return absl::StrCat(dir, name);
+  return absl::StrCat(dir, "/", name);
+}
+
+std::string Dirname(absl::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const size_t slash = path.rfind('/');
+  if (slash == absl::string_view::npos) return "";
+  if (slash == 0) return "/";
+  return std::string(path.substr(0, slash));
+}
+
+std::string Basename(absl::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  const size_t slash = path.rfind('/');
+  if (slash == absl::string_view::npos) return std::string(path);
+  return std::string(path.substr(slash + 1));
+}
+
+absl::Status Env::CreateDirs(const std::string& dir) {
+  if (dir.empty() || dir == "/" || dir == ".") return absl::OkStatus();
+  absl::StatusOr<bool> is_dir = IsDirectory(dir);
+  if (is_dir.ok()) {
+    if (*is_dir) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, ": exists and is not a directory"));
+  }
+  if (!absl::IsNotFound(is_dir.status())) return is_dir.status();
+  CKPT_RETURN_IF_ERROR(CreateDirs(Dirname(dir)));
+  return CreateDir(dir);
+}
+
+absl::StatusOr<std::string> ReadFileToString(Env* env, const std::string& path,
+                                             uint64_t max_bytes) {
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file,
+                        env->NewRandomAccessFile(path));
+  const uint64_t size = file->size();
+  if (size > max_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": file is ", size, " bytes, larger than the limit of ",
+                     max_bytes, " bytes"));
+  }
+  std::string contents(static_cast<size_t>(size), '\0');
+  CKPT_RETURN_IF_ERROR(file->Read(0, contents.size(), contents.data()));
+  return contents;
+}
+
+absl::Status WriteStringToFileAtomic(Env* env, const std::string& path,
+                                     absl::string_view contents) {
+  absl::BitGen gen;
+  const std::string tmp =
+      absl::StrCat(path, ".tmp", absl::Uniform<uint64_t>(gen));
+  absl::Status status = [&]() -> absl::Status {
+    CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                          env->NewWritableFile(tmp));
+    CKPT_RETURN_IF_ERROR(file->Append(contents));
+    CKPT_RETURN_IF_ERROR(file->Sync());
+    CKPT_RETURN_IF_ERROR(file->Close());
+    CKPT_RETURN_IF_ERROR(env->RenameFile(tmp, path));
+    return env->SyncDir(Dirname(path));
+  }();
+  if (!status.ok()) {
+    env->DeleteFile(tmp).IgnoreError();  // best effort; may not exist
+  }
+  return status;
+}
+
+}  // namespace ckpt

@@ -1,1 +1,275 @@
-// placeholder
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// NewMemEnv(): a thread-safe in-memory file system. Files are shared byte
+// buffers: a RandomAccessFile opened earlier keeps reading the bytes it was
+// opened on even after the name is deleted or replaced (POSIX semantics).
+// Directories are explicit; "", "." and "/" always exist.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "ckpt/env.h"
+
+namespace ckpt {
+namespace {
+
+struct FileData {
+  absl::Mutex mu;
+  std::string bytes ABSL_GUARDED_BY(mu);
+};
+
+std::string Normalize(absl::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  if (path == ".") return "";
+  if (absl::StartsWith(path, "./")) path.remove_prefix(2);
+  return std::string(path);
+}
+
+bool IsRootDir(const std::string& dir) { return dir.empty() || dir == "/"; }
+
+class MemWritableFile final : public WritableFile {
+ public:
+  MemWritableFile(std::string path, std::shared_ptr<FileData> data)
+      : path_(std::move(path)), data_(std::move(data)) {}
+
+  absl::Status Append(absl::string_view bytes) override {
+    if (!data_) return Closed();
+    absl::MutexLock lock(&data_->mu);
+    data_->bytes.append(bytes.data(), bytes.size());
+    return absl::OkStatus();
+  }
+  absl::Status Sync() override { return data_ ? absl::OkStatus() : Closed(); }
+  absl::Status Close() override {
+    if (!data_) return Closed();
+    data_.reset();
+    return absl::OkStatus();
+  }
+  const std::string& path() const override { return path_; }
+
+ private:
+  absl::Status Closed() const {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, ": file is already closed"));
+  }
+  std::string path_;
+  std::shared_ptr<FileData> data_;
+};
+
+class MemRandomAccessFile final : public RandomAccessFile {
+ public:
+  MemRandomAccessFile(std::string path, std::shared_ptr<FileData> data,
+                      uint64_t size)
+      : path_(std::move(path)), data_(std::move(data)), size_(size) {}
+
+  absl::Status Read(uint64_t offset, size_t n, char* scratch) const override {
+    absl::MutexLock lock(&data_->mu);
+    const uint64_t have = data_->bytes.size();
+    if (offset > have || n > have - offset) {
+      return absl::DataLossError(absl::StrCat(
+          path_, ": read of ", n, " bytes at offset ", offset,
+          " is past the end of the file (", have, " bytes)"));
+    }
+    if (n > 0) data_->bytes.copy(scratch, n, static_cast<size_t>(offset));
+    return absl::OkStatus();
+  }
+  uint64_t size() const override { return size_; }
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string path_;
+  std::shared_ptr<FileData> data_;
+  uint64_t size_;
+};
+
+class MemEnv final : public Env {
+ public:
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) override {
+    const std::string p = Normalize(path);
+    absl::MutexLock lock(&mu_);
+    if (dirs_.count(p) > 0 || IsRootDir(p)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": is a directory, not a file"));
+    }
+    if (!ParentExistsLocked(p)) {
+      return absl::NotFoundError(absl::StrCat(
+          path, ": open for writing: No such file or directory (parent "
+                "directory missing)"));
+    }
+    auto data = std::make_shared<FileData>();
+    files_[p] = data;  // truncates: a new buffer replaces any old one
+    return std::make_unique<MemWritableFile>(path, std::move(data));
+  }
+
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) override {
+    const std::string p = Normalize(path);
+    absl::MutexLock lock(&mu_);
+    auto it = files_.find(p);
+    if (it == files_.end()) {
+      if (dirs_.count(p) > 0 || IsRootDir(p)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(path, ": is a directory, not a file"));
+      }
+      return NotFound("open for reading", path);
+    }
+    uint64_t size;
+    {
+      absl::MutexLock file_lock(&it->second->mu);
+      size = it->second->bytes.size();
+    }
+    return std::make_unique<MemRandomAccessFile>(path, it->second, size);
+  }
+
+  absl::Status FileExists(const std::string& path) override {
+    return IsDirectory(path).status();
+  }
+
+  absl::StatusOr<bool> IsDirectory(const std::string& path) override {
+    const std::string p = Normalize(path);
+    absl::MutexLock lock(&mu_);
+    if (IsRootDir(p) || dirs_.count(p) > 0) return true;
+    if (files_.count(p) > 0) return false;
+    return NotFound("stat", path);
+  }
+
+  absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override {
+    const std::string p = Normalize(path);
+    absl::MutexLock lock(&mu_);
+    auto it = files_.find(p);
+    if (it == files_.end()) return NotFound("stat", path);
+    absl::MutexLock file_lock(&it->second->mu);
+    return static_cast<uint64_t>(it->second->bytes.size());
+  }
+
+  absl::StatusOr<std::vector<std::string>> GetChildren(
+      const std::string& dir) override {
+    const std::string d = Normalize(dir);
+    absl::MutexLock lock(&mu_);
+    if (!IsRootDir(d) && dirs_.count(d) == 0) {
+      if (files_.count(d) > 0) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(dir, ": opendir: Not a directory"));
+      }
+      return NotFound("opendir", dir);
+    }
+    std::vector<std::string> names;
+    auto add_children = [&](const auto& container) {
+      for (const auto& entry : container) {
+        const std::string& name = KeyOf(entry);
+        if (ParentOf(name) == d && !name.empty() && name != "/") {
+          names.push_back(name.substr(ChildStart(d)));
+        }
+      }
+    };
+    add_children(files_);
+    add_children(dirs_);
+    return names;
+  }
+
+  absl::Status DeleteFile(const std::string& path) override {
+    const std::string p = Normalize(path);
+    absl::MutexLock lock(&mu_);
+    if (files_.erase(p) == 0) return NotFound("unlink", path);
+    return absl::OkStatus();
+  }
+
+  absl::Status RenameFile(const std::string& src,
+                          const std::string& target) override {
+    const std::string s = Normalize(src);
+    const std::string t = Normalize(target);
+    absl::MutexLock lock(&mu_);
+    auto it = files_.find(s);
+    if (it == files_.end()) return NotFound(absl::StrCat("rename to ", target), src);
+    if (dirs_.count(t) > 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(target, ": rename target is a directory"));
+    }
+    if (!ParentExistsLocked(t)) {
+      return NotFound(absl::StrCat("rename from ", src), target);
+    }
+    std::shared_ptr<FileData> data = it->second;
+    files_.erase(it);
+    files_[t] = std::move(data);
+    return absl::OkStatus();
+  }
+
+  absl::Status CreateDir(const std::string& dir) override {
+    const std::string d = Normalize(dir);
+    absl::MutexLock lock(&mu_);
+    if (IsRootDir(d) || dirs_.count(d) > 0) return absl::OkStatus();
+    if (files_.count(d) > 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir, ": exists and is not a directory"));
+    }
+    if (!ParentExistsLocked(d)) return NotFound("mkdir", dir);
+    dirs_.insert(d);
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteDir(const std::string& dir) override {
+    const std::string d = Normalize(dir);
+    absl::MutexLock lock(&mu_);
+    if (dirs_.count(d) == 0) return NotFound("rmdir", dir);
+    for (const auto& [name, data] : files_) {
+      if (ParentOf(name) == d) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(dir, ": rmdir: Directory not empty"));
+      }
+    }
+    for (const auto& name : dirs_) {
+      if (ParentOf(name) == d) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(dir, ": rmdir: Directory not empty"));
+      }
+    }
+    dirs_.erase(d);
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncDir(const std::string& dir) override {
+    const std::string d = Normalize(dir);
+    absl::MutexLock lock(&mu_);
+    if (IsRootDir(d) || dirs_.count(d) > 0) return absl::OkStatus();
+    return NotFound("open directory", dir);
+  }
+
+  uint64_t NowMicros() override { return Env::Default()->NowMicros(); }
+
+ private:
+  static const std::string& KeyOf(const std::string& s) { return s; }
+  template <typename P>
+  static const std::string& KeyOf(const P& pair) {
+    return pair.first;
+  }
+  static std::string ParentOf(const std::string& p) { return Dirname(p); }
+  static size_t ChildStart(const std::string& dir) {
+    if (dir.empty()) return 0;
+    if (dir == "/") return 1;
+    return dir.size() + 1;
+  }
+  static absl::Status NotFound(absl::string_view context, absl::string_view path) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": ", context, ": No such file or directory"));
+  }
+  bool ParentExistsLocked(const std::string& p) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const std::string parent = ParentOf(p);
+    return IsRootDir(parent) || dirs_.count(parent) > 0;
+  }
+
+  absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<FileData>> files_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> dirs_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+std::unique_ptr<Env> NewMemEnv() { return std::make_unique<MemEnv>(); }
+
+}  // namespace ckpt

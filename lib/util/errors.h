@@ -28,7 +28,8 @@ absl::Status ErrnoError(absl::string_view context, absl::string_view path,
 // Prepends "<context>: " to the message of a non-OK status, keeping its code.
 absl::Status Annotate(const absl::Status& status, absl::string_view context);
 
-// Quotes a key or other file-supplied string for messages: printable ASCII
+// Quotes a key or other file-supplied string for messages, in single quotes:
+// printable ASCII
 // kept, everything else \xNN, cut to 200 bytes with "...".
 std::string QuoteForMessage(absl::string_view s);
 

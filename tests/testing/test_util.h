@@ -63,11 +63,11 @@ int RunCommand(const std::string& command, std::string* out,
   } while (false)
 
 // REQUIRE that `expr` fails with `code` and a message containing `substr`.
-#define CKPT_REQUIRE_ERROR(expr, code, substr)                          \
+#define CKPT_REQUIRE_ERROR(expr, expected_code, substr)                          \
   do {                                                                  \
     const absl::Status ckpt_st_ = ::ckpt::testing::internal::ToStatus(expr); \
     INFO(ckpt_st_.ToString());                                          \
-    REQUIRE(ckpt_st_.code() == (code));                                 \
+    REQUIRE(ckpt_st_.code() == (expected_code));                                 \
     REQUIRE_THAT(std::string(ckpt_st_.message()),                      \
                  Catch::Matchers::Contains(substr));                    \
   } while (false)

@@ -1,1 +1,263 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The Env contract, checked against both implementations: the POSIX Env in a
+// per-test temp directory and the in-memory Env.
+#include "ckpt/env.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "testing/test_util.h"
+#include "util/errors.h"
+
+namespace ckpt {
+namespace {
+
+using absl::StatusCode;
+
+// An Env plus a root directory to work in.
+struct Fixture {
+  std::unique_ptr<testing::TempDir> tmp;
+  std::unique_ptr<Env> owned;
+  Env* env = nullptr;
+  std::string root;
+};
+
+Fixture MakeFixture(bool posix) {
+  Fixture f;
+  if (posix) {
+    f.tmp = std::make_unique<testing::TempDir>();
+    f.env = Env::Default();
+    f.root = f.tmp->path();
+  } else {
+    f.owned = NewMemEnv();
+    f.env = f.owned.get();
+    f.root = "/mem";
+    REQUIRE(f.env->CreateDir(f.root).ok());
+  }
+  return f;
+}
+
+void WriteFile(Env* env, const std::string& path, absl::string_view data) {
+  auto file = env->NewWritableFile(path);
+  CKPT_REQUIRE_OK(file);
+  CKPT_REQUIRE_OK((*file)->Append(data));
+  CKPT_REQUIRE_OK((*file)->Sync());
+  CKPT_REQUIRE_OK((*file)->Close());
+}
+
+TEST_CASE("Env write then positional reads") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "a.bin");
+      WriteFile(f.env, path, "hello, world");
+      auto size = f.env->GetFileSize(path);
+      CKPT_REQUIRE_OK(size);
+      REQUIRE(*size == 12);
+      auto file = f.env->NewRandomAccessFile(path);
+      CKPT_REQUIRE_OK(file);
+      REQUIRE((*file)->size() == 12);
+      REQUIRE((*file)->path() == path);
+      char buf[5];
+      CKPT_REQUIRE_OK((*file)->Read(7, 5, buf));
+      REQUIRE(std::string(buf, 5) == "world");
+      CKPT_REQUIRE_OK((*file)->Read(12, 0, buf));
+      CKPT_REQUIRE_ERROR((*file)->Read(8, 5, buf), StatusCode::kDataLoss,
+                         "past the end");
+      CKPT_REQUIRE_ERROR((*file)->Read(~0ull, 2, buf), StatusCode::kDataLoss,
+                         "a.bin");
+    }
+  }
+}
+
+TEST_CASE("Env reports missing files as NotFound naming the path") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "missing");
+      CKPT_REQUIRE_ERROR(f.env->NewRandomAccessFile(path), StatusCode::kNotFound,
+                         "missing");
+      CKPT_REQUIRE_ERROR(f.env->FileExists(path), StatusCode::kNotFound, "missing");
+      CKPT_REQUIRE_ERROR(f.env->GetFileSize(path), StatusCode::kNotFound,
+                         "missing");
+      CKPT_REQUIRE_ERROR(f.env->DeleteFile(path), StatusCode::kNotFound, "missing");
+      CKPT_REQUIRE_ERROR(f.env->RenameFile(path, path + "2"),
+                         StatusCode::kNotFound, "missing");
+      CKPT_REQUIRE_ERROR(f.env->NewWritableFile(JoinPath(path, "x")),
+                         StatusCode::kNotFound, "missing/x");
+    }
+  }
+}
+
+TEST_CASE("Env rename replaces the target atomically") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string a = JoinPath(f.root, "a");
+      const std::string b = JoinPath(f.root, "b");
+      WriteFile(f.env, a, "new");
+      WriteFile(f.env, b, "old contents");
+      auto old_reader = f.env->NewRandomAccessFile(b);
+      CKPT_REQUIRE_OK(old_reader);
+      CKPT_REQUIRE_OK(f.env->RenameFile(a, b));
+      CKPT_REQUIRE_ERROR(f.env->FileExists(a), StatusCode::kNotFound, "");
+      auto contents = ReadFileToString(f.env, b, 100);
+      CKPT_REQUIRE_OK(contents);
+      REQUIRE(*contents == "new");
+      // A reader opened before the rename still sees the old bytes.
+      char buf[3];
+      CKPT_REQUIRE_OK((*old_reader)->Read(0, 3, buf));
+      REQUIRE(std::string(buf, 3) == "old");
+      CKPT_REQUIRE_OK(f.env->SyncDir(f.root));
+    }
+  }
+}
+
+TEST_CASE("Env directories: create, list, delete") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string deep = JoinPath(f.root, "x/y/z");
+      CKPT_REQUIRE_OK(f.env->CreateDirs(deep));
+      CKPT_REQUIRE_OK(f.env->CreateDirs(deep));  // idempotent
+      CKPT_REQUIRE_OK(f.env->CreateDir(deep));
+      auto is_dir = f.env->IsDirectory(deep);
+      CKPT_REQUIRE_OK(is_dir);
+      REQUIRE(*is_dir);
+      WriteFile(f.env, JoinPath(f.root, "x/file"), "1");
+      auto file_is_dir = f.env->IsDirectory(JoinPath(f.root, "x/file"));
+      CKPT_REQUIRE_OK(file_is_dir);
+      REQUIRE_FALSE(*file_is_dir);
+      auto children = f.env->GetChildren(JoinPath(f.root, "x"));
+      CKPT_REQUIRE_OK(children);
+      std::vector<std::string> names = *children;
+      std::sort(names.begin(), names.end());
+      REQUIRE(names == std::vector<std::string>{"file", "y"});
+      CKPT_REQUIRE_ERROR(f.env->DeleteDir(JoinPath(f.root, "x/y")),
+                         StatusCode::kFailedPrecondition, "x/y");
+      CKPT_REQUIRE_OK(f.env->DeleteDir(deep));
+      CKPT_REQUIRE_OK(f.env->DeleteDir(JoinPath(f.root, "x/y")));
+      CKPT_REQUIRE_ERROR(f.env->CreateDirs(JoinPath(f.root, "x/file/sub")),
+                         StatusCode::kFailedPrecondition, "x/file");
+      CKPT_REQUIRE_ERROR(f.env->NewRandomAccessFile(JoinPath(f.root, "x")),
+                         StatusCode::kFailedPrecondition, "directory");
+    }
+  }
+}
+
+TEST_CASE("ReadFileToString refuses files above the limit before allocating") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "big");
+      WriteFile(f.env, path, std::string(1000, 'x'));
+      CKPT_REQUIRE_ERROR(ReadFileToString(f.env, path, 999),
+                         StatusCode::kResourceExhausted, "1000 bytes");
+      auto ok = ReadFileToString(f.env, path, 1000);
+      CKPT_REQUIRE_OK(ok);
+      REQUIRE(ok->size() == 1000);
+    }
+  }
+}
+
+TEST_CASE("WriteStringToFileAtomic replaces the file and leaves no temp") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "state");
+      CKPT_REQUIRE_OK(WriteStringToFileAtomic(f.env, path, "one"));
+      CKPT_REQUIRE_OK(WriteStringToFileAtomic(f.env, path, "two"));
+      auto contents = ReadFileToString(f.env, path, 100);
+      CKPT_REQUIRE_OK(contents);
+      REQUIRE(*contents == "two");
+      auto children = f.env->GetChildren(f.root);
+      CKPT_REQUIRE_OK(children);
+      REQUIRE(*children == std::vector<std::string>{"state"});
+      // Into a missing directory: fails naming the path, nothing is created.
+      CKPT_REQUIRE_ERROR(
+          WriteStringToFileAtomic(f.env, JoinPath(f.root, "nodir/state"), "x"),
+          StatusCode::kNotFound, "nodir/state");
+    }
+  }
+}
+
+TEST_CASE("Closed writable files refuse further calls") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      auto file = f.env->NewWritableFile(JoinPath(f.root, "c"));
+      CKPT_REQUIRE_OK(file);
+      CKPT_REQUIRE_OK((*file)->Close());
+      CKPT_REQUIRE_ERROR((*file)->Append("x"), StatusCode::kFailedPrecondition,
+                         "closed");
+      CKPT_REQUIRE_ERROR((*file)->Close(), StatusCode::kFailedPrecondition,
+                         "closed");
+    }
+  }
+}
+
+TEST_CASE("RandomAccessFile serves concurrent readers") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      std::string data(1 << 16, '\0');
+      for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+      const std::string path = JoinPath(f.root, "shared");
+      WriteFile(f.env, path, data);
+      auto file = f.env->NewRandomAccessFile(path);
+      CKPT_REQUIRE_OK(file);
+      const RandomAccessFile* reader = file->get();
+      std::vector<int> ok(4, 0);
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+          std::string buf(1024, '\0');
+          int good = 0;
+          for (int i = 0; i < 64; ++i) {
+            const uint64_t off = static_cast<uint64_t>((i * 1024 + t * 17) % (data.size() - 1024));
+            if (reader->Read(off, buf.size(), buf.data()).ok() &&
+                buf == data.substr(off, buf.size())) {
+              ++good;
+            }
+          }
+          ok[static_cast<size_t>(t)] = good;
+        });
+      }
+      for (auto& th : threads) th.join();
+      REQUIRE(ok == std::vector<int>(4, 64));
+    }
+  }
+}
+
+TEST_CASE("POSIX errors name the path and the errno text") {
+  testing::TempDir tmp;
+  // A directory cannot be opened for writing.
+  CKPT_REQUIRE_ERROR(Env::Default()->NewWritableFile(tmp.path()),
+                     StatusCode::kFailedPrecondition, "Is a directory");
+  const absl::Status s = ErrnoError("write", "/x/y", ENOSPC);
+  REQUIRE(s.code() == StatusCode::kResourceExhausted);
+  REQUIRE(std::string(s.message()) ==
+          "/x/y: write: No space left on device (errno 28)");
+}
+
+TEST_CASE("Path helpers") {
+  REQUIRE(JoinPath("a", "b") == "a/b");
+  REQUIRE(JoinPath("a/", "b") == "a/b");
+  REQUIRE(JoinPath("a/", "/b") == "a/b");
+  REQUIRE(JoinPath("", "b") == "b");
+  REQUIRE(Dirname("a/b/c") == "a/b");
+  REQUIRE(Dirname("c") == "");
+  REQUIRE(Dirname("/c") == "/");
+  REQUIRE(Dirname("a/b/") == "a");
+  REQUIRE(Basename("a/b/c") == "c");
+  REQUIRE(Basename("c") == "c");
+  REQUIRE(QuoteForMessage("a\x01'b") == "'a\\x01\\x27b'");
+  REQUIRE(QuoteForMessage(std::string(300, 'k')).size() == 205);
+}
+
+}  // namespace
+}  // namespace ckpt
