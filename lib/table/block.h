@@ -2,8 +2,11 @@
 //
 // Block: a parsed, checksum-verified table block and an iterator over its
 // entries. Parsing is defensive: restart offsets, entry lengths and shared
-// prefixes are bounds-checked, and keys must be strictly increasing; any
-// violation ends iteration with a DataLoss status.
+// prefixes are bounds-checked, and keys must be strictly increasing. Create()
+// walks every entry once and returns DataLoss for any violation, so an
+// iterator over a created block only meets well-formed entries; it still
+// bounds-checks every read and would end with a DataLoss status rather than
+// read outside the block.
 
 #ifndef CKPT_LIB_TABLE_BLOCK_H_
 #define CKPT_LIB_TABLE_BLOCK_H_
@@ -22,7 +25,12 @@ namespace ckpt::table {
 class Block {
  public:
   // Takes the block bytes (trailer already stripped and verified). DataLoss
-  // if the restart array does not fit. `what` names the block in messages
+  // if the restart array does not fit (count > (size - 4) / 4, or entries
+  // but no restarts), a restart offset is not an entry boundary (the first
+  // must be 0) or its entry has shared != 0, an entry's varints or lengths
+  // run past the entries, shared > previous key length, or keys are not
+  // strictly increasing. `num_restarts == 0` with no entries is an empty
+  // block, as in TensorFlow. `what` names the block in messages
   // ("<file>: block at offset N").
   static absl::StatusOr<std::shared_ptr<const Block>> Create(
       std::string contents, std::string what);

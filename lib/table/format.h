@@ -47,10 +47,32 @@ struct Footer {
   absl::Status DecodeFrom(absl::string_view input);
 };
 
+// Bounds on the uncompressed size of a snappy block, checked before the
+// output buffer is allocated:
+//  * kSnappyMaxExpansion: no valid snappy stream expands more than 64/3-fold
+//    (the densest element is a 3-byte copy that emits at most 64 bytes), so a
+//    declared length above 22 x the stored size can only be corruption.
+//  * kDefaultMaxBlockBytes (64 MiB), the cap Table passes as
+//    `max_block_bytes`: bundle index blocks hold tensor names and
+//    BundleEntryProtos of tens of bytes and are cut at 256 KiB, so a real
+//    block is far smaller; the cap only stops a crafted length from making a
+//    small file allocate gigabytes. Uncompressed blocks need no cap: their
+//    size is bounded by the file size.
+inline constexpr uint64_t kSnappyMaxExpansion = 22;
+inline constexpr uint64_t kDefaultMaxBlockBytes = uint64_t{64} << 20;
+
+// OK if the block at `handle` plus its trailer lies inside `file` before the
+// footer (all arithmetic overflow-free); otherwise DataLoss naming the file
+// and the block offset. Reads nothing.
+absl::Status CheckBlockHandle(const RandomAccessFile& file,
+                              const BlockHandle& handle);
+
 // Reads the block at `handle` from `file`: checks the handle lies inside the
-// file, verifies the trailer checksum, decompresses snappy blocks (checking
-// the declared uncompressed length against `max_block_bytes` before
-// allocating). Errors are DataLoss naming the file and the block offset.
+// file (CheckBlockHandle), verifies the trailer checksum, decompresses snappy
+// blocks (checking the declared uncompressed length against
+// min(`max_block_bytes`, kSnappyMaxExpansion x stored size) before
+// allocating). Errors are DataLoss naming the file and the block offset:
+// "checksum mismatch", "unknown compression type", "snappy".
 absl::StatusOr<std::string> ReadBlock(const RandomAccessFile& file,
                                       const BlockHandle& handle,
                                       uint64_t max_block_bytes);
