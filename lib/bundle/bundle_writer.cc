@@ -1,1 +1,428 @@
-// placeholder
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// BundleWriter (contract in ckpt/bundle_writer.h): tensor bytes stream into
+// one buffered temporary data file per shard, with the CRC computed chunk by
+// chunk as the bytes are appended; entries wait in a key-sorted map until
+// Finish() writes the index table and commits by renaming (data files first,
+// index last, the directory synced after each step).
+
+#include "ckpt/bundle_writer.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "bundle/entry_codec.h"
+#include "bundle/lz4_codec.h"
+#include "bundle/string_codec.h"
+#include "ckpt/bundle_reader.h"
+#include "ckpt/crc32c.h"
+#include "ckpt/dtype.h"
+#include "ckpt/status.h"
+#include "table/table_builder.h"
+#include "util/errors.h"
+
+namespace ckpt {
+namespace {
+
+// Bytes handed to the CRC and the file per step, so that a large tensor is
+// checksummed while its bytes are still in cache.
+constexpr size_t kChunkBytes = size_t{1} << 20;
+// Upper limits on options (beyond them the options are surely a mistake).
+constexpr int64_t kMaxDataAlignment = int64_t{1} << 30;
+constexpr size_t kMaxIndexBlockSize = size_t{1} << 30;
+constexpr size_t kMaxWriteBufferBytes = size_t{1} << 30;
+// Source of zero bytes for alignment padding.
+constexpr size_t kZeroBytes = 4096;
+const char kZeros[kZeroBytes] = {};
+
+absl::Status ValidateOptions(const BundleWriterOptions& o) {
+  if (o.num_shards < 1 || o.num_shards > bundle::kMaxNumShards) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("BundleWriterOptions: num_shards ", o.num_shards,
+                     " out of range [1, ", bundle::kMaxNumShards, "]"));
+  }
+  if (o.compression != Compression::kNone &&
+      o.compression != Compression::kLz4) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("BundleWriterOptions: unknown compression ",
+                     static_cast<int>(o.compression)));
+  }
+  if (o.data_alignment < 1 || o.data_alignment > kMaxDataAlignment) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("BundleWriterOptions: data_alignment ", o.data_alignment,
+                     " out of range [1, ", kMaxDataAlignment, "]"));
+  }
+  if (o.write_buffer_bytes > kMaxWriteBufferBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BundleWriterOptions: write_buffer_bytes ", o.write_buffer_bytes,
+        " above the limit of ", kMaxWriteBufferBytes));
+  }
+  if (o.index_block_size < 1 || o.index_block_size > kMaxIndexBlockSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BundleWriterOptions: index_block_size ", o.index_block_size,
+        " out of range [1, ", kMaxIndexBlockSize, "]"));
+  }
+  if (o.index_restart_interval < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("BundleWriterOptions: index_restart_interval ",
+                     o.index_restart_interval, " must be >= 1"));
+  }
+  return absl::OkStatus();
+}
+
+// One data file: a temporary name until Finish() renames it, a bounded
+// write buffer, and the logical size (bytes written plus bytes buffered).
+struct Shard {
+  std::string final_path;
+  std::string temp_path;
+  std::unique_ptr<WritableFile> file;
+  bool temp_exists = false;  // created and not yet renamed or deleted
+  std::string buffer;
+  uint64_t position = 0;
+};
+
+}  // namespace
+
+struct BundleWriter::Impl {
+  enum class State { kOpen, kFinished, kAbandoned };
+
+  Env* env = nullptr;
+  std::string prefix;
+  BundleWriterOptions options;
+  absl::BitGen bitgen;
+  std::vector<Shard> shards;
+  std::string index_temp_path;
+  bool index_temp_exists = false;
+  absl::btree_map<std::string, BundleEntry> entries;
+  bool any_compressed = false;
+  std::string scratch;  // shuffle buffer for LZ4
+  absl::Status status;
+  State state = State::kOpen;
+
+  std::string TempName(const std::string& final_path) {
+    return absl::StrCat(final_path, ".tempstate",
+                        absl::Uniform<uint64_t>(bitgen));
+  }
+
+  // Records the first error and removes every temporary file.
+  absl::Status Fail(absl::Status s) {
+    if (status.ok()) status = s;
+    Cleanup();
+    return status;
+  }
+
+  void Cleanup() {
+    for (Shard& s : shards) {
+      s.file.reset();  // closes without syncing
+      if (s.temp_exists) {
+        env->DeleteFile(s.temp_path).IgnoreError();  // best effort
+        s.temp_exists = false;
+      }
+      std::string().swap(s.buffer);
+    }
+    if (index_temp_exists) {
+      env->DeleteFile(index_temp_path).IgnoreError();
+      index_temp_exists = false;
+    }
+    std::string().swap(scratch);
+  }
+
+  absl::Status FlushBuffer(Shard& s) {
+    if (s.buffer.empty()) return absl::OkStatus();
+    absl::Status st = s.file->Append(s.buffer);
+    s.buffer.clear();
+    return st;
+  }
+
+  // Appends through the shard's bounded buffer; pieces at least as large as
+  // the buffer go straight to the file.
+  absl::Status Append(Shard& s, absl::string_view data) {
+    const size_t cap = options.write_buffer_bytes;
+    if (data.size() >= cap) {
+      CKPT_RETURN_IF_ERROR(FlushBuffer(s));
+      CKPT_RETURN_IF_ERROR(s.file->Append(data));
+    } else {
+      if (s.buffer.size() + data.size() > cap) {
+        CKPT_RETURN_IF_ERROR(FlushBuffer(s));
+      }
+      if (s.buffer.capacity() < cap) s.buffer.reserve(cap);
+      s.buffer.append(data.data(), data.size());
+    }
+    s.position += data.size();
+    return absl::OkStatus();
+  }
+
+  // Appends `data` and extends `*crc` over it, chunk by chunk.
+  absl::Status AppendWithCrc(Shard& s, absl::string_view data, uint32_t* crc) {
+    while (!data.empty()) {
+      const absl::string_view chunk = data.substr(0, kChunkBytes);
+      *crc = crc32c::Extend(*crc, chunk.data(), chunk.size());
+      CKPT_RETURN_IF_ERROR(Append(s, chunk));
+      data.remove_prefix(chunk.size());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Pad(Shard& s) {
+    const uint64_t a = static_cast<uint64_t>(options.data_alignment);
+    uint64_t pad = (a - s.position % a) % a;
+    while (pad > 0) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(pad, kZeroBytes));
+      CKPT_RETURN_IF_ERROR(Append(s, absl::string_view(kZeros, n)));
+      pad -= n;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteFixed(Shard& s, const Tensor& t, BundleEntry* e) {
+    const absl::string_view raw = t.bytes();
+    absl::string_view stored = raw;
+    std::optional<std::string> compressed;
+    if (options.compression == Compression::kLz4 && !raw.empty() &&
+        raw.size() <= bundle::Lz4MaxInputSize()) {
+      const size_t elem = DataTypeSize(t.dtype());
+      const bool shuffle =
+          options.byte_shuffle && IsFloatingDataType(t.dtype()) && elem > 1;
+      absl::string_view input = raw;
+      if (shuffle) {
+        scratch.resize(raw.size());
+        bundle::ShuffleBytes(raw, elem, absl::MakeSpan(scratch));
+        input = scratch;
+      }
+      compressed = bundle::Lz4Compress(input);
+      // Kept only if it saves at least 1/8 of the bytes.
+      if (compressed.has_value() &&
+          static_cast<uint64_t>(compressed->size()) * 8 <=
+              static_cast<uint64_t>(raw.size()) * 7) {
+        stored = *compressed;
+        e->compression = Compression::kLz4;
+        e->byte_shuffle = shuffle;
+        any_compressed = true;
+      }
+    }
+    uint32_t crc = 0;
+    CKPT_RETURN_IF_ERROR(AppendWithCrc(s, stored, &crc));
+    e->size = static_cast<int64_t>(stored.size());
+    e->masked_crc32c = crc32c::Mask(crc);
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteString(Shard& s, const Tensor& t, BundleEntry* e) {
+    const std::vector<std::string>& values = t.strings();
+    std::string prefix_bytes;
+    uint32_t crc = bundle::EncodeStringPrefix(values, &prefix_bytes);
+    CKPT_RETURN_IF_ERROR(Append(s, prefix_bytes));
+    for (const std::string& v : values) {
+      CKPT_RETURN_IF_ERROR(AppendWithCrc(s, v, &crc));
+    }
+    e->size =
+        static_cast<int64_t>(s.position - static_cast<uint64_t>(e->offset));
+    e->masked_crc32c = crc32c::Mask(crc);
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckAdd(absl::string_view key, const Tensor& t,
+                        int shard_id) const {
+    if (key.empty()) {
+      return absl::InvalidArgumentError(
+          "BundleWriter::Add: the empty key is reserved for the bundle header");
+    }
+    if (entries.contains(key)) {
+      return absl::InvalidArgumentError(absl::StrCat("BundleWriter::Add: key ",
+                                                     QuoteForMessage(key),
+                                                     " was already added"));
+    }
+    if (shard_id < 0 || shard_id >= options.num_shards) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "BundleWriter::Add: key ", QuoteForMessage(key), ": shard ", shard_id,
+          " out of range [0, ", options.num_shards, ")"));
+    }
+    if (!IsStorableDataType(t.dtype())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "BundleWriter::Add: key ", QuoteForMessage(key), ": dtype ",
+          DataTypeDisplayName(static_cast<int32_t>(t.dtype())),
+          " cannot be stored in a bundle"));
+    }
+    const int64_t n = t.num_elements();
+    if (t.is_string()) {
+      if (t.strings().size() != static_cast<uint64_t>(n)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("BundleWriter::Add: key ", QuoteForMessage(key), ": ",
+                         t.strings().size(), " strings for shape ",
+                         t.shape().DebugString()));
+      }
+      return absl::OkStatus();
+    }
+    absl::StatusOr<int64_t> raw = bundle::FixedTensorBytes(t.dtype(), n);
+    if (!raw.ok() || static_cast<uint64_t>(*raw) != t.bytes().size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("BundleWriter::Add: key ", QuoteForMessage(key), ": ",
+                       t.bytes().size(), " bytes for ",
+                       DataTypeDisplayName(static_cast<int32_t>(t.dtype())),
+                       " x ", t.shape().DebugString()));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status AddImpl(absl::string_view key, const Tensor& t, int shard_id) {
+    Shard& s = shards[static_cast<size_t>(shard_id)];
+    BundleEntry e;
+    e.dtype = t.dtype();
+    e.shape = t.shape();
+    e.shard_id = shard_id;
+    e.offset = static_cast<int64_t>(s.position);
+    if (t.is_string()) {
+      CKPT_RETURN_IF_ERROR(WriteString(s, t, &e));
+    } else {
+      CKPT_RETURN_IF_ERROR(WriteFixed(s, t, &e));
+    }
+    CKPT_RETURN_IF_ERROR(Pad(s));
+    entries.emplace(std::string(key), std::move(e));
+    return absl::OkStatus();
+  }
+
+  absl::Status FinishImpl() {
+    // 1. Flush, sync and close every data file.
+    for (Shard& s : shards) {
+      CKPT_RETURN_IF_ERROR(FlushBuffer(s));
+      std::string().swap(s.buffer);
+      if (options.sync) CKPT_RETURN_IF_ERROR(s.file->Sync());
+      CKPT_RETURN_IF_ERROR(s.file->Close());
+      s.file.reset();
+    }
+    // 2. Write, sync and close the index.
+    const std::string index_path = IndexFilename(prefix);
+    index_temp_path = TempName(index_path);
+    CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> index,
+                          env->NewWritableFile(index_temp_path));
+    index_temp_exists = true;
+    table::TableOptions table_options;
+    table_options.block_size = options.index_block_size;
+    table_options.block_restart_interval = options.index_restart_interval;
+    table::TableBuilder builder(table_options, index.get());
+    BundleHeader header;
+    header.num_shards = options.num_shards;
+    header.producer_version = bundle::kProducerVersion;
+    if (any_compressed) {
+      header.min_consumer_version = bundle::kExtensionMinConsumer;
+      header.features.emplace_back(bundle::kLz4Feature);
+    }
+    CKPT_RETURN_IF_ERROR(builder.Add("", bundle::EncodeHeader(header)));
+    for (const auto& [key, entry] : entries) {
+      CKPT_RETURN_IF_ERROR(builder.Add(key, bundle::EncodeEntry(entry)));
+    }
+    CKPT_RETURN_IF_ERROR(builder.Finish());
+    if (options.sync) CKPT_RETURN_IF_ERROR(index->Sync());
+    CKPT_RETURN_IF_ERROR(index->Close());
+    index.reset();
+    // 3-6. Rename the data files, sync the directory, rename the index,
+    // sync the directory.
+    const std::string dir = Dirname(prefix);
+    for (Shard& s : shards) {
+      CKPT_RETURN_IF_ERROR(env->RenameFile(s.temp_path, s.final_path));
+      s.temp_exists = false;
+    }
+    if (options.sync) CKPT_RETURN_IF_ERROR(env->SyncDir(dir));
+    CKPT_RETURN_IF_ERROR(env->RenameFile(index_temp_path, index_path));
+    index_temp_exists = false;
+    if (options.sync) CKPT_RETURN_IF_ERROR(env->SyncDir(dir));
+    return absl::OkStatus();
+  }
+};
+
+absl::StatusOr<std::unique_ptr<BundleWriter>> BundleWriter::Create(
+    Env* env, std::string prefix, BundleWriterOptions options) {
+  if (env == nullptr) {
+    return absl::InvalidArgumentError("BundleWriter::Create: null env");
+  }
+  if (prefix.empty()) {
+    return absl::InvalidArgumentError("BundleWriter::Create: empty prefix");
+  }
+  CKPT_RETURN_IF_ERROR(ValidateOptions(options));
+  CKPT_RETURN_IF_ERROR(env->CreateDirs(Dirname(prefix)));
+
+  auto impl = std::make_unique<Impl>();
+  impl->env = env;
+  impl->prefix = std::move(prefix);
+  impl->options = options;
+  impl->shards.resize(static_cast<size_t>(options.num_shards));
+  for (int i = 0; i < options.num_shards; ++i) {
+    Shard& s = impl->shards[static_cast<size_t>(i)];
+    s.final_path = DataFilename(impl->prefix, i, options.num_shards);
+    s.temp_path = impl->TempName(s.final_path);
+    absl::StatusOr<std::unique_ptr<WritableFile>> file =
+        env->NewWritableFile(s.temp_path);
+    if (!file.ok()) {
+      impl->Cleanup();
+      return file.status();
+    }
+    s.file = *std::move(file);
+    s.temp_exists = true;
+  }
+  return std::unique_ptr<BundleWriter>(new BundleWriter(std::move(impl)));
+}
+
+BundleWriter::BundleWriter(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+BundleWriter::~BundleWriter() {
+  if (impl_ != nullptr) Abandon();
+}
+
+absl::Status BundleWriter::Add(absl::string_view key, const Tensor& tensor,
+                               int shard_id) {
+  Impl& w = *impl_;
+  if (!w.status.ok()) return w.status;
+  if (w.state != Impl::State::kOpen) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "BundleWriter::Add(", QuoteForMessage(key), ") on ", w.prefix,
+        " after ",
+        w.state == Impl::State::kFinished ? "Finish()" : "Abandon()"));
+  }
+  if (absl::Status s = w.CheckAdd(key, tensor, shard_id); !s.ok()) {
+    return w.Fail(std::move(s));
+  }
+  if (absl::Status s = w.AddImpl(key, tensor, shard_id); !s.ok()) {
+    return w.Fail(std::move(s));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BundleWriter::Finish() {
+  Impl& w = *impl_;
+  if (!w.status.ok()) return w.status;
+  if (w.state != Impl::State::kOpen) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "BundleWriter::Finish on ", w.prefix, " after ",
+        w.state == Impl::State::kFinished ? "Finish()" : "Abandon()"));
+  }
+  if (absl::Status s = w.FinishImpl(); !s.ok()) return w.Fail(std::move(s));
+  w.state = Impl::State::kFinished;
+  return absl::OkStatus();
+}
+
+void BundleWriter::Abandon() {
+  Impl& w = *impl_;
+  if (w.state == Impl::State::kFinished) return;
+  w.Cleanup();
+  w.state = Impl::State::kAbandoned;
+}
+
+absl::Status BundleWriter::status() const { return impl_->status; }
+
+const std::string& BundleWriter::prefix() const { return impl_->prefix; }
+
+int64_t BundleWriter::num_entries() const {
+  return static_cast<int64_t>(impl_->entries.size());
+}
+
+}  // namespace ckpt

@@ -1,1 +1,313 @@
-// placeholder
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// BundleEntryProto / BundleHeaderProto encoding and validation (see
+// entry_codec.h for the contract).
+
+#include "bundle/entry_codec.h"
+
+#include <lz4.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ckpt/dtype.h"
+#include "ckpt/proto/tensor_bundle.pb.h"
+#include "ckpt/status.h"
+#include "ckpt/tensor.h"
+#include "util/errors.h"
+
+namespace ckpt::bundle {
+namespace {
+
+std::string KeyContext(absl::string_view key) {
+  return absl::StrCat("key ", QuoteForMessage(key));
+}
+
+std::string DtypeText(DataType dtype) {
+  return DataTypeDisplayName(static_cast<int32_t>(dtype));
+}
+
+bool HasFeature(const BundleHeader& header, absl::string_view feature) {
+  return std::find(header.features.begin(), header.features.end(), feature) !=
+         header.features.end();
+}
+
+absl::Status ValidateStringEntry(absl::string_view key,
+                                 const BundleEntry& entry) {
+  if (entry.compression != Compression::kNone || entry.byte_shuffle) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        KeyContext(key), ": string tensors cannot be compressed or shuffled"));
+  }
+  // n varints of at least one byte each, then the 4-byte length checksum.
+  const int64_t n = entry.shape.num_elements();
+  if (entry.size < 4 || n > entry.size - 4) {
+    return absl::DataLossError(absl::StrCat(
+        KeyContext(key), ": string tensor of ", n, " elements needs at least ",
+        n, " + 4 bytes but its size is ", entry.size));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFixedEntry(absl::string_view key, const BundleEntry& entry,
+                                const BundleHeader& header) {
+  absl::StatusOr<int64_t> raw =
+      FixedTensorBytes(entry.dtype, entry.shape.num_elements());
+  if (!raw.ok()) {
+    return Annotate(raw.status(), absl::StrCat(KeyContext(key), ": shape ",
+                                               entry.shape.DebugString()));
+  }
+  switch (entry.compression) {
+    case Compression::kNone:
+      if (entry.byte_shuffle) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            KeyContext(key), ": byte_shuffle is set on an uncompressed entry"));
+      }
+      if (entry.size != *raw) {
+        return absl::DataLossError(
+            absl::StrCat(KeyContext(key), ": size ", entry.size,
+                         " does not match ", DtypeText(entry.dtype), " x ",
+                         entry.shape.DebugString(), " = ", *raw, " bytes"));
+      }
+      return absl::OkStatus();
+    case Compression::kLz4: {
+      if (!HasFeature(header, kLz4Feature)) {
+        return absl::DataLossError(
+            absl::StrCat(KeyContext(key),
+                         ": entry is LZ4-compressed but the bundle header "
+                         "does not declare the \"lz4\" feature"));
+      }
+      if (*raw > LZ4_MAX_INPUT_SIZE) {
+        return absl::DataLossError(
+            absl::StrCat(KeyContext(key), ": LZ4-compressed tensor of ", *raw,
+                         " bytes exceeds the LZ4 block limit of ",
+                         LZ4_MAX_INPUT_SIZE, " bytes"));
+      }
+      const int64_t bound = LZ4_compressBound(static_cast<int>(*raw));
+      if (entry.size < 1 || entry.size > bound) {
+        return absl::DataLossError(absl::StrCat(
+            KeyContext(key), ": LZ4 size ", entry.size, " is impossible for ",
+            *raw, " raw bytes (must be in [1, ", bound, "])"));
+      }
+      // Every LZ4 input byte yields at most 255 output bytes, so a smaller
+      // block cannot hold the tensor (checked before anything is allocated).
+      if (*raw > entry.size * 255) {
+        return absl::DataLossError(absl::StrCat(
+            KeyContext(key), ": LZ4 size ", entry.size, " cannot expand to ",
+            *raw, " raw bytes (LZ4 expands at most 255-fold)"));
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(KeyContext(key), ": unknown compression ",
+                   static_cast<int>(entry.compression)));
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> FixedTensorBytes(DataType dtype, int64_t num_elements) {
+  const size_t elem = DataTypeSize(dtype);
+  if (elem == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dtype ", DtypeText(dtype), " has no fixed element size"));
+  }
+  if (num_elements < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("negative element count ", num_elements));
+  }
+  const int64_t elem64 = static_cast<int64_t>(elem);
+  if (num_elements > std::numeric_limits<int64_t>::max() / elem64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(num_elements, " elements of ", DtypeText(dtype),
+                     " overflow a 64-bit byte count"));
+  }
+  return num_elements * elem64;
+}
+
+std::string EncodeEntry(const BundleEntry& entry) {
+  proto::BundleEntryProto p;
+  p.set_dtype(static_cast<proto::DataType>(entry.dtype));
+  proto::TensorShapeProto* shape = p.mutable_shape();  // always present
+  for (int64_t d : entry.shape.dims()) shape->add_dim()->set_size(d);
+  p.set_shard_id(entry.shard_id);
+  p.set_offset(entry.offset);
+  p.set_size(entry.size);
+  p.set_crc32c(entry.masked_crc32c);
+  if (entry.compression != Compression::kNone || entry.byte_shuffle) {
+    proto::CkptEncoding* enc = p.mutable_ckpt_encoding();
+    enc->set_codec(entry.compression == Compression::kLz4
+                       ? proto::CkptEncoding::LZ4
+                       : proto::CkptEncoding::NONE);
+    enc->set_byte_shuffle(entry.byte_shuffle);
+  }
+  std::string out;
+  p.SerializeToString(&out);
+  return out;
+}
+
+absl::Status ValidateEntry(absl::string_view key, const BundleEntry& entry,
+                           const BundleHeader& header) {
+  if (!IsStorableDataType(entry.dtype)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(KeyContext(key), ": dtype ", DtypeText(entry.dtype),
+                     " cannot be stored in a bundle"));
+  }
+  if (entry.offset < 0) {
+    return absl::DataLossError(
+        absl::StrCat(KeyContext(key), ": negative offset ", entry.offset));
+  }
+  if (entry.size < 0) {
+    return absl::DataLossError(
+        absl::StrCat(KeyContext(key), ": negative size ", entry.size));
+  }
+  if (entry.shard_id < 0 || entry.shard_id >= header.num_shards) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(KeyContext(key), ": shard_id ", entry.shard_id,
+                     " out of range [0, ", header.num_shards, ")"));
+  }
+  if (entry.num_slices < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        KeyContext(key), ": negative slice count ", entry.num_slices));
+  }
+  // A partitioned tensor's full entry holds no bytes of its own (spec 8.2).
+  if (entry.num_slices > 0) return absl::OkStatus();
+  if (entry.dtype == DataType::kString) return ValidateStringEntry(key, entry);
+  return ValidateFixedEntry(key, entry, header);
+}
+
+absl::StatusOr<BundleEntry> DecodeEntry(absl::string_view key,
+                                        absl::string_view value,
+                                        const BundleHeader& header) {
+  proto::BundleEntryProto p;
+  if (value.size() > static_cast<size_t>(INT_MAX) ||
+      !p.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat(KeyContext(key),
+                                            ": cannot parse BundleEntryProto (",
+                                            value.size(), " bytes)"));
+  }
+  BundleEntry entry;
+  const int32_t raw_dtype = static_cast<int32_t>(p.dtype());
+  if (!IsKnownDataType(raw_dtype) ||
+      !IsStorableDataType(static_cast<DataType>(raw_dtype))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        KeyContext(key), ": dtype ", DataTypeDisplayName(raw_dtype), " (",
+        raw_dtype, ") cannot be stored in a bundle"));
+  }
+  entry.dtype = static_cast<DataType>(raw_dtype);
+
+  if (p.shape().dim_size() > TensorShape::kMaxRank) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(KeyContext(key), ": shape has rank ", p.shape().dim_size(),
+                     " > ", TensorShape::kMaxRank));
+  }
+  std::vector<int64_t> dims;
+  dims.reserve(static_cast<size_t>(p.shape().dim_size()));
+  for (const proto::TensorShapeProto::Dim& d : p.shape().dim()) {
+    dims.push_back(d.size());
+  }
+  absl::StatusOr<TensorShape> shape = TensorShape::Create(dims);
+  if (!shape.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        KeyContext(key), ": invalid shape: ", shape.status().message()));
+  }
+  entry.shape = *std::move(shape);
+  entry.shard_id = p.shard_id();
+  entry.offset = p.offset();
+  entry.size = p.size();
+  entry.masked_crc32c = p.crc32c();
+  entry.num_slices = p.slices_size();
+  if (p.has_ckpt_encoding()) {
+    const proto::CkptEncoding& enc = p.ckpt_encoding();
+    switch (enc.codec()) {
+      case proto::CkptEncoding::NONE:
+        entry.compression = Compression::kNone;
+        break;
+      case proto::CkptEncoding::LZ4:
+        entry.compression = Compression::kLz4;
+        break;
+      default:
+        return absl::FailedPreconditionError(absl::StrCat(
+            KeyContext(key), ": unknown ckpt codec ",
+            static_cast<int>(enc.codec()), " (written by a newer ckpt?)"));
+    }
+    entry.byte_shuffle = enc.byte_shuffle();
+  }
+  CKPT_RETURN_IF_ERROR(ValidateEntry(key, entry, header));
+  return entry;
+}
+
+std::string EncodeHeader(const BundleHeader& header) {
+  proto::BundleHeaderProto p;
+  p.set_num_shards(header.num_shards);
+  proto::VersionDef* version = p.mutable_version();
+  version->set_producer(header.producer_version);
+  version->set_min_consumer(header.min_consumer_version);
+  for (const std::string& f : header.features) p.add_ckpt_features(f);
+  std::string out;
+  p.SerializeToString(&out);
+  return out;
+}
+
+absl::StatusOr<BundleHeader> DecodeHeader(absl::string_view value) {
+  proto::BundleHeaderProto p;
+  if (value.size() > static_cast<size_t>(INT_MAX) ||
+      !p.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat(
+        "header: cannot parse BundleHeaderProto (", value.size(), " bytes)"));
+  }
+  if (p.num_shards() < 1 || p.num_shards() > kMaxNumShards) {
+    return absl::DataLossError(
+        absl::StrCat("header: num_shards ", p.num_shards(),
+                     " out of range [1, ", kMaxNumShards, "]"));
+  }
+  switch (p.endianness()) {
+    case proto::BundleHeaderProto::LITTLE:
+      break;
+    case proto::BundleHeaderProto::BIG:
+      return absl::FailedPreconditionError(
+          "header: bundle is big-endian; only little-endian bundles are "
+          "supported");
+    default:
+      return absl::DataLossError(absl::StrCat(
+          "header: unknown endianness ", static_cast<int>(p.endianness())));
+  }
+  const proto::VersionDef& v = p.version();
+  if (v.producer() < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "header: producer version ", v.producer(), " is not supported"));
+  }
+  if (v.min_consumer() > kConsumerVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "header: bundle requires consumer version >= ", v.min_consumer(),
+        " but this reader is version ", kConsumerVersion,
+        " (written by a newer version?)"));
+  }
+  for (int32_t bad : v.bad_consumers()) {
+    if (bad == kConsumerVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("header: bundle lists this reader's consumer version ",
+                       kConsumerVersion, " in bad_consumers"));
+    }
+  }
+  BundleHeader header;
+  header.num_shards = p.num_shards();
+  header.producer_version = v.producer();
+  header.min_consumer_version = v.min_consumer();
+  for (const std::string& f : p.ckpt_features()) {
+    if (f != kLz4Feature) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("header: bundle uses unknown feature ",
+                       QuoteForMessage(f), " (written by a newer ckpt?)"));
+    }
+    header.features.push_back(f);
+  }
+  return header;
+}
+
+}  // namespace ckpt::bundle

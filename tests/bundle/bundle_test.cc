@@ -1,1 +1,1204 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// BundleWriter + BundleReader:
+//   * model-based round trips (fixed seeds) of random bundles holding every
+//     storable dtype, scalars, zero-size tensors, strings (empty, binary,
+//     long), many keys in a many-block index, several shards, alignment,
+//     LZ4 on/off with and without shuffling; checked against a std::map;
+//   * the spec's worked example byte for byte, and TensorFlow's own bundles
+//     rewritten byte for byte;
+//   * the writer's temporary files (none left after Finish, Abandon,
+//     destruction or an error), sticky errors, option and argument checks;
+//   * reader errors: missing index (with prefix hint), missing data file,
+//     sliced entries, ReadInto buffer checks, truncated/corrupt data, and
+//     concurrent reads.
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "bundle/entry_codec.h"
+#include "ckpt/bundle_reader.h"
+#include "ckpt/bundle_writer.h"
+#include "ckpt/crc32c.h"
+#include "ckpt/dtype.h"
+#include "ckpt/env.h"
+#include "ckpt/proto/tensor_bundle.pb.h"
+#include "ckpt/status.h"
+#include "ckpt/tensor.h"
+#include "table/block.h"
+#include "table/format.h"
+#include "table/table.h"
+#include "table/table_builder.h"
 #include "testing/test_util.h"
+
+namespace ckpt {
+namespace {
+
+using absl::StatusCode;
+using ::ckpt::testing::ReadFileOrDie;
+using ::ckpt::testing::TempDir;
+using ::ckpt::testing::WriteFileOrDie;
+
+std::string FromHex(const std::string& hex) {
+  std::string out;
+  int hi = -1;
+  for (char c : hex) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    const int v = std::isdigit(static_cast<unsigned char>(c))
+                      ? c - '0'
+                      : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out.push_back(static_cast<char>(hi * 16 + v));
+      hi = -1;
+    }
+  }
+  return out;
+}
+
+std::vector<DataType> StorableDataTypes() {
+  std::vector<DataType> out;
+  for (int32_t v = 0; v < 64; ++v) {
+    if (IsKnownDataType(v) && IsStorableDataType(static_cast<DataType>(v))) {
+      out.push_back(static_cast<DataType>(v));
+    }
+  }
+  return out;
+}
+
+BundleWriterOptions TestOptions() {
+  BundleWriterOptions o;
+  o.sync = false;
+  return o;
+}
+
+std::unique_ptr<BundleWriter> MustCreate(
+    Env* env, const std::string& prefix,
+    BundleWriterOptions o = TestOptions()) {
+  absl::StatusOr<std::unique_ptr<BundleWriter>> w =
+      BundleWriter::Create(env, prefix, o);
+  CKPT_REQUIRE_OK(w);
+  return *std::move(w);
+}
+
+std::unique_ptr<BundleReader> MustOpen(Env* env, const std::string& prefix) {
+  absl::StatusOr<std::unique_ptr<BundleReader>> r =
+      BundleReader::Open(env, prefix);
+  CKPT_REQUIRE_OK(r);
+  return *std::move(r);
+}
+
+std::vector<std::string> Children(Env* env, const std::string& dir) {
+  absl::StatusOr<std::vector<std::string>> c = env->GetChildren(dir);
+  CKPT_REQUIRE_OK(c);
+  std::vector<std::string> out = *c;
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool AnyTempFile(const std::vector<std::string>& names) {
+  return std::any_of(names.begin(), names.end(), [](const std::string& n) {
+    return absl::StrContains(n, ".tempstate");
+  });
+}
+
+// ---- random tensors ----
+
+TensorShape RandomShape(std::mt19937_64& rng) {
+  switch (rng() % 6) {
+    case 0:
+      return TensorShape();  // scalar
+    case 1: {                // zero-size
+      std::vector<int64_t> dims = {static_cast<int64_t>(rng() % 4), 0,
+                                   static_cast<int64_t>(1 + rng() % 3)};
+      return TensorShape(dims);
+    }
+    default: {
+      const int rank = 1 + static_cast<int>(rng() % 3);
+      std::vector<int64_t> dims;
+      for (int i = 0; i < rank; ++i) {
+        dims.push_back(1 +
+                       static_cast<int64_t>(rng() % (rank == 1 ? 300 : 12)));
+      }
+      return TensorShape(dims);
+    }
+  }
+}
+
+void FillFixed(std::mt19937_64& rng, DataType dtype, absl::Span<char> bytes) {
+  const size_t elem = DataTypeSize(dtype);
+  const int kind = static_cast<int>(rng() % 4);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    unsigned char b = 0;
+    switch (kind) {
+      case 0:  // incompressible
+        b = static_cast<unsigned char>(rng());
+        break;
+      case 1:  // zeros
+        b = 0;
+        break;
+      case 2:  // few distinct elements
+        b = static_cast<unsigned char>((i / elem) % 3 * 17 + i % elem);
+        break;
+      default:  // smooth values, filled below for float32
+        b = static_cast<unsigned char>(i / 64);
+        break;
+    }
+    bytes[i] = static_cast<char>(b);
+  }
+  if (kind == 3 && dtype == DataType::kFloat) {
+    for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
+      const float f = std::sin(static_cast<float>(i) * 0.01f);
+      std::memcpy(bytes.data() + i, &f, 4);
+    }
+  }
+  // Keep the value domains of the narrow types realistic.
+  for (char& c : bytes) {
+    if (dtype == DataType::kBool) c = static_cast<char>(c & 1);
+    if (dtype == DataType::kInt4) c = static_cast<char>((c & 0xf) - 8);
+    if (dtype == DataType::kUInt4) c = static_cast<char>(c & 0xf);
+  }
+}
+
+std::string RandomString(std::mt19937_64& rng) {
+  size_t len = 0;
+  switch (rng() % 4) {
+    case 0:
+      len = 0;
+      break;
+    case 1:
+      len = rng() % 10;
+      break;
+    case 2:
+      len = 100 + rng() % 300;  // two-byte varint
+      break;
+    default:
+      len = rng() % 40;
+      break;
+  }
+  std::string s(len, '\0');
+  for (char& c : s) c = static_cast<char>(rng());  // binary, NULs included
+  return s;
+}
+
+Tensor RandomTensor(std::mt19937_64& rng, DataType dtype) {
+  TensorShape shape = RandomShape(rng);
+  if (dtype == DataType::kString) {
+    std::vector<std::string> values(static_cast<size_t>(shape.num_elements()));
+    for (std::string& v : values) v = RandomString(rng);
+    absl::StatusOr<Tensor> t = Tensor::FromStrings(shape, std::move(values));
+    CKPT_REQUIRE_OK(t);
+    return *std::move(t);
+  }
+  absl::StatusOr<Tensor> t = Tensor::Create(dtype, shape);
+  CKPT_REQUIRE_OK(t);
+  FillFixed(rng, dtype, t->mutable_bytes());
+  return *std::move(t);
+}
+
+std::string RandomKey(std::mt19937_64& rng, int i) {
+  switch (rng() % 4) {
+    case 0: {  // binary bytes, including 0x00 and 0xff
+      std::string k(1 + rng() % 6, '\0');
+      for (char& c : k) c = static_cast<char>(rng());
+      return k;
+    }
+    case 1:
+      return std::string(1 + rng() % 3, '\xff') + std::to_string(i);
+    default:
+      return absl::StrCat("model/layer_with_weights-", rng() % 50, "/kernel_",
+                          i, "/.ATTRIBUTES/VARIABLE_VALUE");
+  }
+}
+
+struct Expected {
+  Tensor tensor;
+  int shard = 0;
+};
+
+// Writes a random bundle with `options`, returns what it holds.
+std::map<std::string, Expected> WriteRandomBundle(
+    Env* env, const std::string& prefix, const BundleWriterOptions& options,
+    uint64_t seed, int num_tensors) {
+  std::mt19937_64 rng(seed);
+  const std::vector<DataType> dtypes = StorableDataTypes();
+  std::map<std::string, Expected> expected;
+  std::unique_ptr<BundleWriter> w = MustCreate(env, prefix, options);
+  for (int i = 0; i < num_tensors; ++i) {
+    // Every dtype at least once, then random ones.
+    const DataType dtype = i < static_cast<int>(dtypes.size())
+                               ? dtypes[static_cast<size_t>(i)]
+                               : dtypes[rng() % dtypes.size()];
+    std::string key = RandomKey(rng, i);
+    if (expected.count(key) != 0) key += "#dup";
+    REQUIRE(expected.count(key) == 0);
+    Expected e{
+        RandomTensor(rng, dtype),
+        static_cast<int>(rng() % static_cast<uint64_t>(options.num_shards))};
+    CKPT_REQUIRE_OK(w->Add(key, e.tensor, e.shard));
+    expected.emplace(key, std::move(e));
+  }
+  CHECK(w->num_entries() == num_tensors);
+  CKPT_REQUIRE_OK(w->Finish());
+  CKPT_REQUIRE_OK(w->status());
+  return expected;
+}
+
+// Number of data blocks of an index file (entries of its index block, whose
+// restart interval is 1).
+uint32_t IndexDataBlocks(Env* env, const std::string& prefix) {
+  std::unique_ptr<RandomAccessFile> f =
+      env->NewRandomAccessFile(IndexFilename(prefix)).value();
+  std::string footer(table::kFooterLength, '\0');
+  CKPT_REQUIRE_OK(
+      f->Read(f->size() - table::kFooterLength, footer.size(), footer.data()));
+  table::Footer decoded;
+  CKPT_REQUIRE_OK(decoded.DecodeFrom(footer));
+  absl::StatusOr<std::string> block =
+      table::ReadBlock(*f, decoded.index_handle, uint64_t{1} << 30);
+  CKPT_REQUIRE_OK(block);
+  absl::StatusOr<std::shared_ptr<const table::Block>> b =
+      table::Block::Create(*std::move(block), "index");
+  CKPT_REQUIRE_OK(b);
+  return (*b)->num_restarts();
+}
+
+// Reads everything back through every API and compares with `expected`.
+// Returns the number of LZ4-compressed entries.
+int CheckBundle(Env* env, const std::string& prefix,
+                const BundleWriterOptions& options,
+                const std::map<std::string, Expected>& expected) {
+  std::unique_ptr<BundleReader> r = MustOpen(env, prefix);
+  CHECK(r->num_shards() == options.num_shards);
+  CHECK(r->header().producer_version == 1);
+
+  absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> list =
+      r->ListEntries();
+  CKPT_REQUIRE_OK(list);
+  REQUIRE(list->size() == expected.size());
+  int num_lz4 = 0;
+  auto exp_it = expected.begin();
+  for (const auto& [key, entry] : *list) {
+    REQUIRE(key == exp_it->first);  // key order matches std::map order
+    const Expected& want = exp_it->second;
+    ++exp_it;
+    INFO("key " << key.size() << " bytes, dtype "
+                << DataTypeName(want.tensor.dtype()) << " shape "
+                << want.tensor.shape().DebugString());
+    CHECK(entry.dtype == want.tensor.dtype());
+    CHECK(entry.shape == want.tensor.shape());
+    CHECK(entry.shard_id == want.shard);
+    CHECK(entry.num_slices == 0);
+    CHECK(entry.offset % options.data_alignment == 0);
+    if (entry.compression == Compression::kLz4) {
+      ++num_lz4;
+      CHECK(options.compression == Compression::kLz4);
+      CHECK(entry.size * 8 <=
+            static_cast<int64_t>(want.tensor.bytes().size()) * 7);
+      CHECK(entry.byte_shuffle ==
+            (options.byte_shuffle && IsFloatingDataType(entry.dtype) &&
+             DataTypeSize(entry.dtype) > 1));
+    }
+    if (want.tensor.num_elements() == 0 && !want.tensor.is_string()) {
+      CHECK(entry.size == 0);
+      CHECK(entry.masked_crc32c == crc32c::Mask(0));
+    }
+
+    absl::StatusOr<BundleEntry> got_entry = r->GetEntry(key);
+    CKPT_REQUIRE_OK(got_entry);
+    CHECK(got_entry->offset == entry.offset);
+
+    absl::StatusOr<Tensor> t = r->Read(key);
+    CKPT_REQUIRE_OK(t);
+    REQUIRE(t->Equals(want.tensor));
+
+    if (!want.tensor.is_string()) {
+      std::vector<char> buf(want.tensor.bytes().size() + 1, '\x5a');
+      CKPT_REQUIRE_OK(r->ReadInto(
+          key, absl::MakeSpan(buf.data(), want.tensor.bytes().size())));
+      CHECK(absl::string_view(buf.data(), want.tensor.bytes().size()) ==
+            want.tensor.bytes());
+      CHECK(buf.back() == '\x5a');  // nothing written past the buffer
+    }
+    absl::StatusOr<std::string> stored = r->ReadStoredBytes(key);
+    CKPT_REQUIRE_OK(stored);
+    CHECK(static_cast<int64_t>(stored->size()) == entry.size);
+  }
+  if (num_lz4 > 0) {
+    CHECK(r->header().min_consumer_version == 2);
+    CHECK(r->header().features == std::vector<std::string>{"lz4"});
+  } else {
+    CHECK(r->header().min_consumer_version == 0);
+    CHECK(r->header().features.empty());
+  }
+  CKPT_REQUIRE_ERROR(r->Read("no such key"), StatusCode::kNotFound,
+                     "no such key");
+
+  // Every shard file exists (even one without tensors), padded to the
+  // alignment, and no temporary file is left.
+  for (int s = 0; s < options.num_shards; ++s) {
+    absl::StatusOr<uint64_t> size =
+        env->GetFileSize(DataFilename(prefix, s, options.num_shards));
+    CKPT_REQUIRE_OK(size);
+    CHECK(*size % static_cast<uint64_t>(options.data_alignment) == 0);
+  }
+  CHECK(!AnyTempFile(Children(env, Dirname(prefix))));
+  return num_lz4;
+}
+
+struct Config {
+  int num_shards;
+  int64_t alignment;
+  Compression compression;
+  bool shuffle;
+  size_t index_block_size;
+  int restart_interval;
+};
+
+TEST_CASE("random bundles round-trip (model-based with fixed seeds)") {
+  const Config configs[] = {
+      {1, 1, Compression::kNone, true, 262144, 16},
+      {1, 1, Compression::kNone, true, 256, 16},
+      {3, 1, Compression::kNone, true, 256, 4},
+      {2, 8, Compression::kNone, true, 256, 16},
+      {4, 64, Compression::kNone, true, 512, 1},
+      {1, 1, Compression::kLz4, true, 256, 16},
+      {3, 1, Compression::kLz4, false, 256, 16},
+      {2, 16, Compression::kLz4, true, 1024, 3},
+  };
+  std::unique_ptr<Env> env = NewMemEnv();
+  uint64_t seed = 1000;
+  for (const Config& c : configs) {
+    for (int rep = 0; rep < 2; ++rep, ++seed) {
+      INFO("seed " << seed << " shards " << c.num_shards << " alignment "
+                   << c.alignment << " lz4 "
+                   << (c.compression == Compression::kLz4) << " shuffle "
+                   << c.shuffle << " block " << c.index_block_size);
+      BundleWriterOptions o = TestOptions();
+      o.num_shards = c.num_shards;
+      o.data_alignment = c.alignment;
+      o.compression = c.compression;
+      o.byte_shuffle = c.shuffle;
+      o.index_block_size = c.index_block_size;
+      o.index_restart_interval = c.restart_interval;
+      o.write_buffer_bytes = (rep == 0) ? 4096 : 0;
+      const std::string prefix = absl::StrCat("/m", seed, "/dir/ckpt-1");
+      std::map<std::string, Expected> expected =
+          WriteRandomBundle(env.get(), prefix, o, seed, 150);
+      const int num_lz4 = CheckBundle(env.get(), prefix, o, expected);
+      if (c.compression == Compression::kLz4) CHECK(num_lz4 > 10);
+      // 150 entries: one data block at TF's block size, many at 256..1024.
+      const uint32_t blocks = IndexDataBlocks(env.get(), prefix);
+      if (c.index_block_size <= 1024) {
+        CHECK(blocks > 5);
+      } else {
+        CHECK(blocks == 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("round trip on the POSIX file system with many index blocks") {
+  TempDir dir;
+  BundleWriterOptions o;  // sync on: exercises fsync of files and directory
+  o.index_block_size = 256;
+  o.num_shards = 2;
+  o.compression = Compression::kLz4;
+  const std::string prefix = dir.Join("sub/dir/model");
+  std::map<std::string, Expected> expected =
+      WriteRandomBundle(Env::Default(), prefix, o, 77, 400);
+  CHECK(CheckBundle(Env::Default(), prefix, o, expected) > 0);
+  CHECK(IndexDataBlocks(Env::Default(), prefix) > 50);
+}
+
+TEST_CASE("LZ4 compresses compressible tensors and marks the header") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.compression = Compression::kLz4;
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+  std::vector<float> smooth(10000);
+  for (size_t i = 0; i < smooth.size(); ++i) {
+    smooth[i] = std::sin(static_cast<float>(i) * 0.001f);
+  }
+  Tensor weights = Tensor::FromVector<float>({100, 100}, smooth).value();
+  Tensor zeros = Tensor::Create(DataType::kInt64, TensorShape({1000})).value();
+  Tensor tiny = Tensor::Scalar<int32_t>(7);  // cannot save 1/8
+  CKPT_REQUIRE_OK(w->Add("weights", weights));
+  CKPT_REQUIRE_OK(w->Add("zeros", zeros));
+  CKPT_REQUIRE_OK(w->Add("tiny", tiny));
+  CKPT_REQUIRE_OK(w->Finish());
+
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CHECK(r->header().min_consumer_version == 2);
+  CHECK(r->header().features == std::vector<std::string>{"lz4"});
+  BundleEntry we = r->GetEntry("weights").value();
+  CHECK(we.compression == Compression::kLz4);
+  CHECK(we.byte_shuffle);
+  CHECK(we.size < 40000 * 7 / 8);
+  BundleEntry ze = r->GetEntry("zeros").value();
+  CHECK(ze.compression == Compression::kLz4);
+  CHECK(!ze.byte_shuffle);  // integers are not shuffled
+  BundleEntry te = r->GetEntry("tiny").value();
+  CHECK(te.compression == Compression::kNone);
+  CHECK(te.size == 4);
+  CHECK(r->Read("weights")->Equals(weights));
+  CHECK(r->Read("zeros")->Equals(zeros));
+  CHECK(r->Read("tiny")->Equals(tiny));
+  // The header value itself.
+  // 08 01 | 1a 04 08 01 10 02 | c2 3e 03 "lz4"
+  CHECK(bundle::EncodeHeader(r->header()) ==
+        FromHex("08 01 1a 04 08 01 10 02 c2 3e 03 6c 7a 34"));
+}
+
+TEST_CASE(
+    "LZ4 requested but nothing compressible keeps a TF-compatible header") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.compression = Compression::kLz4;
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+  std::mt19937_64 rng(5);
+  std::vector<int64_t> noise(1000);
+  for (int64_t& v : noise) v = static_cast<int64_t>(rng());
+  CKPT_REQUIRE_OK(
+      w->Add("noise", Tensor::FromVector<int64_t>({1000}, noise).value()));
+  CKPT_REQUIRE_OK(
+      w->Add("s", Tensor::FromStrings({}, {std::string(1000, 'a')}).value()));
+  CKPT_REQUIRE_OK(w->Finish());
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CHECK(r->header().min_consumer_version == 0);
+  CHECK(r->header().features.empty());
+  CHECK(r->GetEntry("s")->compression == Compression::kNone);
+}
+
+// ---- byte compatibility ----
+
+TEST_CASE("spec worked example (x float 1.0 and y int64 1 2) is byte-exact") {
+  TempDir dir;
+  const std::string prefix = dir.Join("ckpt");
+  std::unique_ptr<BundleWriter> w = MustCreate(Env::Default(), prefix);
+  CKPT_REQUIRE_OK(w->Add("x", Tensor::Scalar<float>(1.0f)));
+  CKPT_REQUIRE_OK(
+      w->Add("y", Tensor::FromVector<int64_t>({2}, {1, 2}).value()));
+  CKPT_REQUIRE_OK(w->Finish());
+  CHECK(ReadFileOrDie(DataFilename(prefix, 0, 1)) ==
+        FromHex("0000803f 0100000000000000 0200000000000000"));
+  const std::string index = ReadFileOrDie(IndexFilename(prefix));
+  CHECK(index.size() == 138);
+  CHECK(index ==
+        FromHex("00000608011a02080100010b780801120028043581a5da2b00011179080912"
+                "04120208022004281035e02e377d"
+                "0000000001000000001cbe94ca000000000100000000c0f2a1b00001027a00"
+                "35000000000100000000abf8e179"
+                "3a08470e" +
+                std::string(72, '0') + "57fb808b247547db"));
+  std::vector<std::string> files = Children(Env::Default(), dir.path());
+  CHECK(files ==
+        std::vector<std::string>{"ckpt.data-00000-of-00001", "ckpt.index"});
+}
+
+// Rewrites a TensorFlow bundle with BundleWriter (tensors added in data
+// file order, to the same shards) and requires identical files.
+void RewriteAndCompare(const std::string& rel_prefix) {
+  const std::string src = ::ckpt::testing::TfPath(rel_prefix);
+  std::unique_ptr<BundleReader> r = MustOpen(Env::Default(), src);
+  absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> list =
+      r->ListEntries();
+  CKPT_REQUIRE_OK(list);
+  std::vector<std::pair<std::string, BundleEntry>> order = *list;
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.second.shard_id, a.second.offset) <
+           std::make_pair(b.second.shard_id, b.second.offset);
+  });
+  TempDir dir;
+  const std::string dst = dir.Join("copy");
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = r->num_shards();
+  std::unique_ptr<BundleWriter> w = MustCreate(Env::Default(), dst, o);
+  for (const auto& [key, entry] : order) {
+    absl::StatusOr<Tensor> t = r->Read(key);
+    CKPT_REQUIRE_OK(t);
+    CKPT_REQUIRE_OK(w->Add(key, *t, entry.shard_id));
+  }
+  CKPT_REQUIRE_OK(w->Finish());
+  CHECK(ReadFileOrDie(IndexFilename(dst)) == ReadFileOrDie(IndexFilename(src)));
+  for (int s = 0; s < r->num_shards(); ++s) {
+    CHECK(ReadFileOrDie(DataFilename(dst, s, r->num_shards())) ==
+          ReadFileOrDie(DataFilename(src, s, r->num_shards())));
+  }
+}
+
+TEST_CASE("TensorFlow bundles are rewritten byte for byte") {
+  if (::ckpt::testing::SkipWithoutTfTestData()) return;
+  for (const char* p : {"fsrcnn/ckpt-1", "golf/ckpt-1", "golf/ckpt-2",
+                        "til/cp-0000.ckpt", "saved_model_counter/variables",
+                        "saved_model_half_plus_three/variables"}) {
+    INFO(p);
+    RewriteAndCompare(p);
+  }
+}
+
+TEST_CASE("every TensorFlow entry and header re-encodes byte for byte") {
+  if (::ckpt::testing::SkipWithoutTfTestData()) return;
+  for (const char* p : {"fsrcnn/ckpt-1", "golf/ckpt-1", "golf/ckpt-2",
+                        "til/cp-0000.ckpt", "saved_model_counter/variables",
+                        "saved_model_half_plus_three/variables",
+                        "saved_model_half_plus_two_tf2_cpu/variables",
+                        "keras_new_optimizer_index_only/ckpt-1"}) {
+    INFO(p);
+    const std::string index = IndexFilename(::ckpt::testing::TfPath(p));
+    std::unique_ptr<table::Table> t =
+        table::Table::Open(Env::Default()->NewRandomAccessFile(index).value())
+            .value();
+    std::unique_ptr<table::Iterator> it = t->NewIterator();
+    it->SeekToFirst();
+    REQUIRE(it->Valid());
+    REQUIRE(it->key().empty());
+    absl::StatusOr<BundleHeader> header = bundle::DecodeHeader(it->value());
+    CKPT_REQUIRE_OK(header);
+    CHECK(bundle::EncodeHeader(*header) == it->value());
+    int n = 0;
+    for (it->Next(); it->Valid(); it->Next()) {
+      const std::string key(it->key());
+      INFO(key);
+      absl::StatusOr<BundleEntry> e =
+          bundle::DecodeEntry(key, it->value(), *header);
+      CKPT_REQUIRE_OK(e);
+      CHECK(bundle::EncodeEntry(*e) == it->value());
+      ++n;
+    }
+    CKPT_REQUIRE_OK(it->status());
+    CHECK(n > 0);
+  }
+}
+
+// ---- writer: temporary files, errors, arguments ----
+
+Tensor SomeTensor() {
+  return Tensor::FromVector<float>({2, 2}, {1, 2, 3, 4}).value();
+}
+
+TEST_CASE("writer: only temporary names exist until Finish") {
+  TempDir dir;
+  const std::string prefix = dir.Join("ckpt-1");
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = 2;
+  std::unique_ptr<BundleWriter> w = MustCreate(Env::Default(), prefix, o);
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  std::vector<std::string> during = Children(Env::Default(), dir.path());
+  REQUIRE(during.size() == 2);
+  for (const std::string& n : during) {
+    CHECK(absl::StartsWith(n, "ckpt-1.data-0000"));
+    CHECK(absl::StrContains(n, "-of-00002.tempstate"));
+    const std::string digits = n.substr(n.find(".tempstate") + 10);
+    CHECK(!digits.empty());
+    CHECK(std::all_of(digits.begin(), digits.end(),
+                      [](char c) { return c >= '0' && c <= '9'; }));
+  }
+  CKPT_REQUIRE_OK(w->Finish());
+  CHECK(Children(Env::Default(), dir.path()) ==
+        std::vector<std::string>{"ckpt-1.data-00000-of-00002",
+                                 "ckpt-1.data-00001-of-00002", "ckpt-1.index"});
+  // The empty shard's file exists and is empty.
+  CHECK(ReadFileOrDie(DataFilename(prefix, 1, 2)).empty());
+}
+
+TEST_CASE("writer: Abandon removes every file and is idempotent") {
+  TempDir dir;
+  std::unique_ptr<BundleWriter> w =
+      MustCreate(Env::Default(), dir.Join("ckpt"));
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  w->Abandon();
+  CHECK(Children(Env::Default(), dir.path()).empty());
+  w->Abandon();
+  CHECK(Children(Env::Default(), dir.path()).empty());
+  CKPT_REQUIRE_ERROR(w->Add("b", SomeTensor()), StatusCode::kFailedPrecondition,
+                     "Abandon");
+  CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kFailedPrecondition, "Abandon");
+}
+
+TEST_CASE("writer: destruction before Finish removes every file") {
+  TempDir dir;
+  {
+    std::unique_ptr<BundleWriter> w =
+        MustCreate(Env::Default(), dir.Join("ckpt"));
+    CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+    CHECK(Children(Env::Default(), dir.path()).size() == 1);
+  }
+  CHECK(Children(Env::Default(), dir.path()).empty());
+}
+
+TEST_CASE("writer: destruction and Abandon after Finish keep the bundle") {
+  TempDir dir;
+  const std::string prefix = dir.Join("ckpt");
+  {
+    std::unique_ptr<BundleWriter> w = MustCreate(Env::Default(), prefix);
+    CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+    CKPT_REQUIRE_OK(w->Finish());
+    w->Abandon();
+    CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kFailedPrecondition, "Finish");
+    CKPT_REQUIRE_ERROR(w->Add("b", SomeTensor()),
+                       StatusCode::kFailedPrecondition, "Finish");
+  }
+  CHECK(Children(Env::Default(), dir.path()).size() == 2);
+  CHECK(MustOpen(Env::Default(), prefix)->Read("a")->Equals(SomeTensor()));
+}
+
+TEST_CASE(
+    "writer: a duplicate key is a sticky InvalidArgument and removes files") {
+  TempDir dir;
+  std::unique_ptr<BundleWriter> w =
+      MustCreate(Env::Default(), dir.Join("ckpt"));
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  CKPT_REQUIRE_ERROR(w->Add("a", SomeTensor()), StatusCode::kInvalidArgument,
+                     "'a' was already added");
+  CHECK(Children(Env::Default(), dir.path()).empty());
+  CKPT_REQUIRE_ERROR(w->Add("b", SomeTensor()), StatusCode::kInvalidArgument,
+                     "'a' was already added");
+  CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kInvalidArgument,
+                     "'a' was already added");
+  CKPT_REQUIRE_ERROR(w->status(), StatusCode::kInvalidArgument, "'a'");
+  CHECK(Children(Env::Default(), dir.path()).empty());
+}
+
+TEST_CASE("writer: empty key is InvalidArgument") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p");
+  CKPT_REQUIRE_ERROR(w->Add("", SomeTensor()), StatusCode::kInvalidArgument,
+                     "empty key");
+}
+
+TEST_CASE("writer: shard out of range is InvalidArgument") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = 2;
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+  CKPT_REQUIRE_ERROR(w->Add("k", SomeTensor(), 2), StatusCode::kInvalidArgument,
+                     "shard 2 out of range [0, 2)");
+}
+
+TEST_CASE("writer: negative shard is InvalidArgument") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p");
+  CKPT_REQUIRE_ERROR(w->Add("k", SomeTensor(), -1),
+                     StatusCode::kInvalidArgument, "shard -1");
+}
+
+TEST_CASE("writer: a tensor of a non-storable dtype is InvalidArgument") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p");
+  CKPT_REQUIRE_ERROR(w->Add("k", Tensor()), StatusCode::kInvalidArgument,
+                     "cannot be stored");
+}
+
+TEST_CASE("writer: bad options are InvalidArgument") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  auto with = [](std::function<void(BundleWriterOptions&)> f) {
+    BundleWriterOptions o = TestOptions();
+    f(o);
+    return o;
+  };
+  CKPT_REQUIRE_ERROR(BundleWriter::Create(env.get(), "p", with([](auto& o) {
+                                            o.num_shards = 0;
+                                          })),
+                     StatusCode::kInvalidArgument, "num_shards 0");
+  CKPT_REQUIRE_ERROR(BundleWriter::Create(env.get(), "p", with([](auto& o) {
+                                            o.data_alignment = 0;
+                                          })),
+                     StatusCode::kInvalidArgument, "data_alignment 0");
+  CKPT_REQUIRE_ERROR(BundleWriter::Create(env.get(), "p", with([](auto& o) {
+                                            o.index_block_size = 0;
+                                          })),
+                     StatusCode::kInvalidArgument, "index_block_size 0");
+  CKPT_REQUIRE_ERROR(BundleWriter::Create(env.get(), "p", with([](auto& o) {
+                                            o.index_restart_interval = 0;
+                                          })),
+                     StatusCode::kInvalidArgument, "index_restart_interval 0");
+  CKPT_REQUIRE_ERROR(BundleWriter::Create(env.get(), "p", with([](auto& o) {
+                                            o.write_buffer_bytes = size_t{1}
+                                                                   << 40;
+                                          })),
+                     StatusCode::kInvalidArgument, "write_buffer_bytes");
+  CKPT_REQUIRE_ERROR(BundleWriter::Create(env.get(), "p", with([](auto& o) {
+                                            o.compression =
+                                                static_cast<Compression>(9);
+                                          })),
+                     StatusCode::kInvalidArgument, "compression 9");
+  CKPT_REQUIRE_ERROR(BundleWriter::Create(env.get(), "", TestOptions()),
+                     StatusCode::kInvalidArgument, "empty prefix");
+  CHECK(Children(env.get(), "").empty());
+}
+
+TEST_CASE("writer: zero-size tensors store no bytes at the current offset") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p");
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Add(
+      "empty", Tensor::Create(DataType::kDouble, TensorShape({3, 0})).value()));
+  CKPT_REQUIRE_OK(w->Add("b", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Finish());
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  BundleEntry e = r->GetEntry("empty").value();
+  CHECK(e.offset == 16);
+  CHECK(e.size == 0);
+  CHECK(e.masked_crc32c == 0xA282EAD8u);
+  CHECK(r->GetEntry("b")->offset == 16);
+  CHECK(bundle::EncodeEntry(e) ==
+        FromHex("08 02 12 06 12 02 08 03 12 00 20 10 35 d8 ea 82 a2"));
+  CHECK(r->Read("empty")->num_elements() == 0);
+}
+
+TEST_CASE("writer: alignment pads with zeros not covered by the CRC") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.data_alignment = 8;
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+  CKPT_REQUIRE_OK(w->Add("a", Tensor::Scalar<int8_t>(5)));
+  CKPT_REQUIRE_OK(w->Add("b", Tensor::Scalar<int16_t>(-1)));
+  CKPT_REQUIRE_OK(w->Finish());
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  BundleEntry b = r->GetEntry("b").value();
+  CHECK(b.offset == 8);
+  CHECK(b.size == 2);
+  CHECK(b.masked_crc32c == crc32c::Mask(crc32c::Value("\xff\xff", 2)));
+  CHECK(ReadFileToString(env.get(), DataFilename("p", 0, 1), 1000).value() ==
+        std::string("\x05\0\0\0\0\0\0\0\xff\xff\0\0\0\0\0\0", 16));
+}
+
+// An Env that forwards to another one and fails chosen operations.
+class FaultEnv : public Env {
+ public:
+  explicit FaultEnv(Env* base) : base_(base) {}
+  // Appends fail once this many bytes went to files whose path contains
+  // `append_fail_path`.
+  std::string append_fail_path;
+  uint64_t append_budget = UINT64_MAX;
+  std::string rename_fail_target;  // RenameFile to a target containing this
+  std::string sync_fail_path;      // Sync of a file containing this
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) override {
+    CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> f,
+                          base_->NewWritableFile(path));
+    return std::unique_ptr<WritableFile>(new File(this, std::move(f)));
+  }
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) override {
+    return base_->NewRandomAccessFile(path);
+  }
+  absl::Status FileExists(const std::string& p) override {
+    return base_->FileExists(p);
+  }
+  absl::StatusOr<bool> IsDirectory(const std::string& p) override {
+    return base_->IsDirectory(p);
+  }
+  absl::StatusOr<uint64_t> GetFileSize(const std::string& p) override {
+    return base_->GetFileSize(p);
+  }
+  absl::StatusOr<std::vector<std::string>> GetChildren(
+      const std::string& d) override {
+    return base_->GetChildren(d);
+  }
+  absl::Status DeleteFile(const std::string& p) override {
+    return base_->DeleteFile(p);
+  }
+  absl::Status RenameFile(const std::string& s, const std::string& t) override {
+    if (!rename_fail_target.empty() &&
+        absl::StrContains(t, rename_fail_target)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(s, ": rename: Permission denied (errno 13)"));
+    }
+    return base_->RenameFile(s, t);
+  }
+  absl::Status CreateDir(const std::string& d) override {
+    return base_->CreateDir(d);
+  }
+  absl::Status DeleteDir(const std::string& d) override {
+    return base_->DeleteDir(d);
+  }
+  absl::Status SyncDir(const std::string& d) override {
+    return base_->SyncDir(d);
+  }
+  uint64_t NowMicros() override { return base_->NowMicros(); }
+
+ private:
+  class File : public WritableFile {
+   public:
+    File(FaultEnv* env, std::unique_ptr<WritableFile> f)
+        : env_(env), f_(std::move(f)) {}
+    absl::Status Append(absl::string_view data) override {
+      if (!env_->append_fail_path.empty() &&
+          absl::StrContains(path(), env_->append_fail_path)) {
+        if (data.size() > env_->append_budget) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              path(), ": write: No space left on device (errno 28)"));
+        }
+        env_->append_budget -= data.size();
+      }
+      return f_->Append(data);
+    }
+    absl::Status Sync() override {
+      if (!env_->sync_fail_path.empty() &&
+          absl::StrContains(path(), env_->sync_fail_path)) {
+        return absl::UnknownError(
+            absl::StrCat(path(), ": fsync: Input/output error (errno 5)"));
+      }
+      return f_->Sync();
+    }
+    absl::Status Close() override { return f_->Close(); }
+    const std::string& path() const override { return f_->path(); }
+
+   private:
+    FaultEnv* env_;
+    std::unique_ptr<WritableFile> f_;
+  };
+  Env* base_;
+};
+
+TEST_CASE("writer: a failing data write is sticky and removes temp files") {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  FaultEnv env(mem.get());
+  env.append_fail_path = ".data-";
+  env.append_budget = 100;
+  BundleWriterOptions o = TestOptions();
+  o.write_buffer_bytes = 64;
+  CKPT_REQUIRE_OK(env.CreateDir("d"));
+  std::unique_ptr<BundleWriter> w = MustCreate(&env, "d/p", o);
+  absl::Status st;
+  for (int i = 0; i < 100 && st.ok(); ++i) {
+    st = w->Add(absl::StrCat("k", i), SomeTensor());
+  }
+  CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
+                     "No space left on device");
+  CHECK(absl::StrContains(st.message(), "d/p.data-00000-of-00001.tempstate"));
+  CHECK(Children(mem.get(), "d").empty());
+  CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kResourceExhausted, "No space");
+  CHECK(Children(mem.get(), "d").empty());
+}
+
+TEST_CASE("writer: a failing data fsync in Finish leaves no file") {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  FaultEnv env(mem.get());
+  env.sync_fail_path = ".data-";
+  BundleWriterOptions o = TestOptions();
+  o.sync = true;
+  std::unique_ptr<BundleWriter> w = MustCreate(&env, "p", o);
+  CKPT_REQUIRE_OK(w->Add("k", SomeTensor()));
+  CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kUnknown, "Input/output error");
+  CHECK(Children(mem.get(), "").empty());
+}
+
+TEST_CASE("writer: a failing index write leaves no file") {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  FaultEnv env(mem.get());
+  env.append_fail_path = ".index";
+  env.append_budget = 10;
+  std::unique_ptr<BundleWriter> w = MustCreate(&env, "p");
+  CKPT_REQUIRE_OK(w->Add("k", SomeTensor()));
+  CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kResourceExhausted,
+                     "p.index.tempstate");
+  CHECK(Children(mem.get(), "").empty());
+}
+
+TEST_CASE("writer: a failing index rename leaves no index") {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  FaultEnv env(mem.get());
+  env.rename_fail_target = "p.index";
+  std::unique_ptr<BundleWriter> w = MustCreate(&env, "p");
+  CKPT_REQUIRE_OK(w->Add("k", SomeTensor()));
+  CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kPermissionDenied,
+                     "Permission denied");
+  std::vector<std::string> left = Children(mem.get(), "");
+  CHECK(!AnyTempFile(left));
+  CHECK(std::find(left.begin(), left.end(), "p.index") == left.end());
+}
+
+TEST_CASE("writer: streams large tensors through a small buffer") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.write_buffer_bytes = 1000;
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+  std::vector<int32_t> big(3 << 20);  // 12 MiB: several CRC chunks
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<int32_t>(i * 7);
+  Tensor t =
+      Tensor::FromVector<int32_t>({static_cast<int64_t>(big.size())}, big)
+          .value();
+  CKPT_REQUIRE_OK(w->Add("small", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Add("big", t));
+  CKPT_REQUIRE_OK(w->Add("small2", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Finish());
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CHECK(r->Read("big")->Equals(t));
+  CHECK(r->GetEntry("big")->masked_crc32c ==
+        crc32c::Mask(crc32c::Value(t.bytes().data(), t.bytes().size())));
+  CHECK(r->Read("small2")->Equals(SomeTensor()));
+}
+
+// ---- reader ----
+
+TEST_CASE("reader: missing index is NotFound") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  CKPT_REQUIRE_ERROR(BundleReader::Open(env.get(), "nothing/here"),
+                     StatusCode::kNotFound, "nothing/here.index");
+}
+
+TEST_CASE("reader: an index file name as prefix gets a hint") {
+  TempDir dir;
+  const std::string prefix = dir.Join("ckpt-3");
+  std::unique_ptr<BundleWriter> w = MustCreate(Env::Default(), prefix);
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Finish());
+  CKPT_REQUIRE_ERROR(BundleReader::Open(Env::Default(), prefix + ".index"),
+                     StatusCode::kNotFound, "did you mean '" + prefix + "'");
+}
+
+TEST_CASE("reader: a data file name as prefix gets a hint") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  CKPT_REQUIRE_ERROR(
+      BundleReader::Open(env.get(), "run/ckpt-3.data-00000-of-00001"),
+      StatusCode::kNotFound, "did you mean 'run/ckpt-3'");
+}
+
+TEST_CASE(
+    "reader: missing data file is NotFound naming file and key but listing "
+    "works") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p");
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Add("s", Tensor::FromStrings({}, {"x"}).value()));
+  CKPT_REQUIRE_OK(w->Finish());
+  CKPT_REQUIRE_OK(env->DeleteFile(DataFilename("p", 0, 1)));
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CHECK(r->ListEntries()->size() == 2);
+  CKPT_REQUIRE_ERROR(r->Read("a"), StatusCode::kNotFound,
+                     "p.data-00000-of-00001");
+  CKPT_REQUIRE_ERROR(r->Read("a"), StatusCode::kNotFound, "'a'");
+  CKPT_REQUIRE_ERROR(r->Read("s"), StatusCode::kNotFound, "'s'");
+  std::vector<char> buf(16);
+  CKPT_REQUIRE_ERROR(r->ReadInto("a", absl::MakeSpan(buf)),
+                     StatusCode::kNotFound, "p.data-00000-of-00001");
+  CKPT_REQUIRE_ERROR(r->ReadStoredBytes("a"), StatusCode::kNotFound, "'a'");
+}
+
+TEST_CASE("reader: data files are opened lazily") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = 2;
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor(), 0));
+  CKPT_REQUIRE_OK(w->Add("b", SomeTensor(), 1));
+  CKPT_REQUIRE_OK(w->Finish());
+  CKPT_REQUIRE_OK(env->DeleteFile(DataFilename("p", 1, 2)));
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CHECK(r->Read("a")->Equals(SomeTensor()));
+  CKPT_REQUIRE_ERROR(r->Read("b"), StatusCode::kNotFound,
+                     "p.data-00001-of-00002");
+}
+
+TEST_CASE("reader: ReadInto checks the buffer size and the dtype") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p");
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Add("s", Tensor::FromStrings({}, {"x"}).value()));
+  CKPT_REQUIRE_OK(w->Finish());
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  std::vector<char> small(15);
+  CKPT_REQUIRE_ERROR(r->ReadInto("a", absl::MakeSpan(small)),
+                     StatusCode::kInvalidArgument, "15 bytes");
+  std::vector<char> buf(16);
+  CKPT_REQUIRE_ERROR(r->ReadInto("s", absl::MakeSpan(buf)),
+                     StatusCode::kInvalidArgument, "string");
+  CKPT_REQUIRE_ERROR(r->ReadInto("zz", absl::MakeSpan(buf)),
+                     StatusCode::kNotFound, "'zz'");
+  CKPT_REQUIRE_ERROR(r->GetEntry(""), StatusCode::kNotFound, "header");
+}
+
+TEST_CASE("reader: corrupt tensor bytes are DataLoss in every read API") {
+  TempDir dir;
+  const std::string prefix = dir.Join("p");
+  std::unique_ptr<BundleWriter> w = MustCreate(Env::Default(), prefix);
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Add("s", Tensor::FromStrings({2}, {"ab", "c"}).value()));
+  CKPT_REQUIRE_OK(w->Finish());
+  const std::string data_path = DataFilename(prefix, 0, 1);
+  std::string data = ReadFileOrDie(data_path);
+  data[3] ^= 1;                // inside "a"
+  data[data.size() - 1] ^= 1;  // inside the strings
+  WriteFileOrDie(data_path, data);
+  std::unique_ptr<BundleReader> r = MustOpen(Env::Default(), prefix);
+  CKPT_REQUIRE_ERROR(r->Read("a"), StatusCode::kDataLoss, "checksum mismatch");
+  CKPT_REQUIRE_ERROR(r->Read("a"), StatusCode::kDataLoss, "'a'");
+  std::vector<char> buf(16);
+  CKPT_REQUIRE_ERROR(r->ReadInto("a", absl::MakeSpan(buf)),
+                     StatusCode::kDataLoss, data_path);
+  CKPT_REQUIRE_ERROR(r->ReadStoredBytes("a"), StatusCode::kDataLoss,
+                     "checksum");
+  CKPT_REQUIRE_ERROR(r->Read("s"), StatusCode::kDataLoss, "'s'");
+  CKPT_REQUIRE_ERROR(r->ReadStoredBytes("s"), StatusCode::kDataLoss,
+                     "checksum");
+}
+
+TEST_CASE("reader: a truncated data file is DataLoss before reading") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p");
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Add("b", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Finish());
+  // Replace the data file with its first 20 bytes.
+  std::string data =
+      ReadFileToString(env.get(), DataFilename("p", 0, 1), 1000).value();
+  CKPT_REQUIRE_OK(WriteStringToFileAtomic(env.get(), DataFilename("p", 0, 1),
+                                          data.substr(0, 20)));
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CHECK(r->Read("a")->Equals(SomeTensor()));
+  CKPT_REQUIRE_ERROR(
+      r->Read("b"), StatusCode::kDataLoss,
+      "bytes [16, 32) extend past the end of the file (20 bytes)");
+}
+
+TEST_CASE("reader: corrupt LZ4 data is caught by the CRC") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.compression = Compression::kLz4;
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+  std::vector<float> smooth(4096);
+  for (size_t i = 0; i < smooth.size(); ++i)
+    smooth[i] = static_cast<float>(i % 10);
+  CKPT_REQUIRE_OK(
+      w->Add("w", Tensor::FromVector<float>({4096}, smooth).value()));
+  CKPT_REQUIRE_OK(w->Finish());
+  std::string data =
+      ReadFileToString(env.get(), DataFilename("p", 0, 1), 1 << 20).value();
+  data[data.size() / 2] ^= 0x40;
+  CKPT_REQUIRE_OK(
+      WriteStringToFileAtomic(env.get(), DataFilename("p", 0, 1), data));
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CKPT_REQUIRE_ERROR(r->Read("w"), StatusCode::kDataLoss, "checksum mismatch");
+}
+
+// Writes an index holding `entries` (already serialized) under a header of
+// `num_shards`, plus empty data files.
+void WriteRawIndex(
+    Env* env, const std::string& prefix, int num_shards,
+    const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::unique_ptr<WritableFile> f =
+      env->NewWritableFile(IndexFilename(prefix)).value();
+  table::TableBuilder b(table::TableOptions(), f.get());
+  BundleHeader h;
+  h.num_shards = num_shards;
+  h.producer_version = 1;
+  CKPT_REQUIRE_OK(b.Add("", bundle::EncodeHeader(h)));
+  for (const auto& [k, v] : entries) CKPT_REQUIRE_OK(b.Add(k, v));
+  CKPT_REQUIRE_OK(b.Finish());
+  CKPT_REQUIRE_OK(f->Close());
+  for (int s = 0; s < num_shards; ++s) {
+    CKPT_REQUIRE_OK(
+        WriteStringToFileAtomic(env, DataFilename(prefix, s, num_shards), ""));
+  }
+}
+
+TEST_CASE("reader: a sliced entry is listed but reading is Unimplemented") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  proto::BundleEntryProto p;
+  p.set_dtype(proto::DT_FLOAT);
+  p.mutable_shape()->add_dim()->set_size(4);
+  p.mutable_shape()->add_dim()->set_size(3);
+  p.add_slices();
+  p.add_slices();
+  WriteRawIndex(env.get(), "p", 1,
+                {{"v/.ATTRIBUTES/VARIABLE_VALUE", p.SerializeAsString()}});
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  absl::StatusOr<BundleEntry> e = r->GetEntry("v/.ATTRIBUTES/VARIABLE_VALUE");
+  CKPT_REQUIRE_OK(e);
+  CHECK(e->num_slices == 2);
+  CHECK(e->shape == TensorShape({4, 3}));
+  CHECK(r->ListEntries()->size() == 1);
+  CKPT_REQUIRE_ERROR(r->Read("v/.ATTRIBUTES/VARIABLE_VALUE"),
+                     StatusCode::kUnimplemented,
+                     "'v/.ATTRIBUTES/VARIABLE_VALUE'");
+  std::vector<char> buf(48);
+  CKPT_REQUIRE_ERROR(
+      r->ReadInto("v/.ATTRIBUTES/VARIABLE_VALUE", absl::MakeSpan(buf)),
+      StatusCode::kUnimplemented, "slices");
+  CKPT_REQUIRE_ERROR(r->ReadStoredBytes("v/.ATTRIBUTES/VARIABLE_VALUE"),
+                     StatusCode::kUnimplemented, "partitioned");
+}
+
+TEST_CASE("reader: a bad entry fails listing with the index path and key") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  proto::BundleEntryProto p;
+  p.set_dtype(proto::DT_FLOAT);
+  p.mutable_shape();
+  p.set_size(4);
+  p.set_shard_id(3);
+  WriteRawIndex(env.get(), "p", 2, {{"bad", p.SerializeAsString()}});
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CKPT_REQUIRE_ERROR(r->ListEntries(), StatusCode::kInvalidArgument,
+                     "p.index: key 'bad': shard_id 3 out of range [0, 2)");
+  CKPT_REQUIRE_ERROR(r->Read("bad"), StatusCode::kInvalidArgument,
+                     "shard_id 3");
+}
+
+TEST_CASE("reader: an index without header entry is DataLoss") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<WritableFile> f = env->NewWritableFile("p.index").value();
+  table::TableBuilder b(table::TableOptions(), f.get());
+  CKPT_REQUIRE_OK(b.Add("a", "x"));
+  CKPT_REQUIRE_OK(b.Finish());
+  CKPT_REQUIRE_OK(f->Close());
+  CKPT_REQUIRE_ERROR(BundleReader::Open(env.get(), "p"), StatusCode::kDataLoss,
+                     "p.index: no header entry");
+}
+
+TEST_CASE("reader: an index above max_index_bytes is refused") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p");
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  CKPT_REQUIRE_OK(w->Finish());
+  BundleReaderOptions o;
+  o.max_index_bytes = 10;
+  CKPT_REQUIRE_ERROR(BundleReader::Open(env.get(), "p", o),
+                     StatusCode::kResourceExhausted, "max_index_bytes");
+}
+
+TEST_CASE("reader: concurrent reads from several threads") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = 3;
+  o.compression = Compression::kLz4;
+  std::map<std::string, Expected> expected =
+      WriteRandomBundle(env.get(), "p", o, 4242, 60);
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int rep = 0; rep < 3; ++rep) {
+        for (const auto& [key, want] : expected) {
+          absl::StatusOr<Tensor> got = r->Read(key);
+          if (!got.ok() || !got->Equals(want.tensor)) ++failures[t];
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK(failures == std::vector<int>(4, 0));
+}
+
+}  // namespace
+}  // namespace ckpt
