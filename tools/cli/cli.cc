@@ -1,1 +1,199 @@
-// placeholder
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Command dispatch, usage texts, argument parsing and the status -> exit code
+// mapping of the `ckpt` tool (contract in cli/cli.h).
+
+#include "cli/cli.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace ckpt::cli {
+namespace {
+
+constexpr absl::string_view kTopUsage =
+    "usage: ckpt <command> [options] ...\n"
+    "\n"
+    "Inspect and rewrite TensorFlow checkpoints (TensorBundle V2).\n"
+    "\n"
+    "Commands:\n"
+    "  ls PATH [--json]       list the entries of a checkpoint\n"
+    "  verify PATH            read every tensor and check all checksums\n"
+    "  convert SRC DST [--compression none|lz4]\n"
+    "                         rewrite a checkpoint, optionally LZ4-compressed\n"
+    "\n"
+    "PATH is a checkpoint prefix (dir/ckpt-1), its .index or\n"
+    ".data-NNNNN-of-NNNNN file, a `checkpoint` state file, or a directory\n"
+    "holding a state file or a single checkpoint.\n"
+    "\n"
+    "Run `ckpt <command> --help` for details.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 not found,\n"
+    "4 corrupt data, 5 unsupported, 6 other error.\n";
+
+constexpr absl::string_view kLsUsage =
+    "usage: ckpt ls PATH [--json]\n"
+    "\n"
+    "Lists every entry stored in the checkpoint's index, in key order: key,\n"
+    "dtype, shape and stored size in bytes. Needs the .index file only.\n"
+    "\n"
+    "Options:\n"
+    "  --json    print a JSON array of objects with the fields key, dtype,\n"
+    "            shape, size, shard, offset and crc32c (masked, as stored)\n";
+
+constexpr absl::string_view kVerifyUsage =
+    "usage: ckpt verify PATH\n"
+    "\n"
+    "Reads every tensor of the checkpoint and checks every index block and\n"
+    "tensor checksum. Prints one summary line and exits 0 when everything is\n"
+    "intact; otherwise prints one line per failure to stderr and exits 1.\n";
+
+constexpr absl::string_view kConvertUsage =
+    "usage: ckpt convert SRC DST [--compression none|lz4]\n"
+    "\n"
+    "Rewrites the checkpoint SRC (any PATH form) to the prefix DST, keeping\n"
+    "shards and tensor order. Without compression the result is\n"
+    "byte-identical to a TensorFlow-written SRC.\n"
+    "\n"
+    "Options:\n"
+    "  --compression none|lz4   compression of numeric tensors (default\n"
+    "                           none); lz4 bundles are readable by ckpt only\n";
+
+}  // namespace
+
+int ExitCodeForStatus(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return kExitOk;
+    case absl::StatusCode::kInvalidArgument:
+      return kExitUsage;
+    case absl::StatusCode::kNotFound:
+      return kExitNotFound;
+    case absl::StatusCode::kDataLoss:
+      return kExitDataLoss;
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kUnimplemented:
+      return kExitUnsupported;
+    default:
+      return kExitOther;
+  }
+}
+
+std::string UsageText(absl::string_view command) {
+  if (command == "ls") return std::string(kLsUsage);
+  if (command == "verify") return std::string(kVerifyUsage);
+  if (command == "convert") return std::string(kConvertUsage);
+  return std::string(kTopUsage);
+}
+
+int ReportError(std::ostream& err, absl::string_view command,
+                const absl::Status& status) {
+  err << "ckpt";
+  if (!command.empty()) err << " " << command;
+  err << ": " << status.message() << "\n";
+  const int code = ExitCodeForStatus(status);
+  // An OK status is not an error; never report success by accident.
+  return code == kExitOk ? kExitOther : code;
+}
+
+int UsageError(std::ostream& err, absl::string_view command,
+               absl::string_view message) {
+  err << "ckpt";
+  if (!command.empty()) err << " " << command;
+  err << ": " << message << "\n\n" << UsageText(command);
+  return kExitUsage;
+}
+
+absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
+                                     absl::Span<const FlagSpec> specs) {
+  ParsedArgs parsed;
+  bool flags_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (flags_done || arg == "-" || !absl::StartsWith(arg, "-")) {
+      parsed.positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      flags_done = true;
+      continue;
+    }
+    if (arg == "-h" || arg == "--help") {
+      parsed.help = true;
+      continue;
+    }
+    if (!absl::StartsWith(arg, "--")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option '", arg, "'"));
+    }
+    absl::string_view body = absl::string_view(arg).substr(2);
+    absl::string_view name = body;
+    absl::string_view value;
+    bool has_value = false;
+    if (const size_t eq = body.find('='); eq != absl::string_view::npos) {
+      name = body.substr(0, eq);
+      value = body.substr(eq + 1);
+      has_value = true;
+    }
+    const FlagSpec* spec = nullptr;
+    for (const FlagSpec& s : specs) {
+      if (s.name == name) spec = &s;
+    }
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option '--", name, "'"));
+    }
+    if (parsed.flags.contains(std::string(name))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("option '--", name, "' given more than once"));
+    }
+    if (!spec->takes_value) {
+      if (has_value) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("option '--", name, "' takes no value"));
+      }
+      parsed.flags.emplace(std::string(name), "");
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("option '--", name, "' needs a value"));
+      }
+      value = args[++i];
+    }
+    parsed.flags.emplace(std::string(name), std::string(value));
+  }
+  return parsed;
+}
+
+int RunCli(Env* env, absl::Span<const std::string> args, std::ostream& out,
+           std::ostream& err) {
+  if (args.empty()) return UsageError(err, "", "no command given");
+  const std::string& command = args[0];
+  const absl::Span<const std::string> rest = args.subspan(1);
+  if (command == "-h" || command == "--help" || command == "help") {
+    if (rest.empty()) {
+      out << UsageText("");
+      return kExitOk;
+    }
+    if (rest.size() == 1 &&
+        (rest[0] == "ls" || rest[0] == "verify" || rest[0] == "convert")) {
+      out << UsageText(rest[0]);
+      return kExitOk;
+    }
+    return UsageError(err, "", absl::StrCat("unknown command '", rest[0], "'"));
+  }
+  if (command == "ls") return RunLs(env, rest, out, err);
+  if (command == "verify") return RunVerify(env, rest, out, err);
+  if (command == "convert") return RunConvert(env, rest, out, err);
+  if (absl::StartsWith(command, "-")) {
+    return UsageError(err, "", absl::StrCat("unknown option '", command, "'"));
+  }
+  return UsageError(err, "", absl::StrCat("unknown command '", command, "'"));
+}
+
+}  // namespace ckpt::cli

@@ -1,0 +1,159 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// -----------------------------------------------------------------------------
+// File: cli/cli.h
+// -----------------------------------------------------------------------------
+//
+// The `ckpt` command-line tool as a library. Every subcommand is a function
+// that takes its arguments (without the program and command names), writes
+// results to `out` and diagnostics to `err`, and returns the process exit
+// code; tools/main.cc only forwards argv. Tests call these functions directly.
+//
+// Contract:
+//   * Nothing is printed to std::cout/std::cerr directly and no exceptions are
+//     thrown; all I/O goes through the Env passed in.
+//   * Errors are printed to `err` as one line `ckpt <cmd>: <status message>`
+//     and mapped to an exit code by ExitCodeForStatus (the only place that
+//     maps codes).
+//   * `--help`/`-h` prints the usage to `out` and exits 0; a bad command
+//     line (unknown command or flag, missing or extra argument, bad flag
+//     value) prints a one-line reason and the usage to `err` and exits 2.
+//   * PATH arguments accept a prefix, its .index or .data-NNNNN-of-NNNNN
+//     file, a `checkpoint` state file or a directory (see cli/prefix.h).
+//
+// Commands:
+//   ckpt ls PATH [--json]      one row per stored entry (see RunLs)
+//   ckpt verify PATH           read and checksum every tensor (see RunVerify)
+//   ckpt convert SRC DST [--compression none|lz4]   rewrite (see RunConvert)
+
+#ifndef CKPT_TOOLS_CLI_CLI_H_
+#define CKPT_TOOLS_CLI_CLI_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "ckpt/env.h"
+
+namespace ckpt::cli {
+
+// Exit codes of the `ckpt` tool. ExitCodeForStatus is the single mapping from
+// absl::StatusCode:
+//
+//   | exit | meaning                                 | status code            |
+//   |------|-----------------------------------------|------------------------|
+//   |  0   | success                                 | kOk                    |
+//   |  1   | verification failed / differences found | (set by the command)   |
+//   |  2   | usage error, invalid argument           | kInvalidArgument       |
+//   |  3   | file, checkpoint or key not found       | kNotFound              |
+//   |  4   | corrupt data (checksum, truncation...)  | kDataLoss              |
+//   |  5   | unsupported (newer format, slices...)   | kFailedPrecondition,   |
+//   |      |                                         | kUnimplemented         |
+//   |  6   | anything else (I/O, permissions, ...)   | all other codes        |
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,
+  kExitUsage = 2,
+  kExitNotFound = 3,
+  kExitDataLoss = 4,
+  kExitUnsupported = 5,
+  kExitOther = 6,
+};
+
+int ExitCodeForStatus(const absl::Status& status);
+
+// `ckpt ARGS...`: dispatches on args[0]. With no arguments, or an unknown
+// command, prints the usage to `err` and returns 2.
+int RunCli(Env* env, absl::Span<const std::string> args, std::ostream& out,
+           std::ostream& err);
+
+// `ckpt ls PATH [--json]`. Lists every entry of the index in key order, the
+// header excluded and `_CHECKPOINTABLE_OBJECT_GRAPH` included, from the index
+// file alone (no data file is opened).
+//
+// Text: a header line and aligned columns KEY, DTYPE, SHAPE, SIZE (stored
+// bytes, right-aligned), separated by two spaces, no trailing blanks. Keys
+// are printed as-is except for control characters, backslash and bytes that
+// are not valid UTF-8, which are shown as \\ and \xNN.
+//
+// --json: a JSON array with one object per entry, one per line:
+//   {"key": "...", "dtype": "float32", "shape": [7,64], "size": 1792,
+//    "shard": 0, "offset": 12, "crc32c": 938702482}
+// `crc32c` is the masked value as stored. See cli/output.h for the escaping
+// of keys.
+int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
+          std::ostream& err);
+
+// `ckpt verify PATH`. Reads and decodes every tensor, which verifies every
+// index block checksum and every tensor checksum, continuing past per-tensor
+// failures. A missing data file is reported once, and the tensors stored in
+// it are counted as failed without being read.
+//
+// Success (exit 0), one line on `out`:
+//   OK: 26 tensors, 37074 bytes in 1 data file(s) verified: <prefix>
+// Failure (exit 1), on `err`, one line per failure and a summary:
+//   ckpt verify: <data file>: key '<key>': <reason>
+//   ckpt verify: <data file>: data file missing; N tensor(s) stored in it
+//   not verified
+//   ckpt verify: FAILED: F of N tensors failed verification (M tensors,
+//   B bytes verified) in S data file(s): <prefix>
+// A corrupt index (DataLoss or InvalidArgument while opening or listing) is
+// a verification failure too (exit 1); other errors map through
+// ExitCodeForStatus.
+int RunVerify(Env* env, absl::Span<const std::string> args, std::ostream& out,
+              std::ostream& err);
+
+// `ckpt convert SRC DST [--compression none|lz4]`. Rewrites the bundle at SRC
+// (any PATH form) to the prefix DST, keeping every tensor's shard, the number
+// of shards and, per shard, the order of tensors in the data file (ascending
+// source offset). Without --compression the output is uncompressed, which for
+// a TensorFlow-written bundle with an uncompressed index reproduces its index
+// and data files byte for byte. DST must differ from SRC; an existing DST is
+// replaced atomically. Prints one summary line on `out`:
+//   Converted 26 tensors (37074 -> 21000 bytes stored, compression lz4) in
+//   1 data file(s): <src prefix> -> <dst prefix>
+int RunConvert(Env* env, absl::Span<const std::string> args, std::ostream& out,
+               std::ostream& err);
+
+// ---- helpers shared by the subcommands ----
+
+// Prints `ckpt <command>: <message>` to `err` and returns the mapped code.
+int ReportError(std::ostream& err, absl::string_view command,
+                const absl::Status& status);
+
+// Prints `ckpt <command>: <message>`, a blank line and the usage of
+// `command` ("" for the top-level usage) to `err`; returns kExitUsage.
+int UsageError(std::ostream& err, absl::string_view command,
+               absl::string_view message);
+
+// The usage text of `command` ("" for the top-level usage).
+std::string UsageText(absl::string_view command);
+
+// A command line split into flags and positional arguments.
+struct ParsedArgs {
+  std::vector<std::string> positional;
+  // Flag name without dashes -> value ("" for boolean flags).
+  absl::flat_hash_map<std::string, std::string> flags;
+  bool help = false;
+};
+
+struct FlagSpec {
+  absl::string_view name;  // without dashes
+  bool takes_value = false;
+};
+
+// Accepts `--name`, `--name=value` and `--name value` for the flags in
+// `specs`, `-h`/`--help`, and `--` ending the flags. A lone `-` is
+// positional. InvalidArgument for unknown flags, missing values, values
+// given to boolean flags and repeated flags.
+absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
+                                     absl::Span<const FlagSpec> specs);
+
+}  // namespace ckpt::cli
+
+#endif  // CKPT_TOOLS_CLI_CLI_H_

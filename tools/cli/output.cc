@@ -1,0 +1,113 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Escaping of keys for JSON and terminal output (contract in cli/output.h).
+
+#include "cli/output.h"
+
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+
+namespace ckpt::cli {
+
+size_t Utf8SequenceLength(absl::string_view s, size_t i, char32_t* code_point) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  if (b0 < 0x80) {
+    *code_point = b0;
+    return 1;
+  }
+  size_t len;
+  char32_t cp;
+  char32_t min_cp;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    cp = b0 & 0x1F;
+    min_cp = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    cp = b0 & 0x0F;
+    min_cp = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    cp = b0 & 0x07;
+    min_cp = 0x10000;
+  } else {
+    return 0;  // continuation byte, C0/C1 (overlong) or F5..FF
+  }
+  if (s.size() - i < len) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const unsigned char b = byte(i + k);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  *code_point = cp;
+  return len;
+}
+
+std::string JsonQuote(absl::string_view bytes) {
+  std::string out = "\"";
+  out.reserve(bytes.size() + 2);
+  size_t i = 0;
+  while (i < bytes.size()) {
+    char32_t cp = 0;
+    const size_t len = Utf8SequenceLength(bytes, i, &cp);
+    if (len == 0) {  // not UTF-8: the byte as a Latin-1 code point
+      absl::StrAppendFormat(&out, "\\u%04x",
+                            static_cast<unsigned char>(bytes[i]));
+      ++i;
+      continue;
+    }
+    if (cp == '"') {
+      out += "\\\"";
+    } else if (cp == '\\') {
+      out += "\\\\";
+    } else if (cp < 0x20 || cp == 0x7f) {
+      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned>(cp));
+    } else {
+      out.append(bytes.data() + i, len);
+    }
+    i += len;
+  }
+  out += "\"";
+  return out;
+}
+
+std::string DisplayText(absl::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  size_t i = 0;
+  while (i < bytes.size()) {
+    char32_t cp = 0;
+    const size_t len = Utf8SequenceLength(bytes, i, &cp);
+    if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+      // Invalid or control: each byte as \xNN.
+      const size_t n = len == 0 ? 1 : len;
+      for (size_t k = 0; k < n; ++k) {
+        absl::StrAppendFormat(&out, "\\x%02x",
+                              static_cast<unsigned char>(bytes[i + k]));
+      }
+      i += n;
+      continue;
+    }
+    if (cp == '\\') {
+      out += "\\\\";
+    } else {
+      out.append(bytes.data() + i, len);
+    }
+    i += len;
+  }
+  return out;
+}
+
+size_t DisplayWidth(absl::string_view display_text) {
+  size_t width = 0;
+  for (const char c : display_text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;
+  }
+  return width;
+}
+
+}  // namespace ckpt::cli
