@@ -65,18 +65,7 @@ uint32_t GetFixed32(absl::string_view s) {
   return v;
 }
 
-uint64_t GetVarint(absl::string_view* in) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    REQUIRE(!in->empty());
-    const unsigned char b = static_cast<unsigned char>(in->front());
-    in->remove_prefix(1);
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) return v;
-  }
-  FAIL("varint too long");
-  return 0;
-}
+using ::ckpt::testing::GetVarint;
 
 // Flips every bit of the byte at `offset` in the file at `path`.
 void FlipByte(const std::string& path, size_t offset) {

@@ -54,23 +54,7 @@ using ::ckpt::testing::ReadFileOrDie;
 using ::ckpt::testing::TempDir;
 using ::ckpt::testing::WriteFileOrDie;
 
-std::string FromHex(const std::string& hex) {
-  std::string out;
-  int hi = -1;
-  for (char c : hex) {
-    if (std::isspace(static_cast<unsigned char>(c))) continue;
-    const int v = std::isdigit(static_cast<unsigned char>(c))
-                      ? c - '0'
-                      : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<char>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  return out;
-}
+using ::ckpt::testing::FromHex;
 
 std::vector<DataType> StorableDataTypes() {
   std::vector<DataType> out;

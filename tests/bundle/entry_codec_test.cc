@@ -20,23 +20,7 @@ namespace {
 
 using absl::StatusCode;
 
-std::string FromHex(const std::string& hex) {
-  std::string out;
-  int hi = -1;
-  for (char c : hex) {
-    if (std::isspace(static_cast<unsigned char>(c))) continue;
-    const int v = std::isdigit(static_cast<unsigned char>(c))
-                      ? c - '0'
-                      : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<char>(hi * 16 + v));
-      hi = -1;
-    }
-  }
-  return out;
-}
+using ::ckpt::testing::FromHex;
 
 BundleHeader Header(int num_shards = 1, bool lz4 = false) {
   BundleHeader h;

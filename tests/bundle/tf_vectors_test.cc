@@ -529,19 +529,7 @@ struct KnownGraph {
   absl::string_view first_bytes;
 };
 
-// Consumes a base-128 varint from the front of `in`.
-uint64_t GetVarint(absl::string_view* in) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    REQUIRE(!in->empty());
-    const unsigned char b = static_cast<unsigned char>(in->front());
-    in->remove_prefix(1);
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) return v;
-  }
-  FAIL("varint too long");
-  return 0;
-}
+using ::ckpt::testing::GetVarint;
 
 void AppendLittleEndian(std::string* dst, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i)

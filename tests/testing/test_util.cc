@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -61,6 +62,37 @@ void WriteFileOrDie(const std::string& path, const std::string& contents) {
   if (!out) throw std::runtime_error("cannot create " + path);
   out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
   if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::string FromHex(const std::string& hex) {
+  std::string out;
+  int hi = -1;
+  for (char c : hex) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    const int v = std::isdigit(static_cast<unsigned char>(c))
+                      ? c - '0'
+                      : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out.push_back(static_cast<char>(hi * 16 + v));
+      hi = -1;
+    }
+  }
+  return out;
+}
+
+uint64_t GetVarint(absl::string_view* in) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    REQUIRE(!in->empty());
+    const unsigned char b = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) return v;
+  }
+  FAIL("varint too long");
+  return 0;
 }
 
 std::string CliPath() { return CKPT_CLI_PATH; }

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace ckpt::testing {
 
@@ -43,6 +44,14 @@ std::string TfPath(const std::string& relative);
 // Reads/writes a whole file with plain stdio (independent of ckpt::Env).
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& contents);
+
+// Bytes from hex digits; whitespace between digits is ignored ("08 01").
+std::string FromHex(const std::string& hex);
+
+// Consumes a base-128 varint from the front of `in`, failing the test if it
+// is truncated or longer than 10 bytes. Independent of lib/util/coding.h so
+// tests decode file bytes with code of their own.
+uint64_t GetVarint(absl::string_view* in);
 
 // Path of the built `ckpt` executable.
 std::string CliPath();

@@ -1007,6 +1007,12 @@ TEST_CASE("usage errors exit 2 with usage on stderr", "[cli][usage]") {
              StartsWith("ckpt ls: unknown option '--bogus'\n"));
   CHECK_THAT(Cli({"convert", "a", "b", "--compression", "zstd"}).err,
              Contains("usage: ckpt convert"));
+  // Positional arguments are checked by name, in one place (ParseArgs).
+  CHECK_THAT(Cli({"ls"}).err, StartsWith("ckpt ls: missing PATH\n"));
+  CHECK_THAT(Cli({"convert", "a"}).err,
+             StartsWith("ckpt convert: missing DST\n"));
+  CHECK_THAT(Cli({"verify", "a", "b"}).err,
+             StartsWith("ckpt verify: unexpected argument 'b'\n"));
 }
 
 TEST_CASE("--help prints usage on stdout and exits 0", "[cli][usage]") {

@@ -107,8 +107,9 @@ int UsageError(std::ostream& err, absl::string_view command,
   return kExitUsage;
 }
 
-absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
-                                     absl::Span<const FlagSpec> specs) {
+absl::StatusOr<ParsedArgs> ParseArgs(
+    absl::Span<const std::string> args, absl::Span<const FlagSpec> specs,
+    absl::Span<const absl::string_view> positional_names) {
   ParsedArgs parsed;
   bool flags_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -166,6 +167,17 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
       value = args[++i];
     }
     parsed.flags.emplace(std::string(name), std::string(value));
+  }
+  if (parsed.help) return parsed;
+  const size_t have = parsed.positional.size();
+  if (have < positional_names.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing ", positional_names[have]));
+  }
+  if (have > positional_names.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unexpected argument '", parsed.positional[positional_names.size()],
+        "'"));
   }
   return parsed;
 }

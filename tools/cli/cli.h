@@ -149,10 +149,13 @@ struct FlagSpec {
 
 // Accepts `--name`, `--name=value` and `--name value` for the flags in
 // `specs`, `-h`/`--help`, and `--` ending the flags. A lone `-` is
-// positional. InvalidArgument for unknown flags, missing values, values
-// given to boolean flags and repeated flags.
-absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
-                                     absl::Span<const FlagSpec> specs);
+// positional. Unless help was asked for, exactly one positional argument per
+// entry of `positional_names` is required ("missing DST", "unexpected
+// argument 'x'"). InvalidArgument for that, unknown flags, missing values,
+// values given to boolean flags and repeated flags.
+absl::StatusOr<ParsedArgs> ParseArgs(
+    absl::Span<const std::string> args, absl::Span<const FlagSpec> specs,
+    absl::Span<const absl::string_view> positional_names);
 
 }  // namespace ckpt::cli
 

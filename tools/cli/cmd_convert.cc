@@ -110,16 +110,12 @@ absl::StatusOr<Totals> Convert(Env* env, const std::string& src,
 int RunConvert(Env* env, absl::Span<const std::string> args, std::ostream& out,
                std::ostream& err) {
   static constexpr FlagSpec kFlags[] = {{"compression", true}};
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, kFlags);
+  static constexpr absl::string_view kPositional[] = {"SRC", "DST"};
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, kFlags, kPositional);
   if (!parsed.ok()) return UsageError(err, kCommand, parsed.status().message());
   if (parsed->help) {
     out << UsageText(kCommand);
     return kExitOk;
-  }
-  if (parsed->positional.size() != 2) {
-    return UsageError(err, kCommand,
-                      absl::StrCat("expected SRC and DST, got ",
-                                   parsed->positional.size(), " argument(s)"));
   }
   BundleWriterOptions options;
   std::string compression_name = "none";

@@ -94,16 +94,12 @@ void PrintJson(const std::vector<std::pair<std::string, BundleEntry>>& entries,
 int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
           std::ostream& err) {
   static constexpr FlagSpec kFlags[] = {{"json", false}};
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, kFlags);
+  static constexpr absl::string_view kPositional[] = {"PATH"};
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, kFlags, kPositional);
   if (!parsed.ok()) return UsageError(err, kCommand, parsed.status().message());
   if (parsed->help) {
     out << UsageText(kCommand);
     return kExitOk;
-  }
-  if (parsed->positional.size() != 1) {
-    return UsageError(err, kCommand,
-                      parsed->positional.empty() ? "missing PATH"
-                                                 : "expected exactly one PATH");
   }
   const bool json = parsed->flags.contains("json");
 

@@ -89,16 +89,12 @@ int IndexFailure(std::ostream& err, const std::string& prefix,
 
 int RunVerify(Env* env, absl::Span<const std::string> args, std::ostream& out,
               std::ostream& err) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {});
+  static constexpr absl::string_view kPositional[] = {"PATH"};
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, {}, kPositional);
   if (!parsed.ok()) return UsageError(err, kCommand, parsed.status().message());
   if (parsed->help) {
     out << UsageText(kCommand);
     return kExitOk;
-  }
-  if (parsed->positional.size() != 1) {
-    return UsageError(err, kCommand,
-                      parsed->positional.empty() ? "missing PATH"
-                                                 : "expected exactly one PATH");
   }
   absl::StatusOr<std::string> resolved =
       ResolvePrefix(env, parsed->positional[0]);
