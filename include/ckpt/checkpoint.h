@@ -1,0 +1,176 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// -----------------------------------------------------------------------------
+// File: ckpt/checkpoint.h
+// -----------------------------------------------------------------------------
+//
+// Checkpoint: tf.train.Checkpoint in C++. A root with named children that
+// saves the object graph reachable from it (ckpt/trackable.h) as a
+// TensorFlow-compatible bundle, and restores by structure.
+//
+// Saving writes what TensorFlow writes for the same structure: node ids in
+// breadth-first order of the declared children, slot variable nodes appended
+// (per optimizer in node order, per slot name in first-reported order, per
+// original variable in node order), keys "<path>/.ATTRIBUTES/<name>" and
+// "<var path>/.OPTIMIZER_SLOT/<optimizer path>/<slot>/.ATTRIBUTES/...",
+// tensors in node order, the serialized graph last.
+//
+// Restoring walks the saved graph from the root, matching child names to
+// live objects, and assigns values through each attribute's checkpoint key.
+// Values for objects that do not exist yet wait and are assigned when the
+// owner calls ChildrenChanged() (deferred restoration); optimizer slot values
+// wait for the slot to be reported by VisitSlots. A checkpoint without an
+// object graph (TensorFlow 1) is restored by variable name (full_name).
+//
+// Example:
+//
+//   Model model;  Adam opt;
+//   ckpt::Checkpoint ckpt;
+//   ckpt.Track("model", model);
+//   ckpt.Track("optimizer", opt);
+//   CKPT_ASSIGN_OR_RETURN(std::string path, ckpt.Save("/tmp/run/ckpt"));
+//   ...
+//   CKPT_ASSIGN_OR_RETURN(ckpt::RestoreStatus st, ckpt.Restore(path));
+//   CKPT_RETURN_IF_ERROR(st.AssertExistingObjectsMatched());
+
+#ifndef CKPT_CHECKPOINT_H_
+#define CKPT_CHECKPOINT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ckpt/bundle_writer.h"
+#include "ckpt/env.h"
+#include "ckpt/trackable.h"
+
+namespace ckpt {
+
+struct SaveOptions {
+  Env* env = nullptr;  // null: Env::Default()
+  // Bundle options (compression, sync, ...). num_shards must be 1.
+  BundleWriterOptions bundle;
+  // Write has_checkpoint_values on every node, as newer TensorFlow does.
+  // Off reproduces the files of older TensorFlow (2.0-2.4).
+  bool write_has_checkpoint_values = true;
+};
+
+struct RestoreOptions {
+  Env* env = nullptr;  // null: Env::Default()
+};
+
+// What a restore matched, and what it did not. Deferred restorations update
+// it as objects appear.
+struct RestoreReport {
+  struct Entry {
+    std::string path;    // object path in the checkpoint ("net/dense/kernel")
+    std::string key;     // bundle key, when there is one
+    std::string detail;  // e.g. "checkpoint float32 [3,2] vs object float32 [2,3]"
+  };
+  bool name_based = false;  // the checkpoint had no object graph
+  std::vector<Entry> matched;             // values assigned
+  std::vector<Entry> pending;             // saved values waiting for objects
+  std::vector<Entry> unused;              // saved values no object asked for
+  std::vector<Entry> missing;             // live values absent from the file
+  std::vector<Entry> mismatched;          // dtype or shape differs (error)
+  std::string ToText() const;
+  std::string ToJson() const;
+};
+
+namespace internal {
+class RestoreSession;
+}  // namespace internal
+
+// The result of Restore()/Read(), like TensorFlow's load status. Copies share
+// one state; the state lives as long as any copy or any waiting object.
+class RestoreStatus {
+ public:
+  // Every saved value was assigned (none pending, none unused, no slot
+  // waiting) and every live object that saves values was matched.
+  absl::Status AssertConsumed() const;
+  // Every live object reachable from the root that saves values was matched
+  // and every matched checkpoint object was assigned.
+  absl::Status AssertExistingObjectsMatched() const;
+  // Something beyond the root matched.
+  absl::Status AssertNontrivialMatch() const;
+  // Accepts a partial match: OK unless a value could not be assigned
+  // (dtype/shape mismatch or read error).
+  absl::Status ExpectPartial() const;
+
+  RestoreReport report() const;
+
+ private:
+  friend class Checkpoint;
+  friend class internal::RestoreSession;
+  explicit RestoreStatus(std::shared_ptr<internal::RestoreSession> session);
+  std::shared_ptr<internal::RestoreSession> session_;
+};
+
+// Saves the graph reachable from `root` (node 0) to `prefix`: the core write
+// path used by Checkpoint::Write and the tools.
+absl::Status SaveObjectGraph(ObjectRef root, const std::string& prefix,
+                             const SaveOptions& options = {});
+
+// Restores the checkpoint at `prefix` into the graph reachable from `root`.
+absl::StatusOr<RestoreStatus> RestoreObjectGraph(
+    ObjectRef root, const std::string& prefix,
+    const RestoreOptions& options = {});
+
+class Checkpoint : public Trackable {
+ public:
+  Checkpoint();
+  ~Checkpoint() override;
+
+  // Adds a named child of the root (not owned). Children are visited in
+  // name order, like TensorFlow's keyword arguments, then save_counter.
+  // Tracking a name again replaces the child. Calls ChildrenChanged().
+  template <typename T>
+  absl::Status Track(std::string name, T& child) {
+    return TrackRef(std::move(name), ObjectRef::Of(child), nullptr);
+  }
+  // Adds a named child the checkpoint keeps alive.
+  template <typename T>
+  absl::Status TrackOwned(std::string name, std::shared_ptr<T> child) {
+    ObjectRef ref = ObjectRef::Of(*child);
+    return TrackRef(std::move(name), ref, std::move(child));
+  }
+
+  // Increments save_counter, writes "<file_prefix>-<save_counter>" and points
+  // the directory's `checkpoint` state file at it. Returns the prefix.
+  absl::StatusOr<std::string> Save(const std::string& file_prefix,
+                                   const SaveOptions& options = {});
+  // Writes exactly `prefix`; touches neither save_counter nor the state file.
+  absl::Status Write(const std::string& prefix, const SaveOptions& options = {});
+
+  // Restores from `path` (a prefix, or a directory whose state file names
+  // one), creating save_counter first so it is restored too.
+  absl::StatusOr<RestoreStatus> Restore(const std::string& path,
+                                        const RestoreOptions& options = {});
+  // Restore() without creating save_counter.
+  absl::StatusOr<RestoreStatus> Read(const std::string& path,
+                                     const RestoreOptions& options = {});
+
+  // The number of Save() calls (restored with the checkpoint); created on
+  // first use.
+  Variable& save_counter();
+
+  void VisitChildren(ChildVisitor& visit) override;
+
+ private:
+  absl::Status TrackRef(std::string name, ObjectRef ref,
+                        std::shared_ptr<void> owned);
+  struct Child {
+    ObjectRef ref;
+    std::shared_ptr<void> owned;
+  };
+  absl::btree_map<std::string, Child> children_;
+  std::unique_ptr<Variable> save_counter_;
+};
+
+}  // namespace ckpt
+
+#endif  // CKPT_CHECKPOINT_H_

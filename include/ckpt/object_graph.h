@@ -1,0 +1,118 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// -----------------------------------------------------------------------------
+// File: ckpt/object_graph.h
+// -----------------------------------------------------------------------------
+//
+// The object graph of an object-based checkpoint as plain C++ values, with
+// the pure codec to and from the serialized TrackableObjectGraph proto that
+// is stored under the bundle key "_CHECKPOINTABLE_OBJECT_GRAPH", and the key
+// naming rules shared by the writer and the tools.
+//
+// Nodes are numbered as stored: node 0 is the root. A node's `children` are
+// named edges (several edges may point to one node; cycles are allowed);
+// `slots` link an optimizer node to (original variable, slot variable) pairs.
+//
+// Parsing treats the bytes as untrusted: every node id is checked to be in
+// range, sizes are bounded, and nothing recurses over the graph.
+//
+// Example:
+//
+//   CKPT_ASSIGN_OR_RETURN(ckpt::ObjectGraph g, ckpt::ReadObjectGraph(reader));
+//   std::vector<std::string> paths = ckpt::NodePaths(g);   // "net/layer-0"...
+//   std::string bytes = ckpt::SerializeObjectGraph(g);     // canonical
+
+#ifndef CKPT_OBJECT_GRAPH_H_
+#define CKPT_OBJECT_GRAPH_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ckpt/bundle_reader.h"
+
+namespace ckpt {
+
+struct ObjectGraph {
+  struct Child {
+    int node_id = 0;
+    std::string local_name;
+    friend bool operator==(const Child&, const Child&) = default;
+  };
+  struct Attribute {
+    std::string name;            // e.g. "VARIABLE_VALUE"
+    std::string full_name;       // TF1 variable name, "" if none
+    std::string checkpoint_key;  // bundle key of the value
+    bool optional_restore = false;
+    friend bool operator==(const Attribute&, const Attribute&) = default;
+  };
+  struct Slot {
+    int original_node_id = 0;
+    std::string slot_name;
+    int slot_node_id = 0;
+    friend bool operator==(const Slot&, const Slot&) = default;
+  };
+  struct RegisteredSaver {
+    std::string name;
+    std::string object_name;
+    friend bool operator==(const RegisteredSaver&,
+                           const RegisteredSaver&) = default;
+  };
+  struct Node {
+    std::vector<Child> children;
+    std::vector<Attribute> attributes;
+    std::vector<Slot> slots;
+    std::optional<RegisteredSaver> registered_saver;
+    // Absent in files written by older TensorFlow.
+    std::optional<bool> has_checkpoint_values;
+    friend bool operator==(const Node&, const Node&) = default;
+  };
+  std::vector<Node> nodes;
+  friend bool operator==(const ObjectGraph&, const ObjectGraph&) = default;
+};
+
+// Limits applied when parsing untrusted bytes.
+struct ObjectGraphLimits {
+  int max_nodes = 10'000'000;
+};
+
+// Decodes and validates serialized TrackableObjectGraph bytes (any field
+// order, unknown fields skipped). DataLoss naming `what` (e.g. the index
+// file) for malformed protobuf, an empty graph, or a node/child/slot id out of
+// range (the message names the node and the bad id).
+absl::StatusOr<ObjectGraph> ParseObjectGraph(absl::string_view bytes,
+                                             absl::string_view what,
+                                             ObjectGraphLimits limits = {});
+
+// Canonical protobuf bytes (field-number order, defaults omitted): for a
+// graph parsed from a file TensorFlow wrote canonically, the same bytes.
+std::string SerializeObjectGraph(const ObjectGraph& graph);
+
+// Reads the graph stored under kObjectGraphKey. NotFound if the bundle has no
+// object graph (a TF1 name-based checkpoint).
+absl::StatusOr<ObjectGraph> ReadObjectGraph(const BundleReader& reader);
+
+// Escapes one edge name for use in a key: "." -> "..", then "/" -> ".S".
+std::string EscapeLocalName(absl::string_view name);
+
+// The path of every node: edge names (escaped) of its first path in
+// breadth-first order from the root, joined by "/"; "" for the root. Slot
+// variable nodes that no edge reaches get
+// "<original path>/.OPTIMIZER_SLOT/<optimizer path>/<escaped slot name>".
+// Nodes reachable in no way get "". Iterative; O(nodes + edges).
+std::vector<std::string> NodePaths(const ObjectGraph& graph);
+
+// "<object path>/.ATTRIBUTES/<escaped attribute name>".
+std::string AttributeKey(absl::string_view object_path,
+                         absl::string_view attribute_name);
+
+// Sets has_checkpoint_values on every node: true iff the node or anything
+// reachable from it through children has attributes, slots or a registered
+// saver. Iterative.
+void ComputeHasCheckpointValues(ObjectGraph* graph);
+
+}  // namespace ckpt
+
+#endif  // CKPT_OBJECT_GRAPH_H_

@@ -1,0 +1,1 @@
+#include "testing/test_util.h"
