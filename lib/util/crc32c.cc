@@ -9,6 +9,7 @@
 // x^32 + ... + 1 (0x1EDC6F41) appears as 0x82F63B78.
 
 #include "ckpt/crc32c.h"
+#include "util/crc32c_internal.h"
 
 #include <array>
 #include <cstddef>
@@ -16,20 +17,6 @@
 
 namespace ckpt {
 namespace crc32c {
-namespace internal {
-
-// Defined in crc32c_sse42.cc (kept in sync by hand; there is no internal
-// header for these two functions).
-//
-// True when that file was compiled with SSE4.2 support (x86-64 with
-// -msse4.2); false for the portable stub.
-bool Sse42Compiled();
-// Same contract as Extend(); only callable when Sse42Compiled() and the CPU
-// has SSE4.2.
-uint32_t ExtendSse42(uint32_t init_crc, const char* data, size_t n);
-
-}  // namespace internal
-
 namespace {
 
 constexpr uint32_t kPoly = 0x82F63B78u;  // reflected Castagnoli polynomial

@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "ckpt/crc32c.h"
+#include "util/crc32c_internal.h"
 
 #if defined(__SSE4_2__) && defined(__x86_64__)
 #include <nmmintrin.h>
@@ -28,9 +29,6 @@
 namespace ckpt {
 namespace crc32c {
 namespace internal {
-
-bool Sse42Compiled();
-uint32_t ExtendSse42(uint32_t init_crc, const char* data, size_t n);
 
 #if defined(__SSE4_2__) && defined(__x86_64__)
 
