@@ -76,11 +76,13 @@ class GenericTree {
   const ObjectGraph& graph() const { return graph_; }
 
   // Writes through SaveObjectGraph, keeping has_checkpoint_values as the
-  // source had it.
+  // source had it (options.write_has_checkpoint_values is overridden). A null
+  // options.env means the Env given to Load.
   absl::Status Write(const std::string& prefix, SaveOptions options = {});
 
  private:
   GenericTree() = default;
+  Env* env_ = nullptr;  // the Env given to Load; Write's default
   ObjectGraph graph_;
   std::vector<std::unique_ptr<GenericObject>> objects_;
   std::vector<std::unique_ptr<Variable>> variables_;

@@ -1,1 +1,148 @@
-// placeholder
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Checkpoint: the root object of tf.train.Checkpoint (format spec §1.2, §1.5,
+// §5.4).
+//
+// Contract:
+//   * Children are the tracked names in name order, then "save_counter" once
+//     it exists. Tracking a name again replaces the child; the name
+//     "save_counter", an empty name and an empty object are InvalidArgument.
+//   * save_counter() is created on first use as an int64 scalar Variable
+//     named "save_counter" (its TF1 full_name), like TensorFlow's lazily
+//     created counter; creating it notifies waiting restorations.
+//   * Save(p) increments save_counter, writes "p-<N>" and then replaces the
+//     `checkpoint` state file of Dirname("p-<N>") with
+//     model_checkpoint_path = all_model_checkpoint_paths = ["p-<N>"] (stored
+//     relative to the directory, as TensorFlow 2 does). If the bundle or the
+//     state file cannot be written, the counter is rolled back.
+//   * Write(p) writes exactly p and touches neither the counter nor the
+//     state file.
+//   * Restore(path) creates save_counter and restores; Read(path) does not
+//     create it. A directory `path` is resolved through its state file's
+//     model_checkpoint_path; anything else is used as a prefix.
+
+#include "ckpt/checkpoint.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "checkpoint/checkpoint_state.h"
+#include "ckpt/env.h"
+#include "ckpt/status.h"
+#include "ckpt/tensor.h"
+#include "ckpt/trackable.h"
+#include "util/errors.h"
+
+namespace ckpt {
+namespace {
+
+constexpr char kSaveCounterName[] = "save_counter";
+
+// The prefix named by `path`: the state file's newest checkpoint for a
+// directory, `path` itself otherwise.
+absl::StatusOr<std::string> ResolvePrefix(Env* env, const std::string& path) {
+  absl::StatusOr<bool> is_dir = env->IsDirectory(path);
+  if (!is_dir.ok()) {
+    if (absl::IsNotFound(is_dir.status())) return path;
+    return is_dir.status();
+  }
+  if (!*is_dir) return path;
+  CKPT_ASSIGN_OR_RETURN(CheckpointState state, ReadCheckpointState(env, path));
+  return state.model_checkpoint_path;
+}
+
+// The counter's value, checking that it still is an int64 scalar.
+absl::StatusOr<int64_t> CounterValue(const Variable& counter) {
+  if (counter.dtype() != DataType::kInt64 || counter.shape().rank() != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("save_counter must be an int64 scalar, not ",
+                     std::string(DataTypeName(counter.dtype())), " ",
+                     counter.shape().DebugString()));
+  }
+  return counter.flat<int64_t>()[0];
+}
+
+}  // namespace
+
+Checkpoint::Checkpoint() = default;
+Checkpoint::~Checkpoint() = default;
+
+absl::Status Checkpoint::TrackRef(std::string name, ObjectRef ref,
+                                  std::shared_ptr<void> owned) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError("Checkpoint: empty child name");
+  }
+  if (name == kSaveCounterName) {
+    return absl::InvalidArgumentError(
+        "Checkpoint: the name 'save_counter' is reserved for the save counter");
+  }
+  if (ref.is_null()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Checkpoint: child ", QuoteForMessage(name), " is an empty object"));
+  }
+  children_.insert_or_assign(std::move(name), Child{ref, std::move(owned)});
+  return ChildrenChanged();
+}
+
+void Checkpoint::VisitChildren(ChildVisitor& visit) {
+  for (const auto& [name, child] : children_) visit.Visit(name, child.ref);
+  if (save_counter_ != nullptr) visit(kSaveCounterName, *save_counter_);
+}
+
+Variable& Checkpoint::save_counter() {
+  if (save_counter_ == nullptr) {
+    save_counter_ = std::make_unique<Variable>(DataType::kInt64, TensorShape{});
+    save_counter_->set_name(kSaveCounterName);
+    // Errors are recorded in the RestoreStatus of the waiting restore.
+    ChildrenChanged().IgnoreError();
+  }
+  return *save_counter_;
+}
+
+absl::StatusOr<std::string> Checkpoint::Save(const std::string& file_prefix,
+                                             const SaveOptions& options) {
+  Variable& counter = save_counter();
+  CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterValue(counter));
+  const int64_t number = previous + 1;
+  counter.mutable_flat<int64_t>()[0] = number;
+  const std::string prefix = absl::StrCat(file_prefix, "-", number);
+
+  absl::Status status = Write(prefix, options);
+  if (status.ok()) {
+    CheckpointState state;
+    state.model_checkpoint_path = prefix;
+    state.all_model_checkpoint_paths = {prefix};
+    Env* env = options.env != nullptr ? options.env : Env::Default();
+    status = Annotate(WriteCheckpointState(env, Dirname(prefix), state),
+                      "updating the checkpoint state file");
+  }
+  if (!status.ok()) {
+    counter.mutable_flat<int64_t>()[0] = previous;
+    return status;
+  }
+  return prefix;
+}
+
+absl::Status Checkpoint::Write(const std::string& prefix,
+                               const SaveOptions& options) {
+  return SaveObjectGraph(ObjectRef::Of(*this), prefix, options);
+}
+
+absl::StatusOr<RestoreStatus> Checkpoint::Restore(
+    const std::string& path, const RestoreOptions& options) {
+  save_counter();
+  return Read(path, options);
+}
+
+absl::StatusOr<RestoreStatus> Checkpoint::Read(const std::string& path,
+                                               const RestoreOptions& options) {
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  CKPT_ASSIGN_OR_RETURN(const std::string prefix, ResolvePrefix(env, path));
+  return RestoreObjectGraph(ObjectRef::Of(*this), prefix, options);
+}
+
+}  // namespace ckpt

@@ -1,1 +1,372 @@
-// placeholder
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// SaveObjectGraph: writes the object graph reachable from a root as a
+// TensorFlow-compatible bundle (format spec §5.3, §6, §11).
+//
+// Contract:
+//   * Node ids are breadth-first discovery order over VisitChildren edges in
+//     declared order, starting with the root as node 0. Identity is
+//     ObjectRef equality (address and type): an object reached by several
+//     edges is one node; cycles are fine. Every node lists ALL its edges in
+//     order, including edges to nodes numbered earlier.
+//   * A node's path is the escaped edge names of its first discovery path,
+//     joined by "/" ("" for the root). Attribute keys are
+//     AttributeKey(path, name).
+//   * Slot variables (VisitSlots): for each node in node order, per slot name
+//     in first-reported order, per original variable in node order, the slot
+//     is appended as a new node with path
+//     "<original path>/.OPTIMIZER_SLOT/<optimizer path>/<escaped slot name>"
+//     and a SlotVariableReference is added to the optimizer's node. Slot
+//     nodes have no children. InvalidArgument if an original is not a node of
+//     the graph, if a slot object is also a regular node or reported twice,
+//     or if a slot variable has children of its own.
+//   * Every Tensor attribute must be initialized (FailedPrecondition naming
+//     the path otherwise). Custom attributes are produced (save()) before
+//     anything is written; their errors abort the save, annotated with the
+//     path. Duplicate attribute names on one object are InvalidArgument.
+//   * All checks run before any file is created. The bundle holds the
+//     tensors in node order (each node's attributes in order) and then the
+//     serialized graph under kObjectGraphKey as a DT_STRING scalar, last.
+//     options.bundle.num_shards must be 1 (InvalidArgument otherwise).
+//   * Every error names the object path ("<root>" for the root).
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ckpt/bundle_reader.h"
+#include "ckpt/bundle_writer.h"
+#include "ckpt/checkpoint.h"
+#include "ckpt/object_graph.h"
+#include "ckpt/status.h"
+#include "ckpt/tensor.h"
+#include "ckpt/trackable.h"
+#include "util/errors.h"
+
+namespace ckpt {
+namespace {
+
+using RefKey = std::pair<const void*, const void*>;
+
+RefKey KeyOf(const ObjectRef& ref) { return {ref.id(), ref.type()}; }
+
+std::string Quote(std::string_view s) {
+  return QuoteForMessage(absl::string_view(s.data(), s.size()));
+}
+
+// "object 'net/dense'" or "the root object", for messages.
+std::string DescribePath(const std::string& path) {
+  if (path.empty()) return "the root object";
+  return absl::StrCat("object ", QuoteForMessage(path));
+}
+
+std::string ChildPath(const std::string& parent, std::string_view name) {
+  const std::string escaped = EscapeLocalName(std::string(name));
+  if (parent.empty()) return escaped;
+  return absl::StrCat(parent, "/", escaped);
+}
+
+// One tensor to write: the live tensor of a Tensor attribute, or the value a
+// Custom attribute produced.
+struct PendingTensor {
+  std::string key;
+  const Tensor* live = nullptr;
+  Tensor produced;
+  const Tensor& value() const { return live != nullptr ? *live : produced; }
+};
+
+// One node of the graph being built, with the live object behind it.
+struct LiveNode {
+  ObjectRef ref;
+  std::string path;
+};
+
+// The state of one save: nodes, the serializable graph and the tensors.
+struct GraphBuilder {
+  std::vector<LiveNode> nodes;
+  ObjectGraph graph;
+  absl::flat_hash_map<RefKey, int> ids;
+  std::vector<PendingTensor> tensors;
+
+  // Returns the id of `ref`, numbering it (and queuing it) if new.
+  int Discover(const ObjectRef& ref, std::string path) {
+    auto [it, inserted] = ids.try_emplace(KeyOf(ref), 0);
+    if (inserted) {
+      it->second = static_cast<int>(nodes.size());
+      nodes.push_back({ref, std::move(path)});
+      graph.nodes.emplace_back();
+    }
+    return it->second;
+  }
+};
+
+// Collects the (name, child) edges of one object.
+class EdgeCollector : public ChildVisitor {
+ public:
+  void Visit(std::string_view name, ObjectRef child) override {
+    if (child.is_null()) return;
+    edges.emplace_back(std::string(name), child);
+  }
+  std::vector<std::pair<std::string, ObjectRef>> edges;
+};
+
+// Breadth-first numbering of every object reachable from the root.
+void BuildNodes(ObjectRef root, GraphBuilder& b) {
+  b.Discover(root, "");
+  for (size_t i = 0; i < b.nodes.size(); ++i) {
+    EdgeCollector collector;
+    b.nodes[i].ref.VisitChildren(collector);
+    for (auto& [name, child] : collector.edges) {
+      const int id = b.Discover(child, ChildPath(b.nodes[i].path, name));
+      b.graph.nodes[i].children.push_back({id, std::move(name)});
+    }
+  }
+}
+
+// A slot as reported by an optimizer.
+struct ReportedSlot {
+  std::string slot_name;
+  ObjectRef original;
+  ObjectRef slot;
+};
+
+class SlotCollector : public SlotVisitor {
+ public:
+  void Slot(std::string_view slot_name, Variable& original,
+            Variable& slot) override {
+    slots.push_back(
+        {std::string(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
+  }
+  std::vector<ReportedSlot> slots;
+};
+
+// Slot names in first-reported order.
+std::vector<std::string> SlotNamesInOrder(
+    const std::vector<ReportedSlot>& slots) {
+  std::vector<std::string> names;
+  absl::flat_hash_set<std::string> seen;
+  for (const ReportedSlot& s : slots) {
+    if (seen.insert(s.slot_name).second) names.push_back(s.slot_name);
+  }
+  return names;
+}
+
+// Appends the slot node for `s` of optimizer node `optimizer_id`.
+absl::Status AppendSlotNode(int optimizer_id, int original_id,
+                            const ReportedSlot& s, GraphBuilder& b) {
+  const std::string& optimizer_path = b.nodes[optimizer_id].path;
+  if (b.ids.contains(KeyOf(s.slot))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        DescribePath(optimizer_path), ": slot variable ",
+        QuoteForMessage(s.slot_name), " of ",
+        DescribePath(b.nodes[original_id].path),
+        " is already a node of the object graph (a regular dependency or "
+        "another slot)"));
+  }
+  EdgeCollector children;
+  s.slot.VisitChildren(children);
+  if (!children.edges.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(DescribePath(optimizer_path), ": slot variable ",
+                     QuoteForMessage(s.slot_name), " of ",
+                     DescribePath(b.nodes[original_id].path),
+                     " has children; slot variables cannot have dependencies"));
+  }
+  const std::string path =
+      absl::StrCat(b.nodes[original_id].path, "/.OPTIMIZER_SLOT/",
+                   optimizer_path, "/", EscapeLocalName(s.slot_name));
+  const int slot_id = b.Discover(s.slot, path);
+  b.graph.nodes[optimizer_id].slots.push_back(
+      {original_id, s.slot_name, slot_id});
+  return absl::OkStatus();
+}
+
+// Appends the slot nodes of one optimizer node in TensorFlow's order.
+absl::Status AddSlotsOf(int optimizer_id, GraphBuilder& b) {
+  SlotCollector collector;
+  b.nodes[optimizer_id].ref.VisitSlots(collector);
+  if (collector.slots.empty()) return absl::OkStatus();
+  const std::string& optimizer_path = b.nodes[optimizer_id].path;
+  // Resolve every original to its node id first.
+  std::vector<int> original_ids;
+  for (const ReportedSlot& s : collector.slots) {
+    auto it = b.ids.find(KeyOf(s.original));
+    if (it == b.ids.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          DescribePath(optimizer_path), ": the original variable of slot ",
+          QuoteForMessage(s.slot_name),
+          " is not part of the object graph being saved"));
+    }
+    original_ids.push_back(it->second);
+  }
+  for (const std::string& name : SlotNamesInOrder(collector.slots)) {
+    // (original node id, index into collector.slots), in node order.
+    std::vector<std::pair<int, size_t>> order;
+    for (size_t i = 0; i < collector.slots.size(); ++i) {
+      if (collector.slots[i].slot_name == name) {
+        order.emplace_back(original_ids[i], i);
+      }
+    }
+    std::sort(order.begin(), order.end());
+    for (size_t j = 0; j < order.size(); ++j) {
+      if (j > 0 && order[j].first == order[j - 1].first) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(DescribePath(optimizer_path), ": slot ",
+                         QuoteForMessage(name), " reported twice for ",
+                         DescribePath(b.nodes[order[j].first].path)));
+      }
+      CKPT_RETURN_IF_ERROR(AppendSlotNode(optimizer_id, order[j].first,
+                                          collector.slots[order[j].second], b));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BuildSlots(GraphBuilder& b) {
+  const size_t regular_nodes = b.nodes.size();
+  for (size_t i = 0; i < regular_nodes; ++i) {
+    CKPT_RETURN_IF_ERROR(AddSlotsOf(static_cast<int>(i), b));
+  }
+  return absl::OkStatus();
+}
+
+// Collects one node's attributes: graph entries and tensors to write. The
+// first error is kept; later attributes are ignored.
+class AttributeCollector : public AttributeVisitor {
+ public:
+  AttributeCollector(const std::string& path, ObjectGraph::Node& node,
+                     std::vector<PendingTensor>& tensors)
+      : path_(path), node_(node), tensors_(tensors) {}
+
+  void Tensor(std::string_view name, ckpt::Tensor* value,
+              std::string_view full_name) override {
+    if (!status_.ok() || !CheckName(name)) return;
+    if (value == nullptr || value->dtype() == DataType::kInvalid) {
+      status_ = absl::FailedPreconditionError(absl::StrCat(
+          DescribePath(path_), ": attribute ", Quote(name),
+          " is not initialized (no dtype); assign a value before saving"));
+      return;
+    }
+    PendingTensor& t = Add(name, full_name);
+    t.live = value;
+  }
+
+  void Custom(std::string_view name,
+              std::function<absl::StatusOr<ckpt::Tensor>()> save,
+              std::function<absl::Status(const ckpt::Tensor&)>) override {
+    if (!status_.ok() || !CheckName(name)) return;
+    absl::StatusOr<ckpt::Tensor> value =
+        save ? save()
+             : absl::StatusOr<ckpt::Tensor>(
+                   absl::InvalidArgumentError("no save function"));
+    if (!value.ok()) {
+      status_ = Annotate(value.status(),
+                         absl::StrCat("saving custom attribute ", Quote(name),
+                                      " of ", DescribePath(path_)));
+      return;
+    }
+    if (value->dtype() == DataType::kInvalid) {
+      status_ = absl::FailedPreconditionError(
+          absl::StrCat(DescribePath(path_), ": custom attribute ", Quote(name),
+                       " produced an uninitialized tensor"));
+      return;
+    }
+    PendingTensor& t = Add(name, "");
+    t.produced = *std::move(value);
+  }
+
+  const absl::Status& status() const { return status_; }
+
+ private:
+  bool CheckName(std::string_view name) {
+    if (names_.insert(std::string(name)).second) return true;
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat(DescribePath(path_), ": attribute ", Quote(name),
+                     " is reported twice"));
+    return false;
+  }
+
+  PendingTensor& Add(std::string_view name, std::string_view full_name) {
+    ObjectGraph::Attribute attr;
+    attr.name = std::string(name);
+    attr.full_name = std::string(full_name);
+    attr.checkpoint_key = AttributeKey(path_, attr.name);
+    tensors_.push_back({});
+    tensors_.back().key = attr.checkpoint_key;
+    node_.attributes.push_back(std::move(attr));
+    return tensors_.back();
+  }
+
+  const std::string& path_;
+  ObjectGraph::Node& node_;
+  std::vector<PendingTensor>& tensors_;
+  absl::flat_hash_set<std::string> names_;
+  absl::Status status_;
+};
+
+absl::Status BuildAttributes(GraphBuilder& b) {
+  for (size_t i = 0; i < b.nodes.size(); ++i) {
+    AttributeCollector collector(b.nodes[i].path, b.graph.nodes[i], b.tensors);
+    b.nodes[i].ref.VisitAttributes(collector);
+    CKPT_RETURN_IF_ERROR(collector.status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteBundle(Env* env, const std::string& prefix,
+                         const BundleWriterOptions& options,
+                         const GraphBuilder& b) {
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleWriter> writer,
+                        BundleWriter::Create(env, prefix, options));
+  for (const PendingTensor& t : b.tensors) {
+    absl::Status s = writer->Add(t.key, t.value());
+    if (!s.ok()) {
+      writer->Abandon();
+      return Annotate(s, absl::StrCat("writing ", QuoteForMessage(t.key)));
+    }
+  }
+  CKPT_ASSIGN_OR_RETURN(
+      Tensor graph_tensor,
+      Tensor::FromStrings(TensorShape{}, {SerializeObjectGraph(b.graph)}));
+  absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
+  if (!s.ok()) {
+    writer->Abandon();
+    return Annotate(s, "writing the object graph");
+  }
+  return writer->Finish();
+}
+
+}  // namespace
+
+absl::Status SaveObjectGraph(ObjectRef root, const std::string& prefix,
+                             const SaveOptions& options) {
+  if (root.is_null()) {
+    return absl::InvalidArgumentError("SaveObjectGraph: null root object");
+  }
+  if (options.bundle.num_shards != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SaveObjectGraph: num_shards must be 1, got ",
+                     options.bundle.num_shards));
+  }
+  GraphBuilder b;
+  BuildNodes(root, b);
+  CKPT_RETURN_IF_ERROR(BuildSlots(b));
+  CKPT_RETURN_IF_ERROR(BuildAttributes(b));
+  if (options.write_has_checkpoint_values) {
+    ComputeHasCheckpointValues(&b.graph);
+  }
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  return Annotate(WriteBundle(env, prefix, options.bundle, b),
+                  absl::StrCat("saving checkpoint ", QuoteForMessage(prefix)));
+}
+
+}  // namespace ckpt

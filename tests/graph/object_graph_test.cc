@@ -1,1 +1,385 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Tests of the object-graph codec and key naming (ckpt/object_graph.h):
+// byte-exact re-encoding of the graphs TensorFlow wrote, node paths checked
+// against every stored checkpoint_key (slot paths included), has_checkpoint_
+// values recomputed against a TF file, hand-built graphs with cycles and
+// shared nodes, and one test case per validation failure.
+
+#include "ckpt/object_graph.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ckpt/bundle_reader.h"
+#include "ckpt/env.h"
 #include "testing/test_util.h"
+
+namespace ckpt {
+namespace {
+
+using ::ckpt::testing::FromHex;
+using ::ckpt::testing::SkipWithoutTfTestData;
+using ::ckpt::testing::TfPath;
+
+std::unique_ptr<BundleReader> OpenOrDie(const std::string& relative) {
+  absl::StatusOr<std::unique_ptr<BundleReader>> r =
+      BundleReader::Open(Env::Default(), TfPath(relative));
+  CKPT_REQUIRE_OK(r);
+  return std::move(*r);
+}
+
+std::string StoredGraphBytes(const BundleReader& reader) {
+  absl::StatusOr<Tensor> t = reader.Read(kObjectGraphKey);
+  CKPT_REQUIRE_OK(t);
+  REQUIRE(t->strings().size() == 1);
+  return t->strings()[0];
+}
+
+// Reads the graph of `relative`, checks the node count, byte-exact
+// re-encoding, and that every attribute's key follows from the node paths.
+ObjectGraph CheckVector(const std::string& relative, size_t expected_nodes) {
+  INFO(relative);
+  std::unique_ptr<BundleReader> reader = OpenOrDie(relative);
+  absl::StatusOr<ObjectGraph> graph = ReadObjectGraph(*reader);
+  CKPT_REQUIRE_OK(graph);
+  REQUIRE(graph->nodes.size() == expected_nodes);
+
+  const std::string stored = StoredGraphBytes(*reader);
+  CHECK(SerializeObjectGraph(*graph) == stored);
+
+  const std::vector<std::string> paths = NodePaths(*graph);
+  REQUIRE(paths.size() == expected_nodes);
+  size_t num_attributes = 0;
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    for (const ObjectGraph::Attribute& attr : graph->nodes[i].attributes) {
+      INFO("node " << i << " path '" << paths[i] << "'");
+      CHECK(AttributeKey(paths[i], attr.name) == attr.checkpoint_key);
+      ++num_attributes;
+    }
+  }
+  CHECK(num_attributes > 0);
+  return *graph;
+}
+
+TEST_CASE("golf graph: re-encodes exactly, paths give every key, slots") {
+  if (SkipWithoutTfTestData()) return;
+  const ObjectGraph g = CheckVector("golf/ckpt-1", 32);
+  const std::vector<std::string> paths = NodePaths(g);
+
+  // The optimizer's slot references: m-slots 20..25, v-slots 26..31.
+  const ObjectGraph::Node* optimizer = nullptr;
+  size_t optimizer_id = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (!g.nodes[i].slots.empty()) {
+      REQUIRE(optimizer == nullptr);
+      optimizer = &g.nodes[i];
+      optimizer_id = i;
+    }
+  }
+  REQUIRE(optimizer != nullptr);
+  CHECK(paths[optimizer_id] == "net/optimizer");
+  REQUIRE(optimizer->slots.size() == 12);
+  for (size_t k = 0; k < 12; ++k) {
+    const ObjectGraph::Slot& s = optimizer->slots[k];
+    CHECK(s.slot_name == (k < 6 ? "m" : "v"));
+    CHECK(s.slot_node_id == static_cast<int>(20 + k));
+    CHECK(g.nodes[static_cast<size_t>(s.slot_node_id)].children.empty());
+  }
+  CHECK(std::find(paths.begin(), paths.end(),
+                  "net/layer_with_weights-0/bias/.OPTIMIZER_SLOT/net/"
+                  "optimizer/m") != paths.end());
+  CHECK(std::find(paths.begin(), paths.end(),
+                  "net/layer_with_weights-0/bias/.OPTIMIZER_SLOT/net/"
+                  "optimizer/v") != paths.end());
+  CHECK(paths[0].empty());
+  for (const ObjectGraph::Node& n : g.nodes) {
+    CHECK_FALSE(n.has_checkpoint_values.has_value());
+  }
+}
+
+TEST_CASE("fsrcnn graph: re-encodes exactly, paths give every key") {
+  if (SkipWithoutTfTestData()) return;
+  const ObjectGraph g = CheckVector("fsrcnn/ckpt-1", 75);
+  const std::vector<std::string> paths = NodePaths(g);
+  // Optimizer at the root: slot paths are ".../.OPTIMIZER_SLOT/optimizer/m".
+  CHECK(std::find(paths.begin(), paths.end(),
+                  "model/layer_with_weights-0/bias/.OPTIMIZER_SLOT/"
+                  "optimizer/m") != paths.end());
+}
+
+TEST_CASE("til graph (two shards): re-encodes exactly, paths give every key") {
+  if (SkipWithoutTfTestData()) return;
+  CheckVector("til/cp-0000.ckpt", 10);
+}
+
+TEST_CASE("half_plus_two: non-canonical field order, has_checkpoint_values") {
+  if (SkipWithoutTfTestData()) return;
+  std::unique_ptr<BundleReader> reader =
+      OpenOrDie("saved_model_half_plus_two_tf2_cpu/variables");
+  absl::StatusOr<ObjectGraph> graph = ReadObjectGraph(*reader);
+  CKPT_REQUIRE_OK(graph);
+  REQUIRE(graph->nodes.size() == 24);
+
+  // The stored encoding is not canonical; ours is, and means the same.
+  const std::string stored = StoredGraphBytes(*reader);
+  const std::string canonical = SerializeObjectGraph(*graph);
+  CHECK(canonical != stored);
+  CHECK(canonical.size() == stored.size());
+  absl::StatusOr<ObjectGraph> reparsed = ParseObjectGraph(canonical, "test");
+  CKPT_REQUIRE_OK(reparsed);
+  CHECK(*reparsed == *graph);
+
+  bool any_true = false;
+  bool any_false = false;
+  for (const ObjectGraph::Node& n : graph->nodes) {
+    REQUIRE(n.has_checkpoint_values.has_value());
+    (*n.has_checkpoint_values ? any_true : any_false) = true;
+  }
+  CHECK(any_true);
+  CHECK(any_false);
+
+  ObjectGraph cleared = *graph;
+  for (ObjectGraph::Node& n : cleared.nodes) n.has_checkpoint_values.reset();
+  ComputeHasCheckpointValues(&cleared);
+  CHECK(cleared == *graph);
+
+  const std::vector<std::string> paths = NodePaths(*graph);
+  for (size_t i = 0; i < graph->nodes.size(); ++i) {
+    for (const ObjectGraph::Attribute& attr : graph->nodes[i].attributes) {
+      CHECK(AttributeKey(paths[i], attr.name) == attr.checkpoint_key);
+    }
+  }
+}
+
+TEST_CASE("ReadObjectGraph: NotFound for a TF1 name-based checkpoint") {
+  if (SkipWithoutTfTestData()) return;
+  std::unique_ptr<BundleReader> reader =
+      OpenOrDie("saved_model_half_plus_three/variables");
+  CKPT_REQUIRE_ERROR(ReadObjectGraph(*reader), absl::StatusCode::kNotFound,
+                     "_CHECKPOINTABLE_OBJECT_GRAPH");
+}
+
+// ---- hand-built graphs -------------------------------------------------------
+
+ObjectGraph::Attribute Attr(const std::string& key) {
+  return {"VARIABLE_VALUE", "", key, false};
+}
+
+// 0 --a--> 1 --c--> 2 (shared), 1 --back--> 0 (cycle), 1 --d--> 3,
+// 0 --x.y/z--> 2, 2 --e--> 3, 2 --f--> 1; 3 has a value; 4 -> 5 -> 4 is an
+// unreachable cycle without values.
+ObjectGraph CyclicGraph() {
+  ObjectGraph g;
+  g.nodes.resize(6);
+  g.nodes[0].children = {{1, "a"}, {2, "x.y/z"}};
+  g.nodes[1].children = {{2, "c"}, {0, "back"}, {3, "d"}};
+  g.nodes[2].children = {{3, "e"}, {1, "f"}};
+  g.nodes[3].attributes = {Attr("a/d/.ATTRIBUTES/VARIABLE_VALUE")};
+  g.nodes[4].children = {{5, "g"}};
+  g.nodes[5].children = {{4, "h"}};
+  return g;
+}
+
+TEST_CASE("NodePaths: first breadth-first path wins; cycles and sharing") {
+  const ObjectGraph g = CyclicGraph();
+  const std::vector<std::string> paths = NodePaths(g);
+  REQUIRE(paths.size() == 6);
+  CHECK(paths[0] == "");
+  CHECK(paths[1] == "a");
+  CHECK(paths[2] == "x..y.Sz");
+  CHECK(paths[3] == "a/d");  // not "x..y.Sz/e": node 1 is dequeued first
+  CHECK(paths[4] == "");     // unreachable
+  CHECK(paths[5] == "");
+  CHECK(AttributeKey(paths[3], "VARIABLE_VALUE") ==
+        g.nodes[3].attributes[0].checkpoint_key);
+}
+
+TEST_CASE("NodePaths: slot nodes reached only through slot references") {
+  ObjectGraph g;
+  g.nodes.resize(5);
+  g.nodes[0].children = {{1, "model"}, {2, "opt"}};
+  g.nodes[1].children = {{3, "w.1"}};
+  // Node 4 is the slot "m/x" of node 3, owned by optimizer node 2.
+  g.nodes[2].slots = {{3, "m/x", 4}};
+  const std::vector<std::string> paths = NodePaths(g);
+  CHECK(paths[3] == "model/w..1");
+  CHECK(paths[4] == "model/w..1/.OPTIMIZER_SLOT/opt/m.Sx");
+}
+
+TEST_CASE("NodePaths and ComputeHasCheckpointValues: long chains") {
+  // Paths of a chain are quadratic in total size: keep that one moderate.
+  ObjectGraph g;
+  const int n = 5000;
+  g.nodes.resize(n);
+  for (int i = 0; i + 1 < n; ++i) {
+    g.nodes[static_cast<size_t>(i)].children = {{i + 1, "c"}};
+  }
+  const std::vector<std::string> paths = NodePaths(g);
+  CHECK(paths[3] == "c/c/c");
+  CHECK(paths.back().size() == 2 * (n - 1) - 1);
+
+  // A chain deep enough to overflow the stack if anything recursed.
+  ObjectGraph deep;
+  const int m = 300000;
+  deep.nodes.resize(m);
+  for (int i = 0; i + 1 < m; ++i) {
+    deep.nodes[static_cast<size_t>(i)].children = {{i + 1, "c"}};
+  }
+  deep.nodes.back().attributes = {Attr("k")};
+  ComputeHasCheckpointValues(&deep);
+  CHECK(deep.nodes[0].has_checkpoint_values == true);
+}
+
+TEST_CASE("ComputeHasCheckpointValues: propagates to ancestors, cycles OK") {
+  ObjectGraph g = CyclicGraph();
+  ComputeHasCheckpointValues(&g);
+  CHECK(g.nodes[0].has_checkpoint_values == true);
+  CHECK(g.nodes[1].has_checkpoint_values == true);
+  CHECK(g.nodes[2].has_checkpoint_values == true);
+  CHECK(g.nodes[3].has_checkpoint_values == true);
+  CHECK(g.nodes[4].has_checkpoint_values == false);
+  CHECK(g.nodes[5].has_checkpoint_values == false);
+
+  // Slots and registered savers count as values too.
+  ObjectGraph s;
+  s.nodes.resize(4);
+  s.nodes[0].children = {{1, "opt"}, {2, "saver"}};
+  s.nodes[1].slots = {{3, "m", 3}};
+  s.nodes[2].registered_saver = ObjectGraph::RegisteredSaver{"r", "saver"};
+  ComputeHasCheckpointValues(&s);
+  CHECK(s.nodes[1].has_checkpoint_values == true);
+  CHECK(s.nodes[2].has_checkpoint_values == true);
+  CHECK(s.nodes[3].has_checkpoint_values == false);
+}
+
+TEST_CASE("SerializeObjectGraph: canonical wire bytes") {
+  ObjectGraph g;
+  g.nodes.resize(3);
+  g.nodes[0].children = {{0, "self"}};  // node_id 0 is omitted
+  g.nodes[0].has_checkpoint_values = true;
+  g.nodes[1].has_checkpoint_values = false;
+  // 0a: node 0 {0a 06 (12 04 "self") 2a 02 08 01}; node 1 {2a 00}; node 2 {}.
+  CHECK(SerializeObjectGraph(g) ==
+        FromHex("0a 0c 0a 06 12 04 73 65 6c 66 2a 02 08 01"
+                "0a 02 2a 00"
+                "0a 00"));
+  absl::StatusOr<ObjectGraph> back = ParseObjectGraph(SerializeObjectGraph(g),
+                                                      "test");
+  CKPT_REQUIRE_OK(back);
+  CHECK(*back == g);
+}
+
+TEST_CASE("ParseObjectGraph: any field order, all fields round-trip") {
+  ObjectGraph g;
+  g.nodes.resize(2);
+  g.nodes[0].children = {{1, "v"}};
+  g.nodes[0].slots = {{1, "m", 1}};
+  g.nodes[1].attributes = {{"A", "full", "v/.ATTRIBUTES/A", true}};
+  g.nodes[1].registered_saver = ObjectGraph::RegisteredSaver{"n", "o"};
+  absl::StatusOr<ObjectGraph> back =
+      ParseObjectGraph(SerializeObjectGraph(g), "test");
+  CKPT_REQUIRE_OK(back);
+  CHECK(*back == g);
+
+  // ObjectReference as local_name (field 2) before node_id (field 1).
+  absl::StatusOr<ObjectGraph> swapped = ParseObjectGraph(
+      FromHex("0a 07 0a 05 12 01 76 08 01"
+              "0a 00"),
+      "test");
+  CKPT_REQUIRE_OK(swapped);
+  REQUIRE(swapped->nodes.size() == 2);
+  CHECK(swapped->nodes[0].children ==
+        std::vector<ObjectGraph::Child>{{1, "v"}});
+}
+
+// ---- validation failures -------------------------------------------------------
+
+TEST_CASE("ParseObjectGraph: garbage bytes") {
+  CKPT_REQUIRE_ERROR(ParseObjectGraph(FromHex("ff ff ff"), "my.index"),
+                     absl::StatusCode::kDataLoss, "my.index");
+  CKPT_REQUIRE_ERROR(ParseObjectGraph(FromHex("ff ff ff"), "my.index"),
+                     absl::StatusCode::kDataLoss, "malformed");
+  // Truncated: a node claims 5 bytes, 1 follows.
+  CKPT_REQUIRE_ERROR(ParseObjectGraph(FromHex("0a 05 2a"), "f"),
+                     absl::StatusCode::kDataLoss, "malformed");
+}
+
+TEST_CASE("ParseObjectGraph: empty graph") {
+  CKPT_REQUIRE_ERROR(ParseObjectGraph("", "f.index"),
+                     absl::StatusCode::kDataLoss, "no nodes");
+  CKPT_REQUIRE_ERROR(ParseObjectGraph("", "f.index"),
+                     absl::StatusCode::kDataLoss, "f.index");
+}
+
+TEST_CASE("ParseObjectGraph: more nodes than the limit") {
+  ObjectGraph g;
+  g.nodes.resize(3);
+  ObjectGraphLimits limits;
+  limits.max_nodes = 2;
+  CKPT_REQUIRE_ERROR(ParseObjectGraph(SerializeObjectGraph(g), "f", limits),
+                     absl::StatusCode::kDataLoss, "3 nodes");
+  limits.max_nodes = 3;
+  CKPT_REQUIRE_OK(ParseObjectGraph(SerializeObjectGraph(g), "f", limits));
+}
+
+TEST_CASE("ParseObjectGraph: child node_id out of range") {
+  ObjectGraph g;
+  g.nodes.resize(2);
+  g.nodes[1].children = {{0, "ok"}, {2, "bad"}};
+  CKPT_REQUIRE_ERROR(ParseObjectGraph(SerializeObjectGraph(g), "f"),
+                     absl::StatusCode::kDataLoss,
+                     "node 1 has child node_id 2 out of range [0, 2)");
+}
+
+TEST_CASE("ParseObjectGraph: negative child node_id") {
+  ObjectGraph g;
+  g.nodes.resize(1);
+  g.nodes[0].children = {{-1, "bad"}};
+  CKPT_REQUIRE_ERROR(ParseObjectGraph(SerializeObjectGraph(g), "f"),
+                     absl::StatusCode::kDataLoss,
+                     "node 0 has child node_id -1");
+}
+
+TEST_CASE("ParseObjectGraph: slot original_variable_node_id out of range") {
+  ObjectGraph g;
+  g.nodes.resize(3);
+  g.nodes[2].slots = {{7, "m", 1}};
+  CKPT_REQUIRE_ERROR(ParseObjectGraph(SerializeObjectGraph(g), "f"),
+                     absl::StatusCode::kDataLoss,
+                     "node 2 has slot original_variable_node_id 7");
+}
+
+TEST_CASE("ParseObjectGraph: slot_variable_node_id out of range") {
+  ObjectGraph g;
+  g.nodes.resize(3);
+  g.nodes[1].slots = {{0, "m", -5}};
+  CKPT_REQUIRE_ERROR(ParseObjectGraph(SerializeObjectGraph(g), "f"),
+                     absl::StatusCode::kDataLoss,
+                     "node 1 has slot slot_variable_node_id -5");
+}
+
+// ---- names -------------------------------------------------------------------
+
+TEST_CASE("EscapeLocalName") {
+  CHECK(EscapeLocalName("a.b/c") == "a..b.Sc");
+  CHECK(EscapeLocalName("") == "");
+  CHECK(EscapeLocalName("plain_name-0") == "plain_name-0");
+  CHECK(EscapeLocalName("..") == "....");
+  CHECK(EscapeLocalName("//") == ".S.S");
+  CHECK(EscapeLocalName("./") == "...S");
+  CHECK(EscapeLocalName(".S") == "..S");
+}
+
+TEST_CASE("AttributeKey") {
+  CHECK(AttributeKey("net/layer-0/kernel", "VARIABLE_VALUE") ==
+        "net/layer-0/kernel/.ATTRIBUTES/VARIABLE_VALUE");
+  CHECK(AttributeKey("", "x") == "/.ATTRIBUTES/x");
+  CHECK(AttributeKey("a", "b.c/d") == "a/.ATTRIBUTES/b..c.Sd");
+}
+
+}  // namespace
+}  // namespace ckpt

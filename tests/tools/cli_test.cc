@@ -1087,5 +1087,272 @@ TEST_CASE("the ckpt binary runs end to end", "[cli][e2e][tf]") {
   CHECK(ReadFileOrDie(dst + ".index") == ReadFileOrDie(golf1 + ".index"));
 }
 
+// ---- tree ----
+
+TEST_CASE("tree prints golf's object graph as text", "[cli][tree][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  const CliResult r = Cli({"tree", TfPath("golf/ckpt-1")});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.err.empty());
+  const std::vector<std::string> lines = Lines(r.out);
+  const std::string k0 = "net/layer_with_weights-0/kernel";
+  const std::vector<std::string> want = {
+      "(root) (node 0)",
+      "  net (node 1)",
+      "    layer-0 (node 4)",
+      "    layer_with_weights-0 (node 5)",
+      "      kernel (node 9)",
+      "        .ATTRIBUTES/VARIABLE_VALUE  float32 [7,64]  " + k0 +
+          "/.ATTRIBUTES/VARIABLE_VALUE",
+      "        slot m -> node 20 (net/optimizer)",
+      "          .ATTRIBUTES/VARIABLE_VALUE  float32 [7,64]  " + k0 +
+          "/.OPTIMIZER_SLOT/net/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE",
+      "        slot v -> node 26 (net/optimizer)",
+      "          .ATTRIBUTES/VARIABLE_VALUE  float32 [7,64]  " + k0 +
+          "/.OPTIMIZER_SLOT/net/optimizer/v/.ATTRIBUTES/VARIABLE_VALUE",
+      "      bias (node 10)",
+  };
+  REQUIRE(lines.size() > want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    INFO("line " << i);
+    CHECK(lines[i] == want[i]);
+  }
+  // Shared layers are shown once; later edges are references.
+  CHECK(std::count(lines.begin(), lines.end(),
+                   "    layer-1 -> node 5 (see net/layer_with_weights-0)") ==
+        1);
+  CHECK(std::count(lines.begin(), lines.end(),
+                   "      iter (node 15)") == 1);
+  CHECK(std::count(lines.begin(), lines.end(),
+                   "    .ATTRIBUTES/VARIABLE_VALUE  int32 []  "
+                   "step/.ATTRIBUTES/VARIABLE_VALUE") == 1);
+  CHECK(lines.back() ==
+        "    .ATTRIBUTES/VARIABLE_VALUE  int64 []  "
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE");
+  // Every node appears exactly once as "(node N)".
+  for (int id = 0; id < 32; ++id) {
+    const std::string tag = absl::StrCat(" (node ", id, ")");
+    const std::string slot_tag = absl::StrCat("-> node ", id, " (net/optimizer)");
+    size_t n = 0;
+    for (const std::string& line : lines) {
+      if (absl::EndsWith(line, tag) || absl::EndsWith(line, slot_tag)) ++n;
+    }
+    INFO("node " << id);
+    CHECK(n == 1);
+  }
+  // Any PATH form works.
+  CHECK(Cli({"tree", TfPath("golf/ckpt-1.index")}).out == r.out);
+}
+
+TEST_CASE("tree --json on golf parses back with the exact fields",
+          "[cli][tree][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  const CliResult r = Cli({"tree", "--json", TfPath("golf/ckpt-1")});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const Json json = ParseJsonOrFail(r.out);
+  REQUIRE(json.kind == Json::Kind::kArray);
+  REQUIRE(json.items.size() == 32);
+  for (size_t i = 0; i < json.items.size(); ++i) {
+    const Json& node = json.items[i];
+    CHECK(node.Keys() == std::vector<std::string>{"id", "path", "children",
+                                                   "attributes", "slots"});
+    CHECK(node["id"].Uint() == i);
+  }
+  const Json& root = json.items[0];
+  CHECK(root["path"].text == "");
+  REQUIRE(root["children"].items.size() == 3);
+  CHECK(root["children"].items[0].Keys() ==
+        std::vector<std::string>{"name", "id"});
+  CHECK(root["children"].items[0]["name"].text == "net");
+  CHECK(root["children"].items[0]["id"].Uint() == 1);
+  CHECK(root["attributes"].items.empty());
+
+  const Json& kernel = json.items[9];
+  CHECK(kernel["path"].text == "net/layer_with_weights-0/kernel");
+  REQUIRE(kernel["attributes"].items.size() == 1);
+  const Json& attr = kernel["attributes"].items[0];
+  CHECK(attr.Keys() ==
+        std::vector<std::string>{"name", "key", "dtype", "shape"});
+  CHECK(attr["name"].text == "VARIABLE_VALUE");
+  CHECK(attr["key"].text == kGolfKernel);
+  CHECK(attr["dtype"].text == "float32");
+  REQUIRE(attr["shape"].items.size() == 2);
+  CHECK(attr["shape"].items[0].Uint() == 7);
+  CHECK(attr["shape"].items[1].Uint() == 64);
+
+  const Json& opt = json.items[8];
+  CHECK(opt["path"].text == "net/optimizer");
+  REQUIRE(opt["slots"].items.size() == 12);
+  const Json& slot = opt["slots"].items[0];
+  CHECK(slot.Keys() ==
+        std::vector<std::string>{"slot_name", "original_id", "slot_id"});
+  CHECK(slot["slot_name"].text == "m");
+  CHECK(slot["original_id"].Uint() == 9);
+  CHECK(slot["slot_id"].Uint() == 20);
+  CHECK(json.items[20]["path"].text ==
+        "net/layer_with_weights-0/kernel/.OPTIMIZER_SLOT/net/optimizer/m");
+}
+
+TEST_CASE("tree works on every TF2 vector with data", "[cli][tree][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  for (const char* vector :
+       {"golf/ckpt-2", "fsrcnn/ckpt-1", "til/cp-0000.ckpt",
+        "saved_model_half_plus_two_tf2_cpu/variables"}) {
+    INFO(vector);
+    const CliResult text = Cli({"tree", TfPath(vector)});
+    INFO(text.err);
+    CHECK(text.code == 0);
+    CHECK_THAT(text.out, StartsWith("(root) (node 0)\n"));
+    CHECK_FALSE(absl::StrContains(text.out, "(no entry)"));
+    const CliResult json = Cli({"tree", "--json", TfPath(vector)});
+    CHECK(json.code == 0);
+    ParseJsonOrFail(json.out);
+  }
+}
+
+TEST_CASE("tree on the index-only vector names the missing data file",
+          "[cli][tree][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  // The object graph is itself a tensor in the data file, so it cannot be
+  // shown from the index alone; the error says so and names the file.
+  const CliResult r = Cli({"tree", TfPath("keras_new_optimizer_index_only")});
+  CHECK(r.code == 3);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, StartsWith("ckpt tree: "));
+  CHECK_THAT(r.err, Contains("ckpt-1.data-00000-of-00001"));
+  CHECK_THAT(r.err, Contains("ckpt ls"));
+}
+
+TEST_CASE("tree refuses a TF1 checkpoint with exit 5", "[cli][tree][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  for (const char* vector :
+       {"saved_model_half_plus_three/variables", "saved_model_counter"}) {
+    INFO(vector);
+    const CliResult r = Cli({"tree", TfPath(vector)});
+    CHECK(r.code == 5);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, StartsWith("ckpt tree: "));
+    CHECK_THAT(r.err, Contains("no object graph"));
+    CHECK_THAT(r.err, Contains("ckpt ls"));
+  }
+}
+
+TEST_CASE("tree and resave --help and usage errors", "[cli][tree][usage]") {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"tree", "--help"}, {"help", "tree"}, {"resave", "-h"},
+           {"help", "resave"}}) {
+    INFO(absl::StrJoin(args, " "));
+    const CliResult r = Cli(args);
+    CHECK(r.code == 0);
+    CHECK(r.err.empty());
+    CHECK_THAT(r.out, StartsWith("usage: ckpt "));
+  }
+  CHECK_THAT(Cli({"tree", "--help"}).out, StartsWith("usage: ckpt tree PATH"));
+  CHECK_THAT(Cli({"resave", "--help"}).out,
+             StartsWith("usage: ckpt resave SRC DST"));
+  CHECK_THAT(Cli({"--help"}).out, Contains("  tree PATH [--json]"));
+  CHECK(Cli({"tree"}).code == 2);
+  CHECK(Cli({"tree", "a", "b"}).code == 2);
+  CHECK(Cli({"tree", "--bogus", "a"}).code == 2);
+  CHECK(Cli({"resave", "a"}).code == 2);
+  const CliResult missing = Cli({"resave", "a"});
+  CHECK_THAT(missing.err, Contains("missing DST"));
+  CHECK_THAT(missing.err, Contains("usage: ckpt resave"));
+}
+
+// ---- resave ----
+
+TEST_CASE("resave reproduces TF's single-shard files byte for byte",
+          "[cli][resave][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  for (const char* vector : {"golf/ckpt-1", "golf/ckpt-2", "fsrcnn/ckpt-1"}) {
+    INFO(vector);
+    TempDir tmp;
+    const std::string src = TfPath(vector);
+    const std::string dst = tmp.Join("out/ckpt-1");
+    const CliResult r = Cli({"resave", src, dst});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK_THAT(r.out, StartsWith("Resaved "));
+    CHECK_THAT(r.out, Contains(" -> " + dst + "\n"));
+    CHECK(Lines(r.out).size() == 1);
+    CHECK(BundleFiles(dst) ==
+          std::vector<std::string>{"ckpt-1.data-00000-of-00001",
+                                   "ckpt-1.index"});
+    CHECK(ReadFileOrDie(dst + ".index") == ReadFileOrDie(src + ".index"));
+    CHECK(ReadFileOrDie(dst + ".data-00000-of-00001") ==
+          ReadFileOrDie(src + ".data-00000-of-00001"));
+  }
+  // The summary for golf: 32 objects, 25 values (the graph is not a value).
+  TempDir tmp;
+  const std::string dst = tmp.Join("g/ckpt-1");
+  CHECK(Cli({"resave", TfPath("golf/ckpt-1"), dst}).out ==
+        "Resaved 32 objects, 25 values: " + TfPath("golf/ckpt-1") + " -> " +
+            dst + "\n");
+}
+
+TEST_CASE("resave merges til's two shards into one", "[cli][resave][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  TempDir tmp;
+  const std::string dst = tmp.Join("til/cp-0000.ckpt");
+  const CliResult r = Cli({"resave", TfPath("til/cp-0000.ckpt"), dst});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(BundleFiles(dst) ==
+        std::vector<std::string>{"cp-0000.ckpt.data-00000-of-00001",
+                                 "cp-0000.ckpt.index"});
+  const CliResult want = Cli({"tree", "--json", TfPath("til/cp-0000.ckpt")});
+  const CliResult got = Cli({"tree", "--json", dst});
+  CHECK(got.code == 0);
+  CHECK(got.out == want.out);
+  CHECK(Cli({"verify", dst}).code == 0);
+}
+
+TEST_CASE("resave refuses TF1 checkpoints and bad destinations",
+          "[cli][resave][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  TempDir tmp;
+  const CliResult tf1 =
+      Cli({"resave", TfPath("saved_model_half_plus_three/variables"),
+           tmp.Join("x/variables")});
+  CHECK(tf1.code == 5);
+  CHECK_THAT(tf1.err, StartsWith("ckpt resave: "));
+  CHECK_THAT(tf1.err, Contains("no object graph"));
+  CHECK(FilesIn(tmp.path()).empty());
+
+  const std::string golf = TfPath("golf/ckpt-1");
+  CHECK(Cli({"resave", golf, golf}).code == 2);
+  CHECK(Cli({"resave", golf, tmp.path() + "/"}).code == 2);
+  CHECK(Cli({"resave", golf, tmp.Join("c.index")}).code == 2);
+  CHECK(Cli({"resave", tmp.Join("nothing"), tmp.Join("y")}).code == 3);
+}
+
+TEST_CASE("the ckpt binary runs tree and resave", "[cli][e2e][tree][tf]") {
+  if (SkipWithoutTfTestData()) return;
+  const std::string ckpt = ShellQuote(CliPath());
+  std::string out;
+  std::string err;
+  const std::string fsrcnn = TfPath("fsrcnn/ckpt-1");
+  CHECK(RunCommand(ckpt + " tree " + ShellQuote(fsrcnn), &out, &err) == 0);
+  CHECK(out == Cli({"tree", fsrcnn}).out);
+  CHECK(RunCommand(ckpt + " tree --json " + ShellQuote(fsrcnn), &out, &err) ==
+        0);
+  CHECK(ParseJsonOrFail(out).items.size() == 75);
+  TempDir tmp;
+  const std::string dst = tmp.Join("f/ckpt-1");
+  CHECK(RunCommand(ckpt + " resave " + ShellQuote(fsrcnn) + " " +
+                       ShellQuote(dst),
+                   &out, &err) == 0);
+  CHECK(ReadFileOrDie(dst + ".index") == ReadFileOrDie(fsrcnn + ".index"));
+  CHECK(ReadFileOrDie(dst + ".data-00000-of-00001") ==
+        ReadFileOrDie(fsrcnn + ".data-00000-of-00001"));
+  CHECK(RunCommand(ckpt + " tree " +
+                       ShellQuote(TfPath("saved_model_half_plus_three")),
+                   &out, &err) == 5);
+}
+
 }  // namespace
 }  // namespace ckpt

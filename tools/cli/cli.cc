@@ -24,6 +24,8 @@ constexpr absl::string_view kTopUsage =
     "  verify PATH            read every tensor and check all checksums\n"
     "  convert SRC DST [--compression none|lz4]\n"
     "                         rewrite a checkpoint, optionally LZ4-compressed\n"
+    "  tree PATH [--json]     print the object graph of a checkpoint\n"
+    "  resave SRC DST         load a checkpoint by structure and save it again\n"
     "\n"
     "PATH is a checkpoint prefix (dir/ckpt-1), its .index or\n"
     ".data-NNNNN-of-NNNNN file, a `checkpoint` state file, or a directory\n"
@@ -62,6 +64,30 @@ constexpr absl::string_view kConvertUsage =
     "  --compression none|lz4   compression of numeric tensors (default\n"
     "                           none); lz4 bundles are readable by ckpt only\n";
 
+constexpr absl::string_view kTreeUsage =
+    "usage: ckpt tree PATH [--json]\n"
+    "\n"
+    "Prints the object graph of an object-based (TF2) checkpoint: one line\n"
+    "per object along its first path, its attributes with dtype, shape and\n"
+    "key, optimizer slots under their variables, and shared objects once\n"
+    "(later edges shown as `name -> node N (see PATH)`). Reads the index and\n"
+    "the object graph only. A TF1 checkpoint has no object graph: use\n"
+    "`ckpt ls`.\n"
+    "\n"
+    "Options:\n"
+    "  --json    print a JSON array of nodes in id order with the fields id,\n"
+    "            path, children (name, id), attributes (name, key, dtype,\n"
+    "            shape) and slots (slot_name, original_id, slot_id)\n";
+
+constexpr absl::string_view kResaveUsage =
+    "usage: ckpt resave SRC DST\n"
+    "\n"
+    "Loads the object-based checkpoint SRC (any PATH form) by structure,\n"
+    "restoring every value, and saves it to the prefix DST with ckpt's own\n"
+    "writer: one data file, TensorFlow's node, key and tensor order. A\n"
+    "single-shard checkpoint written by TensorFlow 2.0-2.4 comes back\n"
+    "byte-identical.\n";
+
 }  // namespace
 
 int ExitCodeForStatus(const absl::Status& status) {
@@ -86,6 +112,8 @@ std::string UsageText(absl::string_view command) {
   if (command == "ls") return std::string(kLsUsage);
   if (command == "verify") return std::string(kVerifyUsage);
   if (command == "convert") return std::string(kConvertUsage);
+  if (command == "tree") return std::string(kTreeUsage);
+  if (command == "resave") return std::string(kResaveUsage);
   return std::string(kTopUsage);
 }
 
@@ -193,7 +221,8 @@ int RunCli(Env* env, absl::Span<const std::string> args, std::ostream& out,
       return kExitOk;
     }
     if (rest.size() == 1 &&
-        (rest[0] == "ls" || rest[0] == "verify" || rest[0] == "convert")) {
+        (rest[0] == "ls" || rest[0] == "verify" || rest[0] == "convert" ||
+         rest[0] == "tree" || rest[0] == "resave")) {
       out << UsageText(rest[0]);
       return kExitOk;
     }
@@ -202,6 +231,8 @@ int RunCli(Env* env, absl::Span<const std::string> args, std::ostream& out,
   if (command == "ls") return RunLs(env, rest, out, err);
   if (command == "verify") return RunVerify(env, rest, out, err);
   if (command == "convert") return RunConvert(env, rest, out, err);
+  if (command == "tree") return RunTree(env, rest, out, err);
+  if (command == "resave") return RunResave(env, rest, out, err);
   if (absl::StartsWith(command, "-")) {
     return UsageError(err, "", absl::StrCat("unknown option '", command, "'"));
   }

@@ -25,6 +25,8 @@
 //   ckpt ls PATH [--json]      one row per stored entry (see RunLs)
 //   ckpt verify PATH           read and checksum every tensor (see RunVerify)
 //   ckpt convert SRC DST [--compression none|lz4]   rewrite (see RunConvert)
+//   ckpt tree PATH [--json]    the object graph (see RunTree)
+//   ckpt resave SRC DST        load + save through the object graph (RunResave)
 
 #ifndef CKPT_TOOLS_CLI_CLI_H_
 #define CKPT_TOOLS_CLI_CLI_H_
@@ -119,6 +121,55 @@ int RunVerify(Env* env, absl::Span<const std::string> args, std::ostream& out,
 //   1 data file(s): <src prefix> -> <dst prefix>
 int RunConvert(Env* env, absl::Span<const std::string> args, std::ostream& out,
                std::ostream& err);
+
+// `ckpt tree PATH [--json]`. Prints the object graph of an object-based
+// checkpoint. Only the index and the graph are read: every attribute's dtype
+// and shape come from its index entry, no tensor value is read (but the
+// graph itself is a tensor in a data file, which must be present).
+//
+// Text: one line per node, depth-first along each node's first path
+// (breadth-first from the root, as TensorFlow names nodes), indented two
+// spaces per level, children in stored order:
+//   (root) (node 0)
+//     net (node 1)
+//       layer_with_weights-0 (node 5)
+//         kernel (node 9)
+//           .ATTRIBUTES/VARIABLE_VALUE  float32 [7,64]  <checkpoint key>
+//           slot m -> node 20 (net/optimizer)
+//             .ATTRIBUTES/VARIABLE_VALUE  float32 [7,64]  <checkpoint key>
+//       layer-1 -> node 5 (see net/layer_with_weights-0)
+// A node is printed once, at its first path; other edges to it are printed
+// as `name -> node N (see PATH)`. Slot variables are printed under their
+// original variable as `slot NAME -> node N (OPTIMIZER PATH)`, followed by
+// the slot node's own lines. An attribute whose key has no index entry shows
+// `(no entry)` instead of dtype and shape. Nodes reached in no way from the
+// root are printed last as `(unreachable) (node N)`. Names and keys are
+// escaped as by DisplayText; the root's path is shown as `(root)`.
+//
+// --json: a JSON array with one object per node in id order, one per line:
+//   {"id": 1, "path": "net", "children": [{"name": "layer-0", "id": 4}],
+//    "attributes": [{"name": "VARIABLE_VALUE", "key": "...",
+//                    "dtype": "float32", "shape": [7,64]}],
+//    "slots": [{"slot_name": "m", "original_id": 9, "slot_id": 20}]}
+// `path` is NodePaths' (escaped edge names); dtype and shape are null for an
+// attribute without an index entry.
+//
+// A checkpoint without an object graph (TF1, name-based) fails with
+// FailedPrecondition (exit 5) suggesting `ckpt ls`; a missing data file
+// holding the graph is NotFound (exit 3).
+int RunTree(Env* env, absl::Span<const std::string> args, std::ostream& out,
+            std::ostream& err);
+
+// `ckpt resave SRC DST`. Loads SRC (any PATH form) into a GenericTree
+// (ckpt/generic_tree.h: every value restored structurally, all of them
+// consumed) and writes it to the prefix DST with ckpt's own save path: one
+// data file, TensorFlow's node and tensor order, has_checkpoint_values as in
+// SRC. For a single-shard TensorFlow file without has_checkpoint_values the
+// result is byte-identical. DST must differ from SRC. Prints one line:
+//   Resaved 32 objects, 25 values: <src prefix> -> <dst prefix>
+// A TF1 checkpoint fails with FailedPrecondition (exit 5).
+int RunResave(Env* env, absl::Span<const std::string> args, std::ostream& out,
+              std::ostream& err);
 
 // ---- helpers shared by the subcommands ----
 
