@@ -17,9 +17,10 @@
 //     format: it decides node ids and keys.
 //   * A plain aggregate (struct) whose fields are graph objects. Boost.PFR
 //     finds the fields; name them once with CKPT_FIELD_NAMES (checked at
-//     compile time against the field count), otherwise they are named "0",
-//     "1", ... Fields that are not graph objects (int, std::string, ...) are
-//     skipped.
+//     compile time against the field count), otherwise each is named by its
+//     field index ("0", "1", ...; skipped fields keep their index, so
+//     {Variable a; int n; Variable b;} has children "0" and "2"). Fields that
+//     are not graph objects (int, std::string, ...) are skipped.
 //   * Containers of graph objects: std::vector, std::deque, std::array
 //     (children "0", "1", ...), std::map / absl::btree_map with string keys
 //     (children named by key, in key order), std::unique_ptr /
@@ -35,6 +36,9 @@
 // (layers built on first call, optimizer slots created on the first step,
 // growing containers) call ChildrenChanged() on themselves (or on the
 // Trackable that owns the container); waiting values are assigned then.
+// Identity is an address, so a container that moves its elements when it
+// grows (std::vector<Variable>) makes them new objects: use std::deque or a
+// vector of pointers for containers that grow after a restore.
 //
 // Example:
 //
