@@ -5,7 +5,8 @@
 #         every test                                           (build/asan)
 #   tsan  clang, RelWithDebInfo, ThreadSanitizer: the tests of the
 #         concurrent paths (readers during rotation, thread-safe Envs,
-#         the table block cache, the kill -9 loop)             (build/tsan)
+#         the table block cache, the kill -9 loop, asynchronous saves,
+#         parallel shard writes and restores, mmap reads)      (build/tsan)
 #   fuzz  clang + libFuzzer (checksums skipped): every fuzz target over its
 #         corpus and regressions, then a short fresh run each  (build/fuzz)
 # Existing build directories are reused (incremental builds). Every build
@@ -102,7 +103,7 @@ for b in $BUILDS; do
         failed=1
       ;;
     tsan)
-      CTEST_FILTER=(-R '^(checkpoint_manager_test|manager_crash_test|env_test|fault_env_test|table_test)/')
+      CTEST_FILTER=(-R '^(checkpoint_manager_test|manager_crash_test|env_test|fault_env_test|table_test|async_saver_test|bundle_test|mapped_bundle_test|restore_test|save_test)/')
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
       run_build tsan build/tsan clang clang++ \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCKPT_WERROR=ON -DCKPT_TSAN=ON \

@@ -127,6 +127,23 @@ class BundleReader {
   // unverified bytes and the result is DataLoss.
   absl::Status ReadInto(absl::string_view key, absl::Span<char> out) const;
 
+  // One tensor of ReadManyInto(). `entry`, if set, must come from this
+  // reader (GetEntry/ForEachEntry) and saves a second index lookup.
+  struct ReadRequest {
+    absl::string_view key;
+    absl::Span<char> out;
+    const BundleEntry* entry = nullptr;
+  };
+  // ReadInto() for every request, on up to `num_threads` threads (the
+  // calling thread is one of them). Uncompressed tensors are read in 1 MiB
+  // chunks that are checksummed as they arrive, so one large tensor is read
+  // by several threads too; the chunk CRCs are combined and checked before
+  // the request is reported OK. statuses[i] receives the result of
+  // requests[i] (statuses must be as long as requests; extra requests are
+  // not read).
+  void ReadManyInto(absl::Span<const ReadRequest> requests, int num_threads,
+                    absl::Span<absl::Status> statuses) const;
+
   // Reads the raw stored bytes of an entry (after checking offset and size
   // against the data file, before decompression) and verifies their CRC.
   absl::StatusOr<std::string> ReadStoredBytes(absl::string_view key) const;

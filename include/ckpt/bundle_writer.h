@@ -25,7 +25,7 @@
 //     On any error, and on Abandon() or destruction before Finish(), the
 //     temporary files are removed; no final name is ever left half-written.
 //     Errors name the path and the errno text.
-//   * Not thread-safe.
+//   * Not thread-safe; AddBatch() writes several shards in parallel itself.
 //
 // Example:
 //
@@ -46,6 +46,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "ckpt/env.h"
 #include "ckpt/tensor.h"
 
@@ -98,6 +99,20 @@ class BundleWriter {
   // not storable.
   absl::Status Add(absl::string_view key, const Tensor& tensor,
                    int shard_id = 0);
+
+  // One tensor of AddBatch(); `tensor` must stay alive during the call.
+  struct BatchItem {
+    absl::string_view key;
+    const Tensor* tensor = nullptr;
+    int shard_id = 0;
+  };
+  // Adds every item, writing different shards on up to `num_threads`
+  // threads at once (the calling thread is one of them). The result is the
+  // same as Add() for each item in order: each shard holds its items in
+  // batch order. All items are checked (as Add() does, plus no key twice in
+  // the batch) before anything is written. The writer itself must still be
+  // called from one thread at a time.
+  absl::Status AddBatch(absl::Span<const BatchItem> items, int num_threads);
 
   // Writes the index and commits everything (see the contract above).
   absl::Status Finish();

@@ -37,6 +37,7 @@
 #define CKPT_CHECKPOINT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,8 +53,19 @@ namespace ckpt {
 
 struct SaveOptions {
   Env* env = nullptr;  // null: Env::Default()
-  // Bundle options (compression, sync, ...). num_shards must be 1.
+  // Bundle options (compression, sync, ...). num_shards must be 1: the
+  // number of data files follows from the two options below.
   BundleWriterOptions bundle;
+  // Threads writing data files. With more than one, the tensors are spread
+  // over up to that many shards (`prefix.data-0000i-of-0000n`), balanced by
+  // bytes, each written by its own thread; a checkpoint under 8 MiB per
+  // thread uses fewer shards. Readers (ckpt's and TensorFlow's) see the
+  // same keys and values whatever the shard count.
+  int num_threads = 1;
+  // Upper bound on the bytes of one data file, 0 for none. Tensors are
+  // never split: a tensor larger than the bound gets a shard of its own.
+  // Combined with num_threads, the shards are written num_threads at a time.
+  int64_t max_shard_bytes = 0;
   // Write has_checkpoint_values on every node, as newer TensorFlow does.
   // Off reproduces the files of older TensorFlow (2.0-2.4).
   bool write_has_checkpoint_values = true;
@@ -61,6 +73,11 @@ struct SaveOptions {
 
 struct RestoreOptions {
   Env* env = nullptr;  // null: Env::Default()
+  // Threads reading tensor values into the variables' memory. 0 picks
+  // min(hardware threads, 8). The values of one matching walk are read
+  // together once the walk has matched them; below 16 MiB, or with 1, they
+  // are read on the calling thread.
+  int num_threads = 0;
 };
 
 // What a restore matched, and what it did not. Deferred restorations update
@@ -84,6 +101,7 @@ struct RestoreReport {
 
 namespace internal {
 class RestoreSession;
+class AsyncSaver;
 }  // namespace internal
 
 // The result of Restore()/Read(), like TensorFlow's load status. Copies share
@@ -156,6 +174,41 @@ class Checkpoint : public Trackable {
   absl::Status Write(const std::string& prefix,
                      const SaveOptions& options = {});
 
+  // ---- asynchronous saving ----
+  //
+  // SaveAsync()/WriteAsync() take a snapshot of every value at the call
+  // (custom attributes are produced then too), return, and write the
+  // snapshot on a background thread. Changes to variables after the call
+  // never reach that checkpoint. At most one save is in flight: a new one
+  // first waits for the previous one. The snapshot is copied into staging
+  // buffers owned by this Checkpoint and reused by the next save with the
+  // same tensor sizes, so staging memory is bounded by one copy of the
+  // values and steady-state saves allocate nothing.
+  //
+  // Errors of the background write are returned by Wait(), or, if Wait()
+  // was not called, by the next save call of any kind (which then does not
+  // start): an error is never dropped. Restoring while a save is in flight
+  // is fine (the snapshot is separate); the destructor waits for the save.
+
+  // Like Save(): increments save_counter at the call (the incremented value
+  // is in the snapshot) and returns "<file_prefix>-<n>"; the state file is
+  // updated after the files are durable. A failed background write does
+  // not roll save_counter back: the number is skipped.
+  absl::StatusOr<std::string> SaveAsync(const std::string& file_prefix,
+                                        const SaveOptions& options = {});
+  // Like Write(). `after_write`, if set, runs on the background thread after
+  // the files are committed, and its status becomes the save's (the
+  // CheckpointManager commits its state file there).
+  absl::Status WriteAsync(const std::string& prefix,
+                          const SaveOptions& options = {},
+                          std::function<absl::Status()> after_write = nullptr);
+  // Blocks until the save in flight (if any) is finished and returns its
+  // status, once: OK when nothing was in flight or its result was already
+  // returned.
+  absl::Status Wait();
+  // Whether a background save has not finished yet.
+  bool save_in_flight() const;
+
   // Restores from `path` (a prefix, or a directory whose state file names
   // one), creating save_counter first so it is restored too.
   absl::StatusOr<RestoreStatus> Restore(const std::string& path,
@@ -177,8 +230,11 @@ class Checkpoint : public Trackable {
     ObjectRef ref;
     std::shared_ptr<void> owned;
   };
+  // Waits for the save in flight; its error, annotated, if it failed.
+  absl::Status WaitForPrevious();
   absl::btree_map<std::string, Child> children_;
   std::unique_ptr<Variable> save_counter_;
+  std::unique_ptr<internal::AsyncSaver> async_;
 };
 
 }  // namespace ckpt

@@ -63,6 +63,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -134,14 +135,15 @@ class CheckpointManager {
   CheckpointManager& operator=(const CheckpointManager&) = delete;
 
   const std::string& directory() const { return directory_; }
-  // The newest checkpoint, if any (what the state file names).
-  const std::optional<std::string>& latest_checkpoint() const {
-    return latest_;
-  }
+  // The newest checkpoint, if any (what the state file names). While an
+  // asynchronous save is in flight this is still the previous one: it
+  // advances only once the new checkpoint and the state file are durable.
+  // The three accessors below are safe to call during such a save.
+  std::optional<std::string> latest_checkpoint() const;
   // Prefixes of the kept checkpoints, oldest first.
   std::vector<std::string> checkpoints() const;
   // The kept checkpoints with timestamps, metrics and pins, oldest first.
-  const std::vector<ManagedCheckpoint>& entries() const { return entries_; }
+  std::vector<ManagedCheckpoint> entries() const;
   // What Create() found wrong and dealt with (one line each).
   const std::vector<std::string>& recovery_log() const { return recovered_; }
 
@@ -159,6 +161,21 @@ class CheckpointManager {
   // overwriting a pinned one is FailedPrecondition.
   absl::StatusOr<std::optional<std::string>> Save(const SaveArgs& args);
   absl::StatusOr<std::optional<std::string>> Save() { return Save(SaveArgs{}); }
+
+  // Save() with the write in the background (Checkpoint::WriteAsync): the
+  // values are snapshotted at the call, which returns the prefix that will
+  // be written (nullopt when skipped by the interval). The background thread
+  // writes the files, then commits the state file (latest_checkpoint()
+  // advances) and prunes, in the same order as Save(). One save is in
+  // flight at a time; every other mutating call (Save, SaveAsync, Pin,
+  // Unpin, RestoreOrInitialize) first waits for it, and returns its error if
+  // Wait() was not called to collect it.
+  absl::StatusOr<std::optional<std::string>> SaveAsync(const SaveArgs& args);
+  absl::StatusOr<std::optional<std::string>> SaveAsync() {
+    return SaveAsync(SaveArgs{});
+  }
+  // Waits for the asynchronous save in flight; its status (OK if none).
+  absl::Status Wait();
 
   struct Restored {
     std::optional<std::string> prefix;    // null: init_fn ran instead
@@ -202,6 +219,18 @@ class CheckpointManager {
   std::vector<ManagedCheckpoint> Sweep(std::vector<ManagedCheckpoint>* entries,
                                        double* last_preserved) const;
   absl::Status DeleteCheckpointFiles(const std::string& prefix);
+  // Waits for the asynchronous save in flight; its error, annotated.
+  absl::Status WaitForPrevious();
+  absl::StatusOr<std::optional<std::string>> SaveImpl(const SaveArgs& args,
+                                                      bool async);
+  // After the files of `prefix` are durable: records it, commits the state
+  // file, prunes. Runs on the background thread of an asynchronous save.
+  absl::Status CommitSaved(const std::string& prefix,
+                           std::optional<double> metric,
+                           std::optional<int64_t> step);
+  // Replaces entries_ and latest_ (under mu_, for the accessors).
+  void SetState(std::vector<ManagedCheckpoint> entries,
+                std::optional<std::string> latest);
   absl::Status SetPinned(const std::string& prefix, bool pinned);
   double Now() const;
   void Log(const std::string& line);
@@ -211,6 +240,10 @@ class CheckpointManager {
   CheckpointManagerOptions options_;
   Env* env_;
   std::unique_ptr<FileLock> lock_;
+  // Written only by the thread that owns the manager or by the background
+  // half of its one asynchronous save (never both at once: every mutating
+  // call waits first); mu_ orders those writes with the accessors.
+  mutable std::mutex mu_;
   std::vector<ManagedCheckpoint> entries_;
   std::optional<std::string> latest_;
   double last_preserved_timestamp_ = 0;

@@ -21,8 +21,8 @@
 //     PermissionDenied, ResourceExhausted (ENOSPC, EDQUOT, EMFILE),
 //     FailedPrecondition (wrong file kind), DataLoss (short read of a file
 //     that should have had the bytes), Internal/Unknown for the rest.
-//   * RandomAccessFile is safe to use from several threads at once.
-//     WritableFile is not.
+//   * RandomAccessFile and ReadOnlyMemoryRegion are safe to use from several
+//     threads at once. WritableFile is not.
 //
 // Example:
 //
@@ -91,6 +91,33 @@ class RandomAccessFile {
   RandomAccessFile() = default;
 };
 
+// The whole contents of a file, readable in place. Thread-safe (read-only).
+//
+// POSIX: the file is mmap(2)ped read-only and shared; pages are read on first
+// touch and the mapping is removed when the region is destroyed. The region
+// stays valid after its file is renamed or deleted, but a file TRUNCATED by
+// anyone while it is mapped makes reading the lost pages fault (SIGBUS, the
+// process dies), and bytes rewritten in place show through. Map only files
+// nobody rewrites in place: ckpt itself never does so to a committed
+// checkpoint (it writes temporary files and renames them). MemEnv: a copy
+// of the bytes taken when the region was opened.
+class ReadOnlyMemoryRegion {
+ public:
+  virtual ~ReadOnlyMemoryRegion() = default;  // Unmaps.
+  ReadOnlyMemoryRegion(const ReadOnlyMemoryRegion&) = delete;
+  ReadOnlyMemoryRegion& operator=(const ReadOnlyMemoryRegion&) = delete;
+
+  // The file's bytes [0, size()); may be null when size() is 0.
+  virtual const char* data() const = 0;
+  // Size of the file when the region was opened.
+  virtual uint64_t size() const = 0;
+  // Path the region was opened with.
+  virtual const std::string& path() const = 0;
+
+ protected:
+  ReadOnlyMemoryRegion() = default;
+};
+
 // An advisory lock, held until the object is destroyed (or the process
 // exits). See Env::LockFile.
 class FileLock {
@@ -117,6 +144,14 @@ class Env {
   // Opens an existing file for positional reads.
   virtual absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) = 0;
+
+  // Maps an existing file read-only (see ReadOnlyMemoryRegion for the
+  // truncation caveat). Errors name the path and the errno text: NotFound
+  // if absent, FailedPrecondition for a directory. The default
+  // implementation returns Unimplemented naming the path; callers that can
+  // read otherwise fall back to NewRandomAccessFile.
+  virtual absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>>
+  NewReadOnlyMemoryRegion(const std::string& path);
 
   // OK if `path` exists (file or directory), NotFound otherwise.
   virtual absl::Status FileExists(const std::string& path) = 0;

@@ -8,7 +8,9 @@
 
 #include "ckpt/bundle_reader.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -28,9 +30,19 @@
 #include "util/errors.h"
 #include "util/fuzzing.h"
 #include "util/mutex.h"
+#include "util/parallel.h"
 
 namespace ckpt {
 namespace {
+
+// Piece of an uncompressed tensor read (and checksummed) at a time: small
+// enough to still be in cache for the CRC, large enough that the syscall is
+// noise.
+constexpr size_t kReadChunkBytes = size_t{1} << 20;
+// ReadManyInto: tensors up to this size are read in runs of neighbours ...
+constexpr size_t kRunTensorBytes = size_t{64} << 10;
+// ... that may be apart by this much (alignment padding, a skipped tensor).
+constexpr uint64_t kRunGapBytes = 4096;
 
 std::string KeyContext(absl::string_view path, absl::string_view key) {
   return absl::StrCat(path, ": key ", QuoteForMessage(key));
@@ -78,13 +90,27 @@ struct BundleReader::Impl {
   // A validated entry that has bytes of its own (not a sliced tensor).
   absl::StatusOr<BundleEntry> LookupReadable(absl::string_view key) const {
     CKPT_ASSIGN_OR_RETURN(BundleEntry entry, Lookup(key));
+    CKPT_RETURN_IF_ERROR(CheckReadable(key, entry));
+    return entry;
+  }
+
+  // Unimplemented for the full-tensor entry of a partitioned tensor.
+  absl::Status CheckReadable(absl::string_view key,
+                             const BundleEntry& entry) const {
     if (entry.num_slices > 0) {
       return absl::UnimplementedError(
           absl::StrCat(KeyContext(index_path, key),
                        ": a partitioned tensor stored as ", entry.num_slices,
                        " slices; reading sliced entries is not supported yet"));
     }
-    return entry;
+    return absl::OkStatus();
+  }
+
+  // A failed read of `key`'s bytes, with the key added to the message.
+  static absl::Status WithKey(const absl::Status& s, absl::string_view key) {
+    if (s.ok()) return s;
+    return absl::Status(s.code(), absl::StrCat(s.message(), " (reading key ",
+                                               QuoteForMessage(key), ")"));
   }
 
   // The data file of `shard_id`, opened on first use.
@@ -132,7 +158,15 @@ struct BundleReader::Impl {
   static absl::Status CheckCrc(const RandomAccessFile& file,
                                absl::string_view key, const BundleEntry& entry,
                                const char* data, size_t n) {
-    const uint32_t actual = crc32c::Value(data, n);
+    return CheckCrcValue(file, key, entry, crc32c::Value(data, n), n);
+  }
+
+  // DataLoss unless `actual`, the CRC-32C of the entry's `n` stored bytes,
+  // matches the entry.
+  static absl::Status CheckCrcValue(const RandomAccessFile& file,
+                                    absl::string_view key,
+                                    const BundleEntry& entry, uint32_t actual,
+                                    size_t n) {
     if (actual != crc32c::Unmask(entry.masked_crc32c) &&
         !kFuzzingSkipChecksums) {
       return absl::DataLossError(absl::StrCat(
@@ -164,17 +198,48 @@ struct BundleReader::Impl {
     return stored;
   }
 
+  // Checks the CRC of an uncompressed fixed-size entry, reading it through
+  // a buffer of at most kReadChunkBytes.
+  absl::Status VerifyStreaming(absl::string_view key,
+                               const BundleEntry& entry) const {
+    CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file,
+                          OpenChecked(key, entry));
+    const size_t size = static_cast<size_t>(entry.size);
+    std::string buffer(std::min(size, kReadChunkBytes), '\0');
+    uint32_t crc = 0;
+    for (size_t done = 0; done < size; done += kReadChunkBytes) {
+      const size_t n = std::min(kReadChunkBytes, size - done);
+      CKPT_RETURN_IF_ERROR(
+          WithKey(file->Read(static_cast<uint64_t>(entry.offset) + done, n,
+                             buffer.data()),
+                  key));
+      crc = crc32c::Extend(crc, buffer.data(), n);
+    }
+    return CheckCrcValue(*file, key, entry, crc, size);
+  }
+
+  // InvalidArgument unless `entry` is fixed-size and `out` is exactly its
+  // byte size.
+  absl::Status CheckReadInto(absl::string_view key, const BundleEntry& entry,
+                             absl::Span<char> out) const;
+
   // Reads a fixed-size entry into `out` (exactly its raw byte size).
   absl::Status ReadFixedInto(absl::string_view key, const BundleEntry& entry,
                              absl::Span<char> out) const {
     CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file,
                           OpenChecked(key, entry));
     if (entry.compression == Compression::kNone) {
-      if (!out.empty()) {
-        CKPT_RETURN_IF_ERROR(file->Read(static_cast<uint64_t>(entry.offset),
-                                        out.size(), out.data()));
+      // Chunk by chunk, so each chunk is checksummed while still in cache.
+      uint32_t crc = 0;
+      for (size_t done = 0; done < out.size(); done += kReadChunkBytes) {
+        const size_t n = std::min(kReadChunkBytes, out.size() - done);
+        CKPT_RETURN_IF_ERROR(
+            WithKey(file->Read(static_cast<uint64_t>(entry.offset) + done, n,
+                               out.data() + done),
+                    key));
+        crc = crc32c::Extend(crc, out.data() + done, n);
       }
-      return CheckCrc(*file, key, entry, out.data(), out.size());
+      return CheckCrcValue(*file, key, entry, crc, out.size());
     }
     // LZ4: the stored size is at most LZ4_compressBound(raw) (validated)
     // and inside the file (checked above).
@@ -321,6 +386,154 @@ absl::Status BundleReader::ReadInto(absl::string_view key,
                                     absl::Span<char> out) const {
   const Impl& r = *impl_;
   CKPT_ASSIGN_OR_RETURN(BundleEntry entry, r.LookupReadable(key));
+  CKPT_RETURN_IF_ERROR(r.CheckReadInto(key, entry, out));
+  return r.ReadFixedInto(key, entry, out);
+}
+
+void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
+                                int num_threads,
+                                absl::Span<absl::Status> statuses) const {
+  const Impl& r = *impl_;
+  const size_t n = std::min(requests.size(), statuses.size());
+  // Jobs: a 1 MiB chunk of a large uncompressed tensor (kChunk); a run of
+  // small uncompressed tensors stored next to each other, read with one
+  // call into scratch memory and copied out (kRun: a syscall per tensor
+  // would cost more than the copy); anything else whole (kWhole).
+  enum class Kind { kChunk, kRun, kWhole };
+  struct Job {
+    Kind kind;
+    size_t request;  // kChunk, kWhole; kRun: first index into `small`
+    size_t begin;    // kChunk: offset in the tensor; kRun: end in `small`
+    size_t length;   // bytes read
+  };
+  std::vector<BundleEntry> entries(n);
+  std::vector<const RandomAccessFile*> files(n, nullptr);
+  std::vector<Job> jobs;
+  std::vector<size_t> small;  // requests read in runs
+  for (size_t i = 0; i < n; ++i) {
+    const ReadRequest& q = requests[i];
+    absl::StatusOr<BundleEntry> entry =
+        q.entry != nullptr ? absl::StatusOr<BundleEntry>(*q.entry)
+                           : r.LookupReadable(q.key);
+    absl::Status st = entry.status();
+    if (st.ok()) st = r.CheckReadable(q.key, *entry);
+    if (st.ok()) st = r.CheckReadInto(q.key, *entry, q.out);
+    if (st.ok()) {
+      absl::StatusOr<const RandomAccessFile*> file =
+          r.OpenChecked(q.key, *entry);
+      st = file.status();
+      if (st.ok()) files[i] = *file;
+    }
+    statuses[i] = st;
+    if (!st.ok()) continue;
+    entries[i] = *std::move(entry);
+    if (entries[i].compression != Compression::kNone || q.out.empty()) {
+      jobs.push_back({Kind::kWhole, i, 0, q.out.size()});
+    } else if (q.out.size() <= kRunTensorBytes) {
+      small.push_back(i);
+    } else {
+      for (size_t b = 0; b < q.out.size(); b += kReadChunkBytes) {
+        jobs.push_back(
+            {Kind::kChunk, i, b, std::min(kReadChunkBytes, q.out.size() - b)});
+      }
+    }
+  }
+  // Runs: small tensors in file order, split where the file changes, where
+  // a gap of more than kRunGapBytes lies between two, or at kReadChunkBytes.
+  std::sort(small.begin(), small.end(), [&](size_t a, size_t b) {
+    if (entries[a].shard_id != entries[b].shard_id) {
+      return entries[a].shard_id < entries[b].shard_id;
+    }
+    return entries[a].offset < entries[b].offset;
+  });
+  for (size_t k = 0; k < small.size();) {
+    const size_t first = k;
+    const uint64_t start = static_cast<uint64_t>(entries[small[k]].offset);
+    uint64_t end = start + requests[small[k]].out.size();
+    for (++k; k < small.size(); ++k) {
+      const BundleEntry& e = entries[small[k]];
+      const uint64_t offset = static_cast<uint64_t>(e.offset);
+      const uint64_t next_end =
+          std::max(end, offset + requests[small[k]].out.size());
+      if (e.shard_id != entries[small[first]].shard_id || offset < start ||
+          offset > end + kRunGapBytes || next_end - start > kReadChunkBytes) {
+        break;
+      }
+      end = next_end;
+    }
+    jobs.push_back({Kind::kRun, first, k, static_cast<size_t>(end - start)});
+  }
+  std::vector<absl::Status> job_status(jobs.size());
+  std::vector<uint32_t> job_crc(jobs.size(), 0);
+  ParallelFor(num_threads, jobs.size(), [&](size_t j) {
+    const Job& job = jobs[j];
+    if (job.kind == Kind::kRun) {
+      // Each request of a run belongs to this job only: its status is ours
+      // to write.
+      const size_t lead = small[job.request];
+      const uint64_t start = static_cast<uint64_t>(entries[lead].offset);
+      std::string scratch(job.length, '\0');
+      const absl::Status st =
+          Impl::WithKey(files[lead]->Read(start, job.length, scratch.data()),
+                        requests[lead].key);
+      for (size_t k = job.request; k < job.begin; ++k) {
+        const size_t i = small[k];
+        const ReadRequest& q = requests[i];
+        if (!st.ok()) {
+          // Which tensors the failure touches, and how: one at a time.
+          statuses[i] = r.ReadFixedInto(q.key, entries[i], q.out);
+          continue;
+        }
+        const char* src =
+            scratch.data() + (static_cast<uint64_t>(entries[i].offset) - start);
+        std::memcpy(q.out.data(), src, q.out.size());
+        statuses[i] = Impl::CheckCrc(*files[i], q.key, entries[i], q.out.data(),
+                                     q.out.size());
+      }
+      return;
+    }
+    const ReadRequest& q = requests[job.request];
+    if (job.kind == Kind::kWhole) {
+      job_status[j] = r.ReadFixedInto(q.key, entries[job.request], q.out);
+      return;
+    }
+    char* dst = q.out.data() + job.begin;
+    job_status[j] = Impl::WithKey(
+        files[job.request]->Read(
+            static_cast<uint64_t>(entries[job.request].offset) + job.begin,
+            job.length, dst),
+        q.key);
+    if (job_status[j].ok()) job_crc[j] = crc32c::Value(dst, job.length);
+  });
+  // The chunks of one request are consecutive jobs, in order: combine their
+  // CRCs. Whole and run jobs have set their statuses already.
+  for (size_t j = 0; j < jobs.size();) {
+    if (jobs[j].kind == Kind::kRun) {
+      ++j;
+      continue;
+    }
+    const size_t i = jobs[j].request;
+    const bool whole = jobs[j].kind == Kind::kWhole;
+    absl::Status st;
+    uint32_t crc = 0;
+    for (;
+         j < jobs.size() && jobs[j].kind != Kind::kRun && jobs[j].request == i;
+         ++j) {
+      if (st.ok() && !job_status[j].ok()) st = job_status[j];
+      crc = crc32c::Combine(crc, job_crc[j], jobs[j].length);
+    }
+    if (st.ok() && !whole) {
+      st = Impl::CheckCrcValue(*files[i], requests[i].key, entries[i], crc,
+                               requests[i].out.size());
+    }
+    statuses[i] = st;
+  }
+}
+
+absl::Status BundleReader::Impl::CheckReadInto(absl::string_view key,
+                                               const BundleEntry& entry,
+                                               absl::Span<char> out) const {
+  const Impl& r = *this;
   if (entry.dtype == DataType::kString) {
     return absl::InvalidArgumentError(
         absl::StrCat(KeyContext(r.index_path, key),
@@ -338,7 +551,7 @@ absl::Status BundleReader::ReadInto(absl::string_view key,
         DataTypeDisplayName(static_cast<int32_t>(entry.dtype)),
         " tensor of shape ", entry.shape.DebugString(), " needs ", raw));
   }
-  return r.ReadFixedInto(key, entry, out);
+  return absl::OkStatus();
 }
 
 absl::Status BundleReader::Verify(absl::string_view key,
@@ -346,6 +559,12 @@ absl::Status BundleReader::Verify(absl::string_view key,
   // The full-tensor entry of a partitioned tensor stores no bytes; its slices
   // are entries of their own.
   if (entry.num_slices > 0) return absl::OkStatus();
+  if (entry.dtype != DataType::kString &&
+      entry.compression == Compression::kNone) {
+    // Streamed through one small buffer: nothing the size of the tensor is
+    // allocated, and each chunk is checksummed while in cache.
+    return impl_->VerifyStreaming(key, entry);
+  }
   absl::StatusOr<Tensor> tensor = Read(key);
   // A value this reader cannot decode: still check the stored bytes' CRC.
   if (absl::IsUnimplemented(tensor.status())) {

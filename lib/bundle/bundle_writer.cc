@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +30,7 @@
 #include "ckpt/status.h"
 #include "table/table_builder.h"
 #include "util/errors.h"
+#include "util/parallel.h"
 
 namespace ckpt {
 namespace {
@@ -104,7 +106,7 @@ struct BundleWriter::Impl {
   bool index_temp_exists = false;
   absl::btree_map<std::string, BundleEntry> entries;
   bool any_compressed = false;
-  std::string scratch;  // shuffle buffer for LZ4
+  std::string shuffle_buffer;  // LZ4 byte planes of Add()
   absl::Status status;
   State state = State::kOpen;
 
@@ -133,10 +135,10 @@ struct BundleWriter::Impl {
       env->DeleteFile(index_temp_path).IgnoreError();
       index_temp_exists = false;
     }
-    std::string().swap(scratch);
+    std::string().swap(shuffle_buffer);
   }
 
-  absl::Status FlushBuffer(Shard& s) {
+  absl::Status FlushBuffer(Shard& s) const {
     if (s.buffer.empty()) return absl::OkStatus();
     absl::Status st = s.file->Append(s.buffer);
     s.buffer.clear();
@@ -145,7 +147,7 @@ struct BundleWriter::Impl {
 
   // Appends through the shard's bounded buffer; pieces at least as large as
   // the buffer go straight to the file.
-  absl::Status Append(Shard& s, absl::string_view data) {
+  absl::Status Append(Shard& s, absl::string_view data) const {
     const size_t cap = options.write_buffer_bytes;
     if (data.size() >= cap) {
       CKPT_RETURN_IF_ERROR(FlushBuffer(s));
@@ -162,7 +164,8 @@ struct BundleWriter::Impl {
   }
 
   // Appends `data` and extends `*crc` over it, chunk by chunk.
-  absl::Status AppendWithCrc(Shard& s, absl::string_view data, uint32_t* crc) {
+  absl::Status AppendWithCrc(Shard& s, absl::string_view data,
+                             uint32_t* crc) const {
     while (!data.empty()) {
       const absl::string_view chunk = data.substr(0, kChunkBytes);
       *crc = crc32c::Extend(*crc, chunk.data(), chunk.size());
@@ -172,7 +175,7 @@ struct BundleWriter::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status Pad(Shard& s) {
+  absl::Status Pad(Shard& s) const {
     const uint64_t a = static_cast<uint64_t>(options.data_alignment);
     uint64_t pad = (a - s.position % a) % a;
     while (pad > 0) {
@@ -183,7 +186,11 @@ struct BundleWriter::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status WriteFixed(Shard& s, const Tensor& t, BundleEntry* e) {
+  // Writes the bytes of `t` (compressed if that pays) and fills the size,
+  // CRC and compression of `e`. Touches only `s`, `scratch` and
+  // `*compressed_any`, so different shards can be written concurrently.
+  absl::Status WriteFixed(Shard& s, const Tensor& t, BundleEntry* e,
+                          std::string* scratch, bool* compressed_any) const {
     const absl::string_view raw = t.bytes();
     absl::string_view stored = raw;
     std::optional<std::string> compressed;
@@ -194,9 +201,9 @@ struct BundleWriter::Impl {
           options.byte_shuffle && IsFloatingDataType(t.dtype()) && elem > 1;
       absl::string_view input = raw;
       if (shuffle) {
-        scratch.resize(raw.size());
-        bundle::ShuffleBytes(raw, elem, absl::MakeSpan(scratch));
-        input = scratch;
+        scratch->resize(raw.size());
+        bundle::ShuffleBytes(raw, elem, absl::MakeSpan(*scratch));
+        input = *scratch;
       }
       compressed = bundle::Lz4Compress(input);
       // Kept only if it saves at least 1/8 of the bytes.
@@ -206,7 +213,7 @@ struct BundleWriter::Impl {
         stored = *compressed;
         e->compression = Compression::kLz4;
         e->byte_shuffle = shuffle;
-        any_compressed = true;
+        *compressed_any = true;
       }
     }
     uint32_t crc = 0;
@@ -216,7 +223,7 @@ struct BundleWriter::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status WriteString(Shard& s, const Tensor& t, BundleEntry* e) {
+  absl::Status WriteString(Shard& s, const Tensor& t, BundleEntry* e) const {
     const std::vector<std::string>& values = t.strings();
     std::string prefix_bytes;
     uint32_t crc = bundle::EncodeStringPrefix(values, &prefix_bytes);
@@ -273,20 +280,81 @@ struct BundleWriter::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status AddImpl(absl::string_view key, const Tensor& t, int shard_id) {
+  // Appends one tensor (and its padding) to shard `shard_id` and describes
+  // it in `e`. Thread-compatible per shard (see WriteFixed).
+  absl::Status WriteEntry(const Tensor& t, int shard_id, BundleEntry* e,
+                          std::string* scratch, bool* compressed_any) {
     Shard& s = shards[static_cast<size_t>(shard_id)];
-    BundleEntry e;
-    e.dtype = t.dtype();
-    e.shape = t.shape();
-    e.shard_id = shard_id;
-    e.offset = static_cast<int64_t>(s.position);
+    e->dtype = t.dtype();
+    e->shape = t.shape();
+    e->shard_id = shard_id;
+    e->offset = static_cast<int64_t>(s.position);
     if (t.is_string()) {
-      CKPT_RETURN_IF_ERROR(WriteString(s, t, &e));
+      CKPT_RETURN_IF_ERROR(WriteString(s, t, e));
     } else {
-      CKPT_RETURN_IF_ERROR(WriteFixed(s, t, &e));
+      CKPT_RETURN_IF_ERROR(WriteFixed(s, t, e, scratch, compressed_any));
     }
-    CKPT_RETURN_IF_ERROR(Pad(s));
+    return Pad(s);
+  }
+
+  absl::Status AddImpl(absl::string_view key, const Tensor& t, int shard_id) {
+    BundleEntry e;
+    CKPT_RETURN_IF_ERROR(
+        WriteEntry(t, shard_id, &e, &shuffle_buffer, &any_compressed));
     entries.emplace(std::string(key), std::move(e));
+    return absl::OkStatus();
+  }
+
+  absl::Status AddBatchImpl(absl::Span<const BundleWriter::BatchItem> items,
+                            int num_threads) {
+    // Every check first: nothing is written for an invalid batch.
+    absl::flat_hash_set<absl::string_view> batch_keys;
+    for (const BundleWriter::BatchItem& item : items) {
+      if (item.tensor == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("BundleWriter::AddBatch: key ",
+                         QuoteForMessage(item.key), ": null tensor"));
+      }
+      CKPT_RETURN_IF_ERROR(CheckAdd(item.key, *item.tensor, item.shard_id));
+      if (!batch_keys.insert(item.key).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("BundleWriter::AddBatch: key ",
+                         QuoteForMessage(item.key), " appears twice"));
+      }
+    }
+    // Items per shard, in batch order.
+    std::vector<std::vector<size_t>> by_shard(shards.size());
+    for (size_t i = 0; i < items.size(); ++i) {
+      by_shard[static_cast<size_t>(items[i].shard_id)].push_back(i);
+    }
+    std::vector<size_t> busy;  // shards with work
+    for (size_t sh = 0; sh < by_shard.size(); ++sh) {
+      if (!by_shard[sh].empty()) busy.push_back(sh);
+    }
+    std::vector<BundleEntry> written(items.size());
+    std::vector<absl::Status> results(busy.size());
+    std::vector<char> compressed(busy.size(), 0);
+    ParallelFor(num_threads, busy.size(), [&](size_t b) {
+      std::string local_scratch;
+      bool any = false;
+      for (size_t i : by_shard[busy[b]]) {
+        absl::Status st = WriteEntry(*items[i].tensor, items[i].shard_id,
+                                     &written[i], &local_scratch, &any);
+        if (!st.ok()) {
+          results[b] = Annotate(
+              st, absl::StrCat("writing ", QuoteForMessage(items[i].key)));
+          break;
+        }
+      }
+      compressed[b] = any ? 1 : 0;
+    });
+    for (size_t b = 0; b < busy.size(); ++b) {
+      CKPT_RETURN_IF_ERROR(results[b]);
+      if (compressed[b] != 0) any_compressed = true;
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      entries.emplace(std::string(items[i].key), std::move(written[i]));
+    }
     return absl::OkStatus();
   }
 
@@ -392,6 +460,21 @@ absl::Status BundleWriter::Add(absl::string_view key, const Tensor& tensor,
     return w.Fail(std::move(s));
   }
   if (absl::Status s = w.AddImpl(key, tensor, shard_id); !s.ok()) {
+    return w.Fail(std::move(s));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BundleWriter::AddBatch(absl::Span<const BatchItem> items,
+                                    int num_threads) {
+  Impl& w = *impl_;
+  if (!w.status.ok()) return w.status;
+  if (w.state != Impl::State::kOpen) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "BundleWriter::AddBatch on ", w.prefix, " after ",
+        w.state == Impl::State::kFinished ? "Finish()" : "Abandon()"));
+  }
+  if (absl::Status s = w.AddBatchImpl(items, num_threads); !s.ok()) {
     return w.Fail(std::move(s));
   }
   return absl::OkStatus();

@@ -188,7 +188,8 @@ namespace {
 // `slices` records (field 7), counting them in *count. ckpt reads no sliced
 // tensor, so slices are only counted: a crafted entry listing millions of
 // them costs no more memory than its own bytes. False if the wire format is
-// malformed.
+// malformed. Nothing is copied while no slice has been seen: with *count 0
+// at the end, *out is empty and `value` itself is the stripped entry.
 bool StripSlices(absl::string_view value, std::string* out, int64_t* count) {
   constexpr uint64_t kSlicesField = 7;
   absl::string_view in = value;
@@ -218,8 +219,12 @@ bool StripSlices(absl::string_view value, std::string* out, int64_t* count) {
     const size_t record_size = record_start.size() - in.size();
     if ((tag >> 3) == kSlicesField) {
       if ((tag & 7) != 2) return false;
+      if (*count == 0) {  // the records before the first slice
+        out->assign(value.data(), static_cast<size_t>(record_start.data() -
+                                                      value.data()));
+      }
       ++*count;
-    } else {
+    } else if (*count > 0) {
       out->append(record_start.data(), record_size);
     }
   }
@@ -231,12 +236,19 @@ bool StripSlices(absl::string_view value, std::string* out, int64_t* count) {
 absl::StatusOr<BundleEntry> DecodeEntry(absl::string_view key,
                                         absl::string_view value,
                                         const BundleHeader& header) {
-  proto::BundleEntryProto p;
+  // One message per thread, cleared and reused: decoding a 100,000-entry
+  // index would otherwise allocate and free its parts 100,000 times.
+  thread_local proto::BundleEntryProto p;
+  p.Clear();
   std::string stripped;
   int64_t num_slices = 0;
-  if (value.size() > static_cast<size_t>(INT_MAX) ||
-      !StripSlices(value, &stripped, &num_slices) ||
-      !p.ParseFromArray(stripped.data(), static_cast<int>(stripped.size()))) {
+  bool parsed = value.size() <= static_cast<size_t>(INT_MAX) &&
+                StripSlices(value, &stripped, &num_slices);
+  if (parsed) {
+    const absl::string_view wire = num_slices > 0 ? stripped : value;
+    parsed = p.ParseFromArray(wire.data(), static_cast<int>(wire.size()));
+  }
+  if (!parsed) {
     return absl::DataLossError(absl::StrCat(KeyContext(key),
                                             ": cannot parse BundleEntryProto (",
                                             value.size(), " bytes)"));

@@ -24,13 +24,16 @@
 #include "ckpt/checkpoint.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "checkpoint/async_saver.h"
 #include "checkpoint/checkpoint_state.h"
+#include "checkpoint/save_plan.h"
 #include "ckpt/env.h"
 #include "ckpt/status.h"
 #include "ckpt/tensor.h"
@@ -74,6 +77,8 @@ absl::StatusOr<std::string> LatestCheckpoint(const std::string& dir, Env* env) {
 }
 
 Checkpoint::Checkpoint() = default;
+// The save in flight, if any, is waited for when async_ goes (the first
+// member destroyed): its thread reads only what it owns.
 Checkpoint::~Checkpoint() = default;
 
 absl::Status Checkpoint::TrackRef(std::string name, ObjectRef ref,
@@ -110,6 +115,7 @@ Variable& Checkpoint::save_counter() {
 
 absl::StatusOr<std::string> Checkpoint::Save(const std::string& file_prefix,
                                              const SaveOptions& options) {
+  CKPT_RETURN_IF_ERROR(WaitForPrevious());
   Variable& counter = save_counter();
   CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterValue(counter));
   const int64_t number = previous + 1;
@@ -134,7 +140,59 @@ absl::StatusOr<std::string> Checkpoint::Save(const std::string& file_prefix,
 
 absl::Status Checkpoint::Write(const std::string& prefix,
                                const SaveOptions& options) {
+  CKPT_RETURN_IF_ERROR(WaitForPrevious());
   return SaveObjectGraph(ObjectRef::Of(*this), prefix, options);
+}
+
+absl::Status Checkpoint::WaitForPrevious() {
+  if (async_ == nullptr) return absl::OkStatus();
+  absl::Status s = async_->Wait();
+  return internal::AsPreviousSaveError(s);
+}
+
+absl::StatusOr<std::string> Checkpoint::SaveAsync(
+    const std::string& file_prefix, const SaveOptions& options) {
+  CKPT_RETURN_IF_ERROR(WaitForPrevious());
+  Variable& counter = save_counter();
+  CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterValue(counter));
+  const int64_t number = previous + 1;
+  counter.mutable_flat<int64_t>()[0] = number;
+  const std::string prefix = absl::StrCat(file_prefix, "-", number);
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  auto update_state = [env, prefix]() {
+    CheckpointState state;
+    state.model_checkpoint_path = prefix;
+    state.all_model_checkpoint_paths = {prefix};
+    return Annotate(WriteCheckpointState(env, Dirname(prefix), state),
+                    "updating the checkpoint state file");
+  };
+  absl::Status status = WriteAsync(prefix, options, update_state);
+  if (!status.ok()) {
+    // Nothing was started: the number may be used again.
+    counter.mutable_flat<int64_t>()[0] = previous;
+    return status;
+  }
+  return prefix;
+}
+
+absl::Status Checkpoint::WriteAsync(const std::string& prefix,
+                                    const SaveOptions& options,
+                                    std::function<absl::Status()> after_write) {
+  CKPT_RETURN_IF_ERROR(WaitForPrevious());
+  CKPT_ASSIGN_OR_RETURN(internal::SavePlan plan,
+                        internal::PlanSave(ObjectRef::Of(*this), options));
+  if (async_ == nullptr) async_ = std::make_unique<internal::AsyncSaver>();
+  return async_->Start(std::move(plan), prefix, options,
+                       std::move(after_write));
+}
+
+absl::Status Checkpoint::Wait() {
+  if (async_ == nullptr) return absl::OkStatus();
+  return async_->Wait();
+}
+
+bool Checkpoint::save_in_flight() const {
+  return async_ != nullptr && async_->in_flight();
 }
 
 absl::StatusOr<RestoreStatus> Checkpoint::Restore(

@@ -37,6 +37,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "checkpoint/async_saver.h"
 #include "checkpoint/checkpoint_state.h"
 #include "checkpoint/manager_metadata.h"
 #include "ckpt/bundle_reader.h"
@@ -161,7 +162,12 @@ CheckpointManager::CheckpointManager(Checkpoint* checkpoint,
       options_(std::move(options)),
       env_(env) {}
 
-CheckpointManager::~CheckpointManager() = default;
+CheckpointManager::~CheckpointManager() {
+  // A save in flight commits through this manager: let it finish. Its
+  // error, if Wait() was not called, can only be logged.
+  absl::Status s = checkpoint_->Wait();
+  if (!s.ok()) Log(absl::StrCat("asynchronous save failed: ", s.ToString()));
+}
 
 absl::StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Create(
     Checkpoint* checkpoint, std::string directory,
@@ -549,13 +555,51 @@ absl::Status CheckpointManager::DeleteCheckpointFiles(
 // ----------------------------------------------------------
 
 std::vector<std::string> CheckpointManager::checkpoints() const {
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
   for (const ManagedCheckpoint& e : entries_) out.push_back(e.prefix);
   return out;
 }
 
+std::optional<std::string> CheckpointManager::latest_checkpoint() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return latest_;
+}
+
+std::vector<ManagedCheckpoint> CheckpointManager::entries() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_;
+}
+
+void CheckpointManager::SetState(std::vector<ManagedCheckpoint> entries,
+                                 std::optional<std::string> latest) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_ = std::move(entries);
+  latest_ = std::move(latest);
+}
+
+absl::Status CheckpointManager::Wait() { return checkpoint_->Wait(); }
+
+absl::Status CheckpointManager::WaitForPrevious() {
+  absl::Status s = checkpoint_->Wait();
+  return internal::AsPreviousSaveError(s);
+}
+
 absl::StatusOr<std::optional<std::string>> CheckpointManager::Save(
     const SaveArgs& args) {
+  return SaveImpl(args, /*async=*/false);
+}
+
+absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveAsync(
+    const SaveArgs& args) {
+  return SaveImpl(args, /*async=*/true);
+}
+
+absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveImpl(
+    const SaveArgs& args, bool async) {
+  // The save in flight commits first; its error, if not yet collected,
+  // ends this call.
+  CKPT_RETURN_IF_ERROR(WaitForPrevious());
   if (args.metric && !std::isfinite(*args.metric)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "CheckpointManager::Save: metric must be finite, got ", *args.metric));
@@ -619,32 +663,50 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::Save(
       roll_back();
       return s;
     }
-    entries_ = std::move(without);
-    latest_ = std::move(latest);
+    SetState(std::move(without), std::move(latest));
   }
 
   SaveOptions save_options = options_.save_options;
   save_options.env = env_;
   save_options.bundle.sync = true;  // the commit protocol depends on it
+  if (async) {
+    // The state file is committed (and old checkpoints pruned) on the
+    // background thread once the files are durable.
+    const std::optional<double> metric = args.metric;
+    absl::Status s = checkpoint_->WriteAsync(
+        prefix, save_options, [this, prefix, metric, step] {
+          return CommitSaved(prefix, metric, step);
+        });
+    if (!s.ok()) {
+      roll_back();  // nothing was started
+      return s;
+    }
+    return std::optional<std::string>(prefix);
+  }
   absl::Status s = checkpoint_->Write(prefix, save_options);
   if (!s.ok()) {
     roll_back();  // nothing names this number: it may be written again
     return s;
   }
+  CKPT_RETURN_IF_ERROR(CommitSaved(prefix, args.metric, step));
+  return std::optional<std::string>(prefix);
+}
 
+absl::Status CheckpointManager::CommitSaved(const std::string& prefix,
+                                            std::optional<double> metric,
+                                            std::optional<int64_t> step) {
   std::vector<ManagedCheckpoint> entries = entries_;
-  entries.push_back(ManagedCheckpoint{prefix, Now(), args.metric, false});
+  entries.push_back(ManagedCheckpoint{prefix, Now(), metric, false});
   double last_preserved = last_preserved_timestamp_;
   std::vector<ManagedCheckpoint> pruned = Sweep(&entries, &last_preserved);
-  s = Commit(entries, prefix, last_preserved, pruned);
+  absl::Status s = Commit(entries, prefix, last_preserved, pruned);
   if (!s.ok()) {
     // The state file may or may not name `prefix` now: never reuse the
     // number, and delete its files only after a later commit.
     undeleted_.push_back(prefix);
     return s;
   }
-  entries_ = std::move(entries);
-  latest_ = prefix;
+  SetState(std::move(entries), prefix);
   last_preserved_timestamp_ = last_preserved;
   if (step) last_checkpoint_step_ = step;
 
@@ -664,13 +726,13 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::Save(
       }
     }
   }
-  if (!first.ok()) return first;
-  return std::optional<std::string>(prefix);
+  return first;
 }
 
 absl::StatusOr<CheckpointManager::Restored>
 CheckpointManager::RestoreOrInitialize(
     const std::function<absl::Status()>& init_fn) {
+  CKPT_RETURN_IF_ERROR(WaitForPrevious());
   Restored result;
   if (latest_) {
     RestoreOptions options;
@@ -687,13 +749,12 @@ CheckpointManager::RestoreOrInitialize(
 
 absl::StatusOr<std::string> CheckpointManager::LatestVerifiedCheckpoint(
     std::vector<std::string>* skipped) const {
-  std::vector<std::string> candidates;
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    candidates.push_back(it->prefix);
-  }
-  if (latest_ && std::find(candidates.begin(), candidates.end(), *latest_) ==
-                     candidates.end()) {
-    candidates.insert(candidates.begin(), *latest_);  // unmanaged latest
+  std::vector<std::string> candidates = checkpoints();
+  std::reverse(candidates.begin(), candidates.end());
+  const std::optional<std::string> latest = latest_checkpoint();
+  if (latest && std::find(candidates.begin(), candidates.end(), *latest) ==
+                    candidates.end()) {
+    candidates.insert(candidates.begin(), *latest);  // unmanaged latest
   }
   for (const std::string& prefix : candidates) {
     absl::Status s = VerifyCheckpoint(env_, prefix);
@@ -709,6 +770,7 @@ absl::StatusOr<std::string> CheckpointManager::LatestVerifiedCheckpoint(
 
 absl::Status CheckpointManager::SetPinned(const std::string& path,
                                           bool pinned) {
+  CKPT_RETURN_IF_ERROR(WaitForPrevious());
   const std::string prefix = NormalizePath(path);
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (entries_[i].prefix != prefix) continue;
@@ -721,7 +783,7 @@ absl::Status CheckpointManager::SetPinned(const std::string& path,
     std::vector<ManagedCheckpoint> entries = entries_;
     entries[i].pinned = pinned;
     CKPT_RETURN_IF_ERROR(Commit(entries, latest_, last_preserved_timestamp_));
-    entries_ = std::move(entries);
+    SetState(std::move(entries), latest_);
     return absl::OkStatus();
   }
   return absl::NotFoundError(absl::StrCat(

@@ -69,10 +69,16 @@
 #include "ckpt/object_graph.h"
 #include "ckpt/status.h"
 #include "graph/anchor.h"
+#include "util/parallel.h"
 
 namespace ckpt {
 namespace internal {
 namespace {
+
+// Values of one walk read on several threads from this many bytes on.
+constexpr uint64_t kParallelReadBytes = uint64_t{16} << 20;
+// From this many attributes on, the index is decoded in one pass.
+constexpr size_t kIndexScanAttributes = 1024;
 
 using IdentityKey = std::pair<const void*, const void*>;
 
@@ -96,14 +102,30 @@ class ChildCollector : public ChildVisitor {
   void Visit(std::string_view name, ObjectRef child) override {
     children.emplace_back(Str(name), child);
   }
-  // The first child named `name`, or a null ref.
-  ObjectRef Find(const std::string& name) const {
-    for (const auto& [n, ref] : children) {
-      if (n == name) return ref;
+  // The first child named `name`, or a null ref. A linear scan for a few
+  // children; an index built on first use for many (a container of 100,000
+  // variables must not cost 100,000^2 comparisons).
+  ObjectRef Find(const std::string& name) {
+    if (children.size() <= kScanLimit) {
+      for (const auto& [n, ref] : children) {
+        if (n == name) return ref;
+      }
+      return ObjectRef();
     }
-    return ObjectRef();
+    if (by_name_.empty()) {
+      by_name_.reserve(children.size());
+      for (size_t i = 0; i < children.size(); ++i) {
+        by_name_.try_emplace(children[i].first, i);  // first one wins
+      }
+    }
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? ObjectRef() : children[it->second].second;
   }
   std::vector<std::pair<std::string, ObjectRef>> children;
+
+ private:
+  static constexpr size_t kScanLimit = 16;
+  absl::flat_hash_map<std::string, size_t> by_name_;
 };
 
 // Collects an object's attributes.
@@ -152,8 +174,9 @@ class SlotCollector : public SlotVisitor {
 class RestoreSession : public Waiter,
                        public std::enable_shared_from_this<RestoreSession> {
  public:
-  RestoreSession(std::shared_ptr<BundleReader> reader, ObjectRef root)
-      : reader_(std::move(reader)), root_(root) {}
+  RestoreSession(std::shared_ptr<BundleReader> reader, ObjectRef root,
+                 int num_threads)
+      : reader_(std::move(reader)), root_(root), num_threads_(num_threads) {}
 
   // Object-graph mode: binds node 0 to the root and walks.
   absl::Status StartGraph(ObjectGraph graph);
@@ -192,6 +215,13 @@ class RestoreSession : public Waiter,
   void RestoreTensor(const std::string& path, const std::string& key,
                      ckpt::Tensor* value, absl::Status* walk_error);
   void ProcessSlots(int opt_node, ObjectRef opt, absl::Status* walk_error);
+  // The index entry of `key`: in the scanned index when there is one (not
+  // copied), else looked up into *storage.
+  absl::StatusOr<const BundleEntry*> Entry(const std::string& key,
+                                           BundleEntry* storage);
+  // Reads the values queued by RestoreTensor, in parallel when they are
+  // large, and records the failures.
+  void FlushReads(absl::Status* walk_error);
   void AddPending(Trackable* anchor, int node);
   void RecordError(const std::string& path, const std::string& key,
                    std::string detail, absl::Status status,
@@ -200,8 +230,25 @@ class RestoreSession : public Waiter,
   // bound.
   std::vector<RestoreReport::Entry> ComputeMissing() const;
 
+  // A value to read into live memory, its "matched" entry already recorded.
+  struct QueuedRead {
+    std::string path;
+    std::string key;
+    absl::Span<char> out;
+    const BundleEntry* cached;  // in entry_cache_, or null: see `owned`
+    BundleEntry owned;
+    size_t matched_index;
+    const BundleEntry* entry() const {
+      return cached != nullptr ? cached : &owned;
+    }
+  };
+
   std::shared_ptr<BundleReader> reader_;
   ObjectRef root_;
+  int num_threads_;
+  std::vector<QueuedRead> queued_reads_;
+  absl::flat_hash_map<std::string, BundleEntry> entry_cache_;
+  uint64_t queued_bytes_ = 0;
   bool name_based_ = false;
   ObjectGraph graph_;
   std::vector<std::string> paths_;
@@ -244,8 +291,32 @@ void RestoreSession::RecordError(const std::string& path,
   if (walk_error->ok()) *walk_error = std::move(status);
 }
 
+absl::StatusOr<const BundleEntry*> RestoreSession::Entry(const std::string& key,
+                                                         BundleEntry* storage) {
+  auto it = entry_cache_.find(key);
+  if (it != entry_cache_.end()) return &it->second;
+  CKPT_ASSIGN_OR_RETURN(*storage, reader_->GetEntry(key));  // and its errors
+  return storage;
+}
+
 absl::Status RestoreSession::StartGraph(ObjectGraph graph) {
   graph_ = std::move(graph);
+  // A restore that reads many values decodes the whole index in one pass
+  // rather than looking keys up one by one. A damaged index is left to the
+  // lookups, which report it per key.
+  size_t attributes = 0;
+  for (const ObjectGraph::Node& node : graph_.nodes) {
+    attributes += node.attributes.size();
+  }
+  if (attributes >= kIndexScanAttributes) {
+    entry_cache_.reserve(attributes);
+    absl::Status scan = reader_->ForEachEntry(
+        [this](absl::string_view key, const BundleEntry& entry) {
+          entry_cache_.emplace(key, entry);
+          return absl::OkStatus();
+        });
+    if (!scan.ok()) entry_cache_.clear();
+  }
   paths_ = NodePaths(graph_);
   bound_.assign(graph_.nodes.size(), ObjectRef());
   restored_nodes_.assign(graph_.nodes.size(), false);
@@ -324,6 +395,7 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
   for (const auto& [node, opt] : optimizers) {
     ProcessSlots(node, opt, &walk_error);
   }
+  FlushReads(&walk_error);
   // Forget waits that were satisfied (anchors are identity keys only).
   for (auto& [anchor, nodes] : pending_) {
     absl::erase_if(nodes, [this](int node) {
@@ -390,6 +462,8 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
       RestoreTensor(path, stored->checkpoint_key, attr.tensor, walk_error);
       continue;
     }
+    // User code may touch other variables: their queued reads go first.
+    FlushReads(walk_error);
     absl::StatusOr<ckpt::Tensor> value = reader_->Read(stored->checkpoint_key);
     absl::Status s = value.ok() ? attr.restore(*value) : value.status();
     if (!s.ok()) {
@@ -415,7 +489,8 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
 void RestoreSession::RestoreTensor(const std::string& path,
                                    const std::string& key, ckpt::Tensor* value,
                                    absl::Status* walk_error) {
-  absl::StatusOr<BundleEntry> entry = reader_->GetEntry(key);
+  BundleEntry looked_up;
+  absl::StatusOr<const BundleEntry*> entry = Entry(key, &looked_up);
   if (!entry.ok()) {
     RecordError(path, key, Msg(entry.status()),
                 absl::Status(entry.status().code(),
@@ -424,7 +499,7 @@ void RestoreSession::RestoreTensor(const std::string& path,
                 walk_error);
     return;
   }
-  const std::string stored = Describe(entry->dtype, entry->shape);
+  const std::string stored = Describe((*entry)->dtype, (*entry)->shape);
   if (value->dtype() == DataType::kInvalid) {
     absl::StatusOr<ckpt::Tensor> t = reader_->Read(key);
     if (!t.ok()) {
@@ -435,10 +510,9 @@ void RestoreSession::RestoreTensor(const std::string& path,
     report_.matched.push_back({path, key, stored});
     return;
   }
-  const std::string live = Describe(value->dtype(), value->shape());
-  if (entry->dtype != value->dtype() || entry->shape != value->shape()) {
-    std::string detail =
-        absl::StrCat("checkpoint ", stored, " vs object ", live);
+  if ((*entry)->dtype != value->dtype() || (*entry)->shape != value->shape()) {
+    std::string detail = absl::StrCat("checkpoint ", stored, " vs object ",
+                                      Describe(value->dtype(), value->shape()));
     RecordError(path, key, detail,
                 absl::InvalidArgumentError(absl::StrCat(
                     "cannot restore '", path, "' (key '", key, "'): ", detail)),
@@ -456,7 +530,15 @@ void RestoreSession::RestoreTensor(const std::string& path,
   } else if (value->is_borrowed()) {
     s = absl::FailedPreconditionError("the tensor is a read-only borrow");
   } else {
-    s = reader_->ReadInto(key, value->mutable_bytes());
+    // Read when the walk ends, with the other values of the walk.
+    const absl::Span<char> out = value->mutable_bytes();
+    queued_bytes_ += out.size();
+    queued_reads_.push_back(
+        {path, key, out, *entry == &looked_up ? nullptr : *entry,
+         *entry == &looked_up ? std::move(looked_up) : BundleEntry(),
+         report_.matched.size()});
+    report_.matched.push_back({path, key, stored});
+    return;
   }
   if (!s.ok()) {
     RecordError(path, key, Msg(s),
@@ -466,6 +548,39 @@ void RestoreSession::RestoreTensor(const std::string& path,
     return;
   }
   report_.matched.push_back({path, key, stored});
+}
+
+void RestoreSession::FlushReads(absl::Status* walk_error) {
+  if (queued_reads_.empty()) return;
+  std::vector<QueuedRead> reads;
+  reads.swap(queued_reads_);
+  const int threads = queued_bytes_ >= kParallelReadBytes ? num_threads_ : 1;
+  queued_bytes_ = 0;
+  std::vector<BundleReader::ReadRequest> requests;
+  requests.reserve(reads.size());
+  for (const QueuedRead& r : reads)
+    requests.push_back({r.key, r.out, r.entry()});
+  std::vector<absl::Status> results(reads.size());
+  reader_->ReadManyInto(requests, threads, absl::MakeSpan(results));
+  // Failed values leave "matched" (back to front, so indexes stay valid)
+  // and are reported in read order.
+  std::vector<size_t> failed;
+  for (size_t i = 0; i < reads.size(); ++i) {
+    if (!results[i].ok()) failed.push_back(i);
+  }
+  for (auto it = failed.rbegin(); it != failed.rend(); ++it) {
+    report_.matched.erase(
+        report_.matched.begin() +
+        static_cast<std::ptrdiff_t>(reads[*it].matched_index));
+  }
+  for (size_t i : failed) {
+    const QueuedRead& r = reads[i];
+    const absl::Status& s = results[i];
+    RecordError(r.path, r.key, Msg(s),
+                absl::Status(s.code(), absl::StrCat("restoring '", r.path,
+                                                    "': ", s.message())),
+                walk_error);
+  }
 }
 
 absl::Status RestoreSession::StartNameBased() {
@@ -503,6 +618,7 @@ absl::Status RestoreSession::StartNameBased() {
       }
     }
   }
+  FlushReads(&error);
   return error;
 }
 
@@ -765,7 +881,12 @@ absl::StatusOr<RestoreStatus> RestoreObjectGraph(
   CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> opened,
                         BundleReader::Open(env, prefix));
   std::shared_ptr<BundleReader> reader(std::move(opened));
-  auto session = std::make_shared<internal::RestoreSession>(reader, root);
+  if (options.num_threads < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "RestoreOptions: num_threads must be >= 0, got ", options.num_threads));
+  }
+  auto session = std::make_shared<internal::RestoreSession>(
+      reader, root, ResolveThreads(options.num_threads));
   // Name-based only when the index has no graph: a graph that cannot be
   // read (its data file deleted meanwhile, say) is an error, not TF1.
   CKPT_ASSIGN_OR_RETURN(const bool has_graph, HasObjectGraph(*reader));

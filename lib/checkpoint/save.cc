@@ -32,8 +32,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +45,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "bundle/entry_codec.h"
+#include "checkpoint/save_plan.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
 #include "ckpt/checkpoint.h"
@@ -51,6 +55,7 @@
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
 #include "util/errors.h"
+#include "util/parallel.h"
 
 namespace ckpt {
 namespace {
@@ -75,14 +80,7 @@ std::string ChildPath(const std::string& parent, std::string_view name) {
   return absl::StrCat(parent, "/", escaped);
 }
 
-// One tensor to write: the live tensor of a Tensor attribute, or the value a
-// Custom attribute produced.
-struct PendingTensor {
-  std::string key;
-  const Tensor* live = nullptr;
-  Tensor produced;
-  const Tensor& value() const { return live != nullptr ? *live : produced; }
-};
+using internal::PlannedTensor;
 
 // One node of the graph being built, with the live object behind it.
 struct LiveNode {
@@ -95,7 +93,7 @@ struct GraphBuilder {
   std::vector<LiveNode> nodes;
   ObjectGraph graph;
   absl::flat_hash_map<RefKey, int> ids;
-  std::vector<PendingTensor> tensors;
+  std::vector<PlannedTensor> tensors;
 
   // Returns the id of `ref`, numbering it (and queuing it) if new.
   int Discover(const ObjectRef& ref, std::string path) {
@@ -244,7 +242,7 @@ absl::Status BuildSlots(GraphBuilder& b) {
 class AttributeCollector : public AttributeVisitor {
  public:
   AttributeCollector(const std::string& path, ObjectGraph::Node& node,
-                     std::vector<PendingTensor>& tensors)
+                     std::vector<PlannedTensor>& tensors)
       : path_(path), node_(node), tensors_(tensors) {}
 
   void Tensor(std::string_view name, ckpt::Tensor* value,
@@ -256,7 +254,7 @@ class AttributeCollector : public AttributeVisitor {
           " is not initialized (no dtype); assign a value before saving"));
       return;
     }
-    PendingTensor& t = Add(name, full_name);
+    PlannedTensor& t = Add(name, full_name);
     t.live = value;
   }
 
@@ -280,7 +278,7 @@ class AttributeCollector : public AttributeVisitor {
                        " produced an uninitialized tensor"));
       return;
     }
-    PendingTensor& t = Add(name, "");
+    PlannedTensor& t = Add(name, "");
     t.produced = *std::move(value);
   }
 
@@ -295,7 +293,7 @@ class AttributeCollector : public AttributeVisitor {
     return false;
   }
 
-  PendingTensor& Add(std::string_view name, std::string_view full_name) {
+  PlannedTensor& Add(std::string_view name, std::string_view full_name) {
     ObjectGraph::Attribute attr;
     attr.name = std::string(name);
     attr.full_name = std::string(full_name);
@@ -308,7 +306,7 @@ class AttributeCollector : public AttributeVisitor {
 
   const std::string& path_;
   ObjectGraph::Node& node_;
-  std::vector<PendingTensor>& tensors_;
+  std::vector<PlannedTensor>& tensors_;
   absl::flat_hash_set<std::string> names_;
   absl::Status status_;
 };
@@ -322,43 +320,93 @@ absl::Status BuildAttributes(GraphBuilder& b) {
   return absl::OkStatus();
 }
 
-absl::Status WriteBundle(Env* env, const std::string& prefix,
-                         const BundleWriterOptions& options,
-                         const GraphBuilder& b) {
-  // Nothing is written for a graph no reader could parse back.
-  CKPT_RETURN_IF_ERROR(ValidateObjectGraphStrings(b.graph));
-  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleWriter> writer,
-                        BundleWriter::Create(env, prefix, options));
-  for (const PendingTensor& t : b.tensors) {
-    absl::Status s = writer->Add(t.key, t.value());
-    if (!s.ok()) {
-      writer->Abandon();
-      return Annotate(s, absl::StrCat("writing ", QuoteForMessage(t.key)));
-    }
-  }
-  CKPT_ASSIGN_OR_RETURN(
-      Tensor graph_tensor,
-      Tensor::FromStrings(TensorShape{}, {SerializeObjectGraph(b.graph)}));
-  absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
-  if (!s.ok()) {
-    writer->Abandon();
-    return Annotate(s, "writing the object graph");
-  }
-  return writer->Finish();
+// Byte size of a tensor as written (strings: their bytes), for sharding.
+uint64_t StoredSize(const Tensor& t) {
+  if (!t.is_string()) return t.bytes().size();
+  uint64_t n = 0;
+  for (const std::string& v : t.strings()) n += v.size() + 1;
+  return n;
 }
+
+constexpr uint64_t kMinBytesPerThreadShard = uint64_t{8} << 20;
 
 }  // namespace
 
-absl::Status SaveObjectGraph(ObjectRef root, const std::string& prefix,
-                             const SaveOptions& options) {
+namespace internal {
+
+absl::Status ValidateSaveOptions(const SaveOptions& options) {
+  if (options.bundle.num_shards != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SaveOptions: bundle.num_shards must be 1 (use num_threads or "
+        "max_shard_bytes), got ",
+        options.bundle.num_shards));
+  }
+  if (options.num_threads < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "SaveOptions: num_threads must be >= 0, got ", options.num_threads));
+  }
+  if (options.max_shard_bytes < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("SaveOptions: max_shard_bytes must be >= 0, got ",
+                     options.max_shard_bytes));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<int> AssignShards(const std::vector<uint64_t>& sizes,
+                              int num_threads, int64_t max_shard_bytes,
+                              int* num_shards) {
+  std::vector<int> shard(sizes.size(), 0);
+  *num_shards = 1;
+  if (max_shard_bytes > 0) {
+    // Next fit in order: consecutive tensors share a file.
+    const uint64_t cap = static_cast<uint64_t>(max_shard_bytes);
+    uint64_t used = 0;
+    int current = 0;
+    bool empty = true;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (!empty && (used > cap || sizes[i] > cap - used)) {
+        ++current;
+        used = 0;
+      }
+      shard[i] = current;
+      used += sizes[i];
+      empty = false;
+    }
+    *num_shards = current + 1;
+    return shard;
+  }
+  uint64_t total = 0;
+  for (uint64_t n : sizes) total += n;
+  const uint64_t by_bytes =
+      std::max<uint64_t>(total / kMinBytesPerThreadShard, 1);
+  const int count = static_cast<int>(std::min<uint64_t>(
+      static_cast<uint64_t>(std::max(num_threads, 1)), by_bytes));
+  if (count <= 1) return shard;
+  // Largest first, each to the lightest shard (ties: lowest id).
+  std::vector<size_t> order(sizes.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+  using Load = std::pair<uint64_t, int>;
+  std::priority_queue<Load, std::vector<Load>, std::greater<Load>> lightest;
+  for (int s = 0; s < count; ++s) lightest.push({0, s});
+  for (size_t i : order) {
+    Load l = lightest.top();
+    lightest.pop();
+    shard[i] = l.second;
+    l.first += sizes[i];
+    lightest.push(l);
+  }
+  *num_shards = count;
+  return shard;
+}
+
+absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options) {
   if (root.is_null()) {
     return absl::InvalidArgumentError("SaveObjectGraph: null root object");
   }
-  if (options.bundle.num_shards != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("SaveObjectGraph: num_shards must be 1, got ",
-                     options.bundle.num_shards));
-  }
+  CKPT_RETURN_IF_ERROR(ValidateSaveOptions(options));
   GraphBuilder b;
   BuildNodes(root, b);
   CKPT_RETURN_IF_ERROR(BuildSlots(b));
@@ -366,8 +414,104 @@ absl::Status SaveObjectGraph(ObjectRef root, const std::string& prefix,
   if (options.write_has_checkpoint_values) {
     ComputeHasCheckpointValues(&b.graph);
   }
+  // Nothing is written for a graph no reader could parse back.
+  CKPT_RETURN_IF_ERROR(ValidateObjectGraphStrings(b.graph));
+  SavePlan plan;
+  plan.graph = std::move(b.graph);
+  plan.tensors = std::move(b.tensors);
+  return plan;
+}
+
+absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
+                       const SaveOptions& options) {
+  CKPT_RETURN_IF_ERROR(ValidateSaveOptions(options));
   Env* env = options.env != nullptr ? options.env : Env::Default();
-  return Annotate(WriteBundle(env, prefix, options.bundle, b),
+  const int threads = ResolveThreads(options.num_threads);
+  std::vector<uint64_t> sizes;
+  sizes.reserve(plan.tensors.size());
+  for (const PlannedTensor& t : plan.tensors) {
+    sizes.push_back(StoredSize(t.value()));
+  }
+  int num_shards = 1;
+  const std::vector<int> shard =
+      AssignShards(sizes, threads, options.max_shard_bytes, &num_shards);
+  if (num_shards > bundle::kMaxNumShards) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_shard_bytes ", options.max_shard_bytes, " gives ", num_shards,
+        " shards, more than the limit of ", bundle::kMaxNumShards));
+  }
+  BundleWriterOptions bundle_options = options.bundle;
+  bundle_options.num_shards = num_shards;
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleWriter> writer,
+                        BundleWriter::Create(env, prefix, bundle_options));
+  if (num_shards == 1) {
+    for (const PlannedTensor& t : plan.tensors) {
+      absl::Status s = writer->Add(t.key, t.value());
+      if (!s.ok()) {
+        return Annotate(s, absl::StrCat("writing ", QuoteForMessage(t.key)));
+      }
+    }
+  } else {
+    std::vector<BundleWriter::BatchItem> items;
+    items.reserve(plan.tensors.size());
+    for (size_t i = 0; i < plan.tensors.size(); ++i) {
+      items.push_back(
+          {plan.tensors[i].key, &plan.tensors[i].value(), shard[i]});
+    }
+    // Errors name the key already.
+    CKPT_RETURN_IF_ERROR(writer->AddBatch(items, threads));
+  }
+  CKPT_ASSIGN_OR_RETURN(
+      Tensor graph_tensor,
+      Tensor::FromStrings(TensorShape{}, {SerializeObjectGraph(plan.graph)}));
+  absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
+  if (!s.ok()) return Annotate(s, "writing the object graph");
+  return writer->Finish();
+}
+
+absl::Status StagingBuffers::Stage(SavePlan& plan) {
+  // Sized first: the plan keeps pointers into buffers_.
+  size_t count = 0;
+  for (const PlannedTensor& t : plan.tensors) count += t.live != nullptr;
+  buffers_.resize(count);
+  size_t j = 0;
+  for (PlannedTensor& t : plan.tensors) {
+    if (t.live == nullptr) continue;
+    const Tensor& live = *t.live;
+    Tensor& buffer = buffers_[j++];
+    const bool reusable = !live.is_string() && buffer.dtype() == live.dtype() &&
+                          buffer.shape() == live.shape() &&
+                          !buffer.is_borrowed();
+    if (reusable) {
+      const absl::string_view src = live.bytes();
+      if (!src.empty()) {
+        std::memcpy(buffer.mutable_bytes().data(), src.data(), src.size());
+      }
+    } else if (live.is_string()) {
+      CKPT_ASSIGN_OR_RETURN(buffer,
+                            Tensor::FromStrings(live.shape(), live.strings()));
+    } else {
+      CKPT_ASSIGN_OR_RETURN(
+          buffer, Tensor::FromBytes(live.dtype(), live.shape(), live.bytes()));
+    }
+    t.live = &buffer;
+  }
+  return absl::OkStatus();
+}
+
+uint64_t StagingBuffers::bytes() const {
+  uint64_t n = 0;
+  for (const Tensor& t : buffers_) n += t.bytes().size();
+  return n;
+}
+
+}  // namespace internal
+
+absl::Status SaveObjectGraph(ObjectRef root, const std::string& prefix,
+                             const SaveOptions& options) {
+  CKPT_ASSIGN_OR_RETURN(internal::SavePlan plan,
+                        internal::PlanSave(root, options));
+  return Annotate(internal::WritePlan(plan, prefix, options),
                   absl::StrCat("saving checkpoint ", QuoteForMessage(prefix)));
 }
 

@@ -45,6 +45,12 @@ absl::StatusOr<std::unique_ptr<FileLock>> Env::LockFile(
       absl::StrCat(path, ": this Env does not support file locks"));
 }
 
+absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>>
+Env::NewReadOnlyMemoryRegion(const std::string& path) {
+  return absl::UnimplementedError(absl::StrCat(
+      path, ": this Env does not support read-only memory regions"));
+}
+
 absl::Status Env::CreateDirs(const std::string& dir) {
   if (dir.empty() || dir == "/" || dir == ".") return absl::OkStatus();
   absl::StatusOr<bool> is_dir = IsDirectory(dir);

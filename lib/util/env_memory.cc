@@ -78,6 +78,21 @@ class MemRandomAccessFile final : public RandomAccessFile {
   uint64_t size_;
 };
 
+// A copy of a file's bytes taken when the region was opened.
+class MemReadOnlyMemoryRegion final : public ReadOnlyMemoryRegion {
+ public:
+  MemReadOnlyMemoryRegion(std::string path, std::string bytes)
+      : path_(std::move(path)), bytes_(std::move(bytes)) {}
+
+  const char* data() const override { return bytes_.data(); }
+  uint64_t size() const override { return bytes_.size(); }
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string path_;
+  const std::string bytes_;
+};
+
 class MemEnv;
 
 class MemFileLock final : public FileLock {
@@ -160,6 +175,30 @@ class MemEnv final : public Env {
       size = it->second->bytes.size();
     }
     return std::make_unique<MemRandomAccessFile>(path, it->second, size);
+  }
+
+  absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>> NewReadOnlyMemoryRegion(
+      const std::string& path) override {
+    const std::string p = NormalizeMemPath(path);
+    std::shared_ptr<FileData> data;
+    {
+      MutexLock lock(&mu_);
+      auto it = files_.find(p);
+      if (it == files_.end()) {
+        if (dirs_.count(p) > 0 || IsMemRootDir(p)) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(path, ": is a directory, not a file"));
+        }
+        return NotFound("open for mapping", path);
+      }
+      data = it->second;
+    }
+    std::string bytes;
+    {
+      MutexLock file_lock(&data->mu);
+      bytes = data->bytes;
+    }
+    return std::make_unique<MemReadOnlyMemoryRegion>(path, std::move(bytes));
   }
 
   absl::Status FileExists(const std::string& path) override {

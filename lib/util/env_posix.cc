@@ -2,15 +2,20 @@
 //
 // Env::Default(): POSIX files. Writes go straight to write(2) (callers buffer);
 // reads use pread(2) so one RandomAccessFile serves many threads. Every
-// descriptor is opened with O_CLOEXEC and closed exactly once.
+// descriptor is opened with O_CLOEXEC and closed exactly once. Read-only
+// memory regions are mmap(2)ped files whose descriptor is closed right after
+// mapping; the mapping is removed with the region.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,12 +24,41 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ckpt/env.h"
+#include "ckpt/status.h"
 #include "util/errors.h"
 
 namespace ckpt {
 namespace {
 
 std::string DirOrDot(const std::string& dir) { return dir.empty() ? "." : dir; }
+
+// A descriptor open for reading on a file that is not a directory, and
+// the file's size then.
+struct OpenedFile {
+  int fd;
+  uint64_t size;
+};
+
+absl::StatusOr<OpenedFile> OpenForReading(const std::string& path,
+                                          absl::string_view context) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return ErrnoError(context, path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoError("fstat", path, err);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": is a directory, not a file"));
+  }
+  return OpenedFile{fd, static_cast<uint64_t>(st.st_size)};
+}
 
 class PosixWritableFile final : public WritableFile {
  public:
@@ -116,6 +150,27 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   uint64_t size_;
 };
 
+// A read-only shared mapping of a whole file; no mapping for an empty file.
+class PosixReadOnlyMemoryRegion final : public ReadOnlyMemoryRegion {
+ public:
+  PosixReadOnlyMemoryRegion(std::string path, void* address, uint64_t size)
+      : path_(std::move(path)), address_(address), size_(size) {}
+  ~PosixReadOnlyMemoryRegion() override {
+    if (address_ != nullptr) ::munmap(address_, static_cast<size_t>(size_));
+  }
+
+  const char* data() const override {
+    return static_cast<const char*>(address_);
+  }
+  uint64_t size() const override { return size_; }
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string path_;
+  void* address_;  // null when size_ is 0
+  uint64_t size_;
+};
+
 // flock() on an open descriptor: released when the descriptor is closed,
 // which the kernel also does when the process dies (kill -9 included).
 class PosixFileLock final : public FileLock {
@@ -143,24 +198,34 @@ class PosixEnv final : public Env {
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override {
-    int fd;
-    do {
-      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) return ErrnoError("open for reading", path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      const int err = errno;
+    CKPT_ASSIGN_OR_RETURN(OpenedFile f,
+                          OpenForReading(path, "open for reading"));
+    return std::make_unique<PosixRandomAccessFile>(path, f.fd, f.size);
+  }
+
+  absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>> NewReadOnlyMemoryRegion(
+      const std::string& path) override {
+    CKPT_ASSIGN_OR_RETURN(OpenedFile f,
+                          OpenForReading(path, "open for mapping"));
+    const int fd = f.fd;
+    const uint64_t size = f.size;
+    if (size > std::numeric_limits<size_t>::max()) {
       ::close(fd);
-      return ErrnoError("fstat", path, err);
+      return absl::ResourceExhaustedError(
+          absl::StrCat(path, ": file of ", size, " bytes is too large to map"));
     }
-    if (S_ISDIR(st.st_mode)) {
-      ::close(fd);
-      return absl::FailedPreconditionError(
-          absl::StrCat(path, ": is a directory, not a file"));
+    void* address = nullptr;
+    if (size > 0) {
+      address = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ,
+                       MAP_SHARED, fd, 0);
+      if (address == MAP_FAILED) {
+        const int err = errno;
+        ::close(fd);
+        return ErrnoError("mmap", path, err);
+      }
     }
-    return std::make_unique<PosixRandomAccessFile>(
-        path, fd, static_cast<uint64_t>(st.st_size));
+    ::close(fd);  // the mapping keeps the file referenced
+    return std::make_unique<PosixReadOnlyMemoryRegion>(path, address, size);
   }
 
   absl::Status FileExists(const std::string& path) override {

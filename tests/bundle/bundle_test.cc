@@ -11,13 +11,20 @@
 //     destruction or an error), sticky errors, option and argument checks;
 //   * reader errors: missing index (with prefix hint), missing data file,
 //     sliced entries, ReadInto buffer checks, truncated/corrupt data, and
-//     concurrent reads.
+//     concurrent reads;
+//   * AddBatch: byte-identical to Add() (model-based, with and without LZ4,
+//     1 to 4 threads), argument checks before any write, a failed parallel
+//     write (FaultEnv) naming the key and leaving no file;
+//   * ReadManyInto: equal to Read() for tensors of up to several 1 MiB
+//     chunks (model-based), and per-request errors (corrupt chunk, cut data
+//     file, bad buffer, unknown key, string tensor).
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,6 +38,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 #include "bundle/entry_codec.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
@@ -44,6 +53,7 @@
 #include "table/format.h"
 #include "table/table.h"
 #include "table/table_builder.h"
+#include "testing/fault_env.h"
 #include "testing/test_util.h"
 
 namespace ckpt {
@@ -1182,6 +1192,884 @@ TEST_CASE("reader: concurrent reads from several threads") {
   }
   for (std::thread& th : threads) th.join();
   CHECK(failures == std::vector<int>(4, 0));
+}
+
+// ---- AddBatch ----
+
+constexpr size_t kMiB = size_t{1} << 20;
+
+// Fills `bytes` quickly: random bytes, or (compressible) runs of 64 equal
+// bytes from a five-letter alphabet, which LZ4 shrinks well.
+void FillBatchBytes(std::mt19937_64& rng, bool compressible,
+                    absl::Span<char> bytes) {
+  if (compressible) {
+    const uint64_t salt = rng() % 251;
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      bytes[i] = static_cast<char>(((i >> 6) * 7 + salt) % 5);
+    }
+    return;
+  }
+  for (size_t i = 0; i < bytes.size(); i += 8) {
+    const uint64_t v = rng();
+    std::memcpy(bytes.data() + i, &v, std::min<size_t>(8, bytes.size() - i));
+  }
+}
+
+// A uint8 vector tensor of `bytes` bytes.
+Tensor BytesTensor(std::mt19937_64& rng, size_t bytes, bool compressible) {
+  Tensor t = Tensor::Create(DataType::kUInt8,
+                            TensorShape({static_cast<int64_t>(bytes)}))
+                 .value();
+  FillBatchBytes(rng, compressible, t.mutable_bytes());
+  return t;
+}
+
+// A tensor for the AddBatch model tests: float32, int64, uint8 or bool of
+// 1 byte to 3 MiB (about a fifth of them above the 1 MiB write buffer), a
+// string tensor, or an empty tensor. With `compressible`, three quarters of
+// the numeric ones are compressible.
+Tensor BatchTestTensor(std::mt19937_64& rng, bool compressible) {
+  const uint64_t kind = rng() % 10;
+  if (kind == 0) {
+    std::vector<std::string> values(rng() % 20);
+    for (std::string& v : values) v = RandomString(rng);
+    const int64_t n = static_cast<int64_t>(values.size());
+    return Tensor::FromStrings(TensorShape({n}), std::move(values)).value();
+  }
+  static constexpr DataType kTypes[] = {DataType::kFloat, DataType::kInt64,
+                                        DataType::kUInt8, DataType::kBool};
+  const DataType dtype = kTypes[rng() % 4];
+  if (kind == 1) {
+    return Tensor::Create(dtype,
+                          TensorShape({static_cast<int64_t>(rng() % 3), 0}))
+        .value();
+  }
+  size_t bytes = 0;
+  switch (rng() % 5) {
+    case 0:
+    case 1:
+      bytes = rng() % 4096;
+      break;
+    case 2:
+    case 3:
+      bytes = rng() % (256 << 10);
+      break;
+    default:  // above the write buffer: written past it in 1 MiB pieces
+      bytes = kMiB + rng() % (2 * kMiB);
+      break;
+  }
+  const int64_t n =
+      static_cast<int64_t>(std::max<size_t>(1, bytes / DataTypeSize(dtype)));
+  Tensor t = Tensor::Create(dtype, TensorShape({n})).value();
+  FillBatchBytes(rng, compressible && rng() % 4 != 0, t.mutable_bytes());
+  if (dtype == DataType::kBool) {
+    for (char& c : t.mutable_bytes()) c = static_cast<char>(c & 1);
+  }
+  return t;
+}
+
+// Tensors to add, in order, with their keys and shards.
+struct BatchCase {
+  std::vector<std::string> keys;
+  std::vector<Tensor> tensors;
+  std::vector<int> shards;
+
+  size_t size() const { return keys.size(); }
+  // AddBatch items for [begin, end), pointing into this case.
+  std::vector<BundleWriter::BatchItem> Items(size_t begin, size_t end) const {
+    std::vector<BundleWriter::BatchItem> items;
+    for (size_t i = begin; i < end; ++i) {
+      items.push_back({keys[i], &tensors[i], shards[i]});
+    }
+    return items;
+  }
+  void Push(std::string key, Tensor t, int shard) {
+    keys.push_back(std::move(key));
+    tensors.push_back(std::move(t));
+    shards.push_back(shard);
+  }
+};
+
+BatchCase RandomBatchCase(uint64_t seed, int n, int num_shards,
+                          bool compressible) {
+  std::mt19937_64 rng(seed);
+  BatchCase c;
+  for (int i = 0; i < n; ++i) {
+    // Key order differs from insertion order.
+    std::string key = absl::StrCat("layer_", rng() % 100, "/w", i);
+    Tensor t = BatchTestTensor(rng, compressible);
+    const int shard =
+        static_cast<int>(rng() % static_cast<uint64_t>(num_shards));
+    c.Push(std::move(key), std::move(t), shard);
+  }
+  return c;
+}
+
+// Writes `c` at `prefix` with one Add() per tensor.
+void WriteWithAdd(Env* env, const std::string& prefix,
+                  const BundleWriterOptions& o, const BatchCase& c) {
+  std::unique_ptr<BundleWriter> w = MustCreate(env, prefix, o);
+  for (size_t i = 0; i < c.size(); ++i) {
+    CKPT_REQUIRE_OK(w->Add(c.keys[i], c.tensors[i], c.shards[i]));
+  }
+  CKPT_REQUIRE_OK(w->Finish());
+}
+
+// Writes `c` at `prefix` in pieces of `piece_sizes` (the rest in a last
+// piece, possibly empty), on `num_threads`. Even pieces go through AddBatch,
+// odd ones through Add() when `mix_add`, else through AddBatch too.
+void WriteWithBatches(Env* env, const std::string& prefix,
+                      const BundleWriterOptions& o, const BatchCase& c,
+                      int num_threads,
+                      const std::vector<size_t>& piece_sizes = {},
+                      bool mix_add = false) {
+  std::unique_ptr<BundleWriter> w = MustCreate(env, prefix, o);
+  size_t begin = 0;
+  for (size_t p = 0; p <= piece_sizes.size(); ++p) {
+    const size_t end = p < piece_sizes.size()
+                           ? std::min(c.size(), begin + piece_sizes[p])
+                           : c.size();
+    if (mix_add && p % 2 == 1) {
+      for (size_t i = begin; i < end; ++i) {
+        CKPT_REQUIRE_OK(w->Add(c.keys[i], c.tensors[i], c.shards[i]));
+      }
+    } else {
+      CKPT_REQUIRE_OK(w->AddBatch(c.Items(begin, end), num_threads));
+    }
+    begin = end;
+  }
+  CHECK(w->num_entries() == static_cast<int64_t>(c.size()));
+  CKPT_REQUIRE_OK(w->Finish());
+}
+
+// The index file, then every data file, of the bundle at `prefix`.
+std::vector<std::string> BundleFileBytes(Env* env, const std::string& prefix,
+                                         int num_shards) {
+  std::vector<std::string> paths = {IndexFilename(prefix)};
+  for (int s = 0; s < num_shards; ++s) {
+    paths.push_back(DataFilename(prefix, s, num_shards));
+  }
+  std::vector<std::string> out;
+  for (const std::string& p : paths) {
+    absl::StatusOr<std::string> bytes =
+        ReadFileToString(env, p, uint64_t{1} << 32);
+    CKPT_REQUIRE_OK(bytes);
+    out.push_back(*std::move(bytes));
+  }
+  return out;
+}
+
+// Requires the bundles at `a` and `b` to consist of byte-identical files.
+void RequireSameFiles(Env* env, const std::string& a, const std::string& b,
+                      int num_shards) {
+  const std::vector<std::string> fa = BundleFileBytes(env, a, num_shards);
+  const std::vector<std::string> fb = BundleFileBytes(env, b, num_shards);
+  REQUIRE(fa.size() == fb.size());
+  for (size_t i = 0; i < fa.size(); ++i) {
+    INFO((i == 0 ? std::string("index") : absl::StrCat("data shard ", i - 1))
+         << ": " << fa[i].size() << " vs " << fb[i].size() << " bytes");
+    const bool same = fa[i] == fb[i];  // no 3 MiB dump on failure
+    CHECK(same);
+  }
+}
+
+// Add(), one AddBatch() on 1, 2 and 4 threads, and pieces of random sizes
+// (all batches, or batches alternating with Add()) must all write the same
+// files. Returns the number of tensors above the 1 MiB write buffer.
+int CheckBatchEqualsAdd(const BundleWriterOptions& base, uint64_t seed,
+                        bool compressible) {
+  int large = 0;
+  for (int num_shards : {1, 3, 5}) {
+    INFO("seed " << seed << " shards " << num_shards);
+    std::unique_ptr<Env> env = NewMemEnv();
+    BundleWriterOptions o = base;
+    o.num_shards = num_shards;
+    const BatchCase c = RandomBatchCase(seed, 14, num_shards, compressible);
+    for (const Tensor& t : c.tensors) {
+      if (t.bytes().size() > o.write_buffer_bytes) ++large;
+    }
+    WriteWithAdd(env.get(), "/add/p", o, c);
+    for (int threads : {1, 2, 4}) {
+      INFO("one batch, threads " << threads);
+      const std::string prefix = absl::StrCat("/batch", threads, "/p");
+      WriteWithBatches(env.get(), prefix, o, c, threads);
+      RequireSameFiles(env.get(), "/add/p", prefix, num_shards);
+    }
+    std::mt19937_64 rng(seed);
+    std::vector<size_t> pieces;
+    for (size_t n = 0; n < c.size();) {
+      pieces.push_back(1 + rng() % 5);
+      n += pieces.back();
+    }
+    for (bool mix_add : {false, true}) {
+      INFO("pieces, mixed with Add " << mix_add);
+      const std::string prefix = absl::StrCat("/pieces", mix_add, "/p");
+      WriteWithBatches(env.get(), prefix, o, c, 3, pieces, mix_add);
+      RequireSameFiles(env.get(), "/add/p", prefix, num_shards);
+    }
+  }
+  return large;
+}
+
+TEST_CASE("AddBatch writes the same files as Add (model-based, fixed seeds)") {
+  int large = 0;
+  for (uint64_t seed = 3000; seed < 3003; ++seed) {
+    large += CheckBatchEqualsAdd(TestOptions(), seed, false);
+  }
+  CHECK(large >= 10);
+}
+
+TEST_CASE("AddBatch with LZ4 writes the same files as Add") {
+  BundleWriterOptions o = TestOptions();
+  o.compression = Compression::kLz4;
+  int large = 0;
+  for (uint64_t seed = 3100; seed < 3102; ++seed) {
+    large += CheckBatchEqualsAdd(o, seed, true);
+  }
+  CHECK(large >= 5);
+  // The data really was compressed (so the compressed path was compared).
+  std::unique_ptr<Env> env = NewMemEnv();
+  o.num_shards = 3;
+  const BatchCase c = RandomBatchCase(3100, 14, 3, true);
+  WriteWithBatches(env.get(), "p", o, c, 4);
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CHECK(r->header().features == std::vector<std::string>{"lz4"});
+  int compressed = 0;
+  const std::vector<std::pair<std::string, BundleEntry>> list =
+      r->ListEntries().value();
+  for (const auto& [key, entry] : list) {
+    if (entry.compression == Compression::kLz4) ++compressed;
+  }
+  CHECK(compressed >= 3);
+  for (size_t i = 0; i < c.size(); ++i) {
+    CHECK(r->Read(c.keys[i])->Equals(c.tensors[i]));
+  }
+}
+
+TEST_CASE("AddBatch: a key twice in one batch is sticky and leaves no file") {
+  TempDir dir;
+  std::unique_ptr<BundleWriter> w =
+      MustCreate(Env::Default(), dir.Join("ckpt"));
+  CKPT_REQUIRE_OK(w->Add("first", SomeTensor()));
+  const Tensor t = SomeTensor();
+  const BundleWriter::BatchItem items[] = {
+      {"a", &t, 0}, {"b", &t, 0}, {"a", &t, 0}};
+  const absl::Status st = w->AddBatch(items, 2);
+  CKPT_REQUIRE_ERROR(st, StatusCode::kInvalidArgument, "'a' appears twice");
+  CHECK(Children(Env::Default(), dir.path()).empty());
+  CHECK(w->status() == st);
+  CHECK(w->Add("c", t) == st);
+  CHECK(w->AddBatch(absl::MakeConstSpan(items, 2), 1) == st);
+  CHECK(w->Finish() == st);
+  CHECK(w->num_entries() == 1);
+  CHECK(Children(Env::Default(), dir.path()).empty());
+}
+
+TEST_CASE(
+    "AddBatch: a key added before is refused before anything is written") {
+  ::ckpt::testing::FaultEnv env;
+  std::unique_ptr<BundleWriter> w = MustCreate(&env, "/d/p");
+  CKPT_REQUIRE_OK(w->Add("a", SomeTensor()));
+  std::mt19937_64 rng(7);
+  const Tensor big = BytesTensor(rng, 2 * kMiB, false);  // bypasses the buffer
+  const Tensor t = SomeTensor();
+  const BundleWriter::BatchItem items[] = {{"big", &big, 0}, {"a", &t, 0}};
+  env.ResetCounter();
+  CKPT_REQUIRE_ERROR(w->AddBatch(items, 2), StatusCode::kInvalidArgument,
+                     "'a' was already added");
+  // Only the cleanup ran: no byte of "big" was written.
+  for (const std::string& call : env.call_log()) {
+    INFO(call);
+    CHECK(absl::StrContains(call, " DeleteFile "));
+  }
+  CHECK(Children(&env, "/d").empty());
+  CKPT_REQUIRE_ERROR(w->Add("c", t), StatusCode::kInvalidArgument,
+                     "'a' was already added");
+}
+
+TEST_CASE("AddBatch: null tensor and shard out of range are InvalidArgument") {
+  const Tensor t = SomeTensor();
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = 2;
+  {
+    std::unique_ptr<Env> env = NewMemEnv();
+    std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+    const BundleWriter::BatchItem items[] = {{"a", &t, 1}, {"b", nullptr, 0}};
+    CKPT_REQUIRE_ERROR(w->AddBatch(items, 2), StatusCode::kInvalidArgument,
+                       "key 'b': null tensor");
+    CHECK(Children(env.get(), "").empty());
+  }
+  for (int shard : {2, -1}) {
+    INFO("shard " << shard);
+    std::unique_ptr<Env> env = NewMemEnv();
+    std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+    const BundleWriter::BatchItem items[] = {{"a", &t, 0}, {"b", &t, shard}};
+    CKPT_REQUIRE_ERROR(
+        w->AddBatch(items, 2), StatusCode::kInvalidArgument,
+        absl::StrCat("key 'b': shard ", shard, " out of range [0, 2)"));
+    CHECK(Children(env.get(), "").empty());
+    CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kInvalidArgument,
+                       "out of range");
+  }
+  {
+    std::unique_ptr<Env> env = NewMemEnv();
+    std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+    const BundleWriter::BatchItem items[] = {{"", &t, 0}};
+    CKPT_REQUIRE_ERROR(w->AddBatch(items, 1), StatusCode::kInvalidArgument,
+                       "empty key");
+  }
+}
+
+TEST_CASE(
+    "AddBatch: a failed parallel write names the key and leaves no file") {
+  // Every tensor is at least the write buffer, so each reaches the file in
+  // Append()s of its own (1 MiB pieces): the k-th Append of a shard belongs
+  // to a known key.
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = 3;
+  o.write_buffer_bytes = 4096;
+  std::mt19937_64 rng(61);
+  BatchCase c;
+  std::vector<std::vector<std::string>> append_keys(3);
+  for (size_t bytes : {size_t{8192}, 2 * kMiB + 8192, size_t{4096}}) {
+    for (int s = 0; s < 3; ++s) {
+      const std::string key = absl::StrCat("shard", s, "/t", bytes);
+      c.Push(key, BytesTensor(rng, bytes, false), s);
+      for (size_t k = 0; k < (bytes + kMiB - 1) / kMiB; ++k) {
+        append_keys[static_cast<size_t>(s)].push_back(key);
+      }
+    }
+  }
+  int64_t batch_calls = 0;
+  {
+    ::ckpt::testing::FaultEnv env;
+    std::unique_ptr<BundleWriter> w = MustCreate(&env, "/d/p", o);
+    env.ResetCounter();
+    CKPT_REQUIRE_OK(w->AddBatch(c.Items(0, c.size()), 3));
+    batch_calls = env.mutating_calls();
+    for (const std::string& call : env.call_log()) {
+      CHECK(absl::StrContains(call, " Append "));
+    }
+  }
+  REQUIRE(batch_calls == 15);
+  for (int64_t i = 0; i < batch_calls; ++i) {
+    INFO("ENOSPC at call " << i);
+    ::ckpt::testing::FaultEnv env;
+    std::unique_ptr<BundleWriter> w = MustCreate(&env, "/d/p", o);
+    env.ResetCounter();
+    env.InjectFault(i, ::ckpt::testing::FaultKind::kShortWrite);
+    const absl::Status st = w->AddBatch(c.Items(0, c.size()), 3);
+    const std::vector<std::string> log = env.call_log();
+    INFO(absl::StrJoin(log, "\n"));
+    CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
+                       "No space left on device");
+    CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
+                       absl::StrCat("(injected at call ", i, ")"));
+    // The failed call: "<i> Append <path>"; its shard, and how many Appends
+    // of that shard came before it, give the key being written.
+    REQUIRE(log.size() > static_cast<size_t>(i));
+    const std::string head = absl::StrCat(i, " Append ");
+    const std::string& failed = log[static_cast<size_t>(i)];
+    REQUIRE(absl::StartsWith(failed, head));
+    const std::string path = failed.substr(head.size());
+    int shard = -1;
+    for (int s = 0; s < 3; ++s) {
+      if (absl::StartsWith(path, DataFilename("/d/p", s, 3) + ".tempstate")) {
+        shard = s;
+      }
+    }
+    REQUIRE(shard >= 0);
+    size_t before = 0;
+    for (size_t j = 0; j < static_cast<size_t>(i); ++j) {
+      if (absl::EndsWith(log[j], absl::StrCat(" Append ", path))) ++before;
+    }
+    const std::vector<std::string>& keys =
+        append_keys[static_cast<size_t>(shard)];
+    REQUIRE(before < keys.size());
+    CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
+                       absl::StrCat("writing '", keys[before], "': ", path));
+    CHECK(Children(&env, "/d").empty());
+    CHECK(env.open_files() == 0);
+    CHECK(w->status() == st);
+    CHECK(w->Add("late", SomeTensor()) == st);
+    CHECK(w->AddBatch({}, 2) == st);
+    CHECK(w->Finish() == st);
+    CHECK(Children(&env, "/d").empty());
+  }
+}
+
+TEST_CASE("AddBatch after Finish or Abandon is FailedPrecondition") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  const Tensor t = SomeTensor();
+  const BundleWriter::BatchItem items[] = {{"b", &t, 0}};
+  {
+    std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "done");
+    const BundleWriter::BatchItem first[] = {{"a", &t, 0}};
+    CKPT_REQUIRE_OK(w->AddBatch(first, 2));
+    CKPT_REQUIRE_OK(w->Finish());
+    CKPT_REQUIRE_ERROR(w->AddBatch(items, 2), StatusCode::kFailedPrecondition,
+                       "after Finish()");
+    CKPT_REQUIRE_OK(w->status());
+  }
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "done");
+  CHECK(r->ListEntries()->size() == 1);
+  CHECK(r->Read("a")->Equals(t));
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "gone");
+  w->Abandon();
+  CKPT_REQUIRE_ERROR(w->AddBatch(items, 2), StatusCode::kFailedPrecondition,
+                     "after Abandon()");
+}
+
+TEST_CASE("AddBatch then Add then AddBatch reads back every value") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = 2;
+  const BatchCase c = RandomBatchCase(3200, 24, 2, false);
+  std::unique_ptr<BundleWriter> w = MustCreate(env.get(), "p", o);
+  CKPT_REQUIRE_OK(w->AddBatch(c.Items(0, 8), 2));
+  for (size_t i = 8; i < 16; ++i) {
+    CKPT_REQUIRE_OK(w->Add(c.keys[i], c.tensors[i], c.shards[i]));
+  }
+  CKPT_REQUIRE_OK(w->AddBatch(c.Items(16, c.size()), 4));
+  CHECK(w->num_entries() == 24);
+  CKPT_REQUIRE_OK(w->Finish());
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  CHECK(r->ListEntries()->size() == c.size());
+  for (size_t i = 0; i < c.size(); ++i) {
+    INFO(c.keys[i]);
+    absl::StatusOr<BundleEntry> e = r->GetEntry(c.keys[i]);
+    CKPT_REQUIRE_OK(e);
+    CHECK(e->shard_id == c.shards[i]);
+    absl::StatusOr<Tensor> got = r->Read(c.keys[i]);
+    CKPT_REQUIRE_OK(got);
+    CHECK(got->Equals(c.tensors[i]));
+  }
+}
+
+// ---- ReadManyInto ----
+
+// Writes a bundle of two shards for the ReadManyInto tests and returns its
+// tensors: large ones that span several 1 MiB read chunks (5 MiB + 3 bytes,
+// exactly 2 MiB, 1 MiB + 1), one of exactly 1 MiB, tiny and empty ones,
+// random tensors of every fixed-size storable dtype, and one string tensor.
+// With kLz4 the compressible ones are stored compressed and the random large
+// ones are not.
+std::map<std::string, Tensor> WriteReadManyBundle(Env* env,
+                                                  const std::string& prefix,
+                                                  Compression compression,
+                                                  uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::map<std::string, Tensor> tensors;
+  tensors.emplace("big/5MiB+3", BytesTensor(rng, 5 * kMiB + 3, false));
+  tensors.emplace("big/5MiB+3/compressible",
+                  BytesTensor(rng, 5 * kMiB + 3, true));
+  {
+    std::vector<float> v(kMiB / 2);  // 2 MiB
+    for (size_t i = 0; i < v.size(); ++i) {
+      v[i] = std::sin(static_cast<float>(i) * 0.001f);
+    }
+    tensors.emplace(
+        "big/2MiB",
+        Tensor::FromVector<float>({static_cast<int64_t>(v.size())}, v).value());
+  }
+  tensors.emplace("big/1MiB+1", BytesTensor(rng, kMiB + 1, false));
+  tensors.emplace("exact/1MiB", BytesTensor(rng, kMiB, false));
+  tensors.emplace("tiny/int32", Tensor::Scalar<int32_t>(-7));
+  tensors.emplace("tiny/uint8", BytesTensor(rng, 1, false));
+  tensors.emplace("empty/0",
+                  Tensor::Create(DataType::kFloat, TensorShape({0})).value());
+  tensors.emplace(
+      "empty/3x0",
+      Tensor::Create(DataType::kInt64, TensorShape({3, 0})).value());
+  tensors.emplace(
+      "strings",
+      Tensor::FromStrings({2}, {"ab", std::string(300, 'c')}).value());
+  for (DataType d : StorableDataTypes()) {
+    if (d == DataType::kString) continue;
+    for (int i = 0; i < 2; ++i) {
+      tensors.emplace(
+          absl::StrCat("random/", std::string(DataTypeName(d)), "/", i),
+          RandomTensor(rng, d));
+    }
+  }
+  BundleWriterOptions o = TestOptions();
+  o.num_shards = 2;
+  o.compression = compression;
+  std::unique_ptr<BundleWriter> w = MustCreate(env, prefix, o);
+  int shard = 0;
+  for (const auto& [key, t] : tensors) {
+    CKPT_REQUIRE_OK(w->Add(key, t, shard));
+    shard = 1 - shard;
+  }
+  CKPT_REQUIRE_OK(w->Finish());
+  return tensors;
+}
+
+// The buffers and statuses of one ReadManyInto call. Every buffer has one
+// guard byte after the part handed to the reader; all bytes start as 0x5a.
+struct ManyRead {
+  std::vector<std::string> buffers;
+  std::vector<absl::Status> statuses;
+
+  absl::string_view data(size_t i) const {
+    return absl::string_view(buffers[i].data(), buffers[i].size() - 1);
+  }
+  bool guard_intact(size_t i) const { return buffers[i].back() == '\x5a'; }
+  bool untouched(size_t i) const {
+    return buffers[i].find_first_not_of('\x5a') == std::string::npos;
+  }
+};
+
+// One ReadManyInto call: request i reads keys[i] into a buffer of sizes[i]
+// bytes, with entry (*entries)[i] when `entries` is not null.
+ManyRead ReadMany(const BundleReader& r, const std::vector<std::string>& keys,
+                  const std::vector<size_t>& sizes,
+                  const std::vector<BundleEntry>* entries, int num_threads) {
+  ManyRead m;
+  for (size_t size : sizes) m.buffers.emplace_back(size + 1, '\x5a');
+  std::vector<BundleReader::ReadRequest> requests;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    requests.push_back({keys[i], absl::MakeSpan(m.buffers[i].data(), sizes[i]),
+                        entries != nullptr ? &(*entries)[i] : nullptr});
+  }
+  m.statuses.assign(keys.size(), absl::CancelledError("status not set"));
+  r.ReadManyInto(requests, num_threads, absl::MakeSpan(m.statuses));
+  return m;
+}
+
+// The requests of the ReadManyInto tests: every fixed-size tensor of
+// `tensors` (the largest twice, into two buffers) in a shuffled order.
+struct RequestSet {
+  std::vector<std::string> keys;
+  std::vector<size_t> sizes;
+  std::vector<BundleEntry> entries;
+};
+
+RequestSet AllFixedRequests(const BundleReader& r,
+                            const std::map<std::string, Tensor>& tensors,
+                            uint64_t seed) {
+  std::vector<std::string> keys;
+  for (const auto& [key, t] : tensors) {
+    if (!t.is_string()) keys.push_back(key);
+  }
+  keys.push_back("big/5MiB+3");
+  std::shuffle(keys.begin(), keys.end(), std::mt19937_64(seed));
+  RequestSet q;
+  for (const std::string& key : keys) {
+    absl::StatusOr<BundleEntry> e = r.GetEntry(key);
+    CKPT_REQUIRE_OK(e);
+    q.keys.push_back(key);
+    q.sizes.push_back(tensors.at(key).bytes().size());
+    q.entries.push_back(*e);
+  }
+  return q;
+}
+
+TEST_CASE("ReadManyInto equals Read for every tensor (model-based)") {
+  TempDir dir;
+  for (Compression compression : {Compression::kNone, Compression::kLz4}) {
+    const bool lz4 = compression == Compression::kLz4;
+    INFO("lz4 " << lz4);
+    const std::string prefix = dir.Join(lz4 ? "lz4" : "plain");
+    const std::map<std::string, Tensor> tensors =
+        WriteReadManyBundle(Env::Default(), prefix, compression, 4000);
+    std::unique_ptr<BundleReader> r = MustOpen(Env::Default(), prefix);
+    // Uncompressed multi-chunk tensors in both bundles; compressed ones
+    // (large among them) in the LZ4 bundle.
+    int multi_chunk = 0, compressed = 0;
+    const std::vector<std::pair<std::string, BundleEntry>> list =
+        r->ListEntries().value();
+    for (const auto& [key, e] : list) {
+      if (e.compression == Compression::kLz4) {
+        ++compressed;
+      } else if (e.size > static_cast<int64_t>(kMiB)) {
+        ++multi_chunk;
+      }
+    }
+    CHECK(multi_chunk >= (lz4 ? 2 : 4));
+    CHECK(compressed >= (lz4 ? 3 : 0));
+    CHECK(r->GetEntry("big/5MiB+3/compressible")->compression == compression);
+    for (int threads : {1, 2, 8}) {
+      for (bool with_entries : {false, true}) {
+        INFO("threads " << threads << " with entries " << with_entries);
+        const RequestSet q =
+            AllFixedRequests(*r, tensors, static_cast<uint64_t>(threads));
+        const ManyRead m = ReadMany(
+            *r, q.keys, q.sizes, with_entries ? &q.entries : nullptr, threads);
+        for (size_t i = 0; i < q.keys.size(); ++i) {
+          INFO(q.keys[i]);
+          CKPT_REQUIRE_OK(m.statuses[i]);
+          absl::StatusOr<Tensor> want = r->Read(q.keys[i]);
+          CKPT_REQUIRE_OK(want);
+          REQUIRE(want->Equals(tensors.at(q.keys[i])));
+          const bool same = m.data(i) == want->bytes();
+          CHECK(same);
+          CHECK(m.guard_intact(i));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE(
+    "ReadManyInto: a corrupt byte in the 3rd MiB fails that request only") {
+  TempDir dir;
+  const std::string prefix = dir.Join("p");
+  const std::map<std::string, Tensor> tensors =
+      WriteReadManyBundle(Env::Default(), prefix, Compression::kNone, 4100);
+  const BundleEntry big =
+      MustOpen(Env::Default(), prefix)->GetEntry("big/5MiB+3").value();
+  const std::string data_path = DataFilename(prefix, big.shard_id, 2);
+  std::string data = ReadFileOrDie(data_path);
+  const size_t flipped = static_cast<size_t>(big.offset) + 2 * kMiB + kMiB / 2;
+  data[flipped] ^= 0x10;
+  WriteFileOrDie(data_path, data);
+  std::unique_ptr<BundleReader> r = MustOpen(Env::Default(), prefix);
+  for (int threads : {1, 8}) {
+    for (bool with_entries : {false, true}) {
+      INFO("threads " << threads << " with entries " << with_entries);
+      const RequestSet q = AllFixedRequests(*r, tensors, 9);
+      const ManyRead m = ReadMany(*r, q.keys, q.sizes,
+                                  with_entries ? &q.entries : nullptr, threads);
+      int failed = 0;
+      for (size_t i = 0; i < q.keys.size(); ++i) {
+        INFO(q.keys[i]);
+        CHECK(m.guard_intact(i));
+        if (q.keys[i] == "big/5MiB+3") {
+          ++failed;
+          CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
+                             "checksum mismatch");
+          CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
+                             "key 'big/5MiB+3'");
+          CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss, data_path);
+          continue;
+        }
+        CKPT_REQUIRE_OK(m.statuses[i]);
+        const bool same = m.data(i) == tensors.at(q.keys[i]).bytes();
+        CHECK(same);
+      }
+      CHECK(failed == 2);  // requested twice
+    }
+  }
+}
+
+TEST_CASE("ReadManyInto: a corrupt small tensor read in a run fails alone") {
+  TempDir dir;
+  const std::string prefix = dir.Join("p");
+  const std::map<std::string, Tensor> tensors =
+      WriteReadManyBundle(Env::Default(), prefix, Compression::kNone, 4150);
+  const BundleEntry tiny =
+      MustOpen(Env::Default(), prefix)->GetEntry("tiny/int32").value();
+  REQUIRE(tiny.size > 0);
+  const std::string data_path = DataFilename(prefix, tiny.shard_id, 2);
+  std::string data = ReadFileOrDie(data_path);
+  data[static_cast<size_t>(tiny.offset)] ^= 0x01;
+  WriteFileOrDie(data_path, data);
+  std::unique_ptr<BundleReader> r = MustOpen(Env::Default(), prefix);
+  for (int threads : {1, 4}) {
+    INFO("threads " << threads);
+    const RequestSet q = AllFixedRequests(*r, tensors, 11);
+    const ManyRead m = ReadMany(*r, q.keys, q.sizes, &q.entries, threads);
+    int failed = 0;
+    for (size_t i = 0; i < q.keys.size(); ++i) {
+      INFO(q.keys[i]);
+      if (q.keys[i] == "tiny/int32") {
+        ++failed;
+        CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
+                           "key 'tiny/int32': checksum mismatch");
+        continue;
+      }
+      CKPT_REQUIRE_OK(m.statuses[i]);
+      CHECK(m.data(i) == tensors.at(q.keys[i]).bytes());
+    }
+    CHECK(failed >= 1);
+  }
+}
+
+TEST_CASE("ReadManyInto: bad requests fail alone") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  const std::map<std::string, Tensor> tensors =
+      WriteReadManyBundle(env.get(), "p", Compression::kNone, 4200);
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  const std::vector<std::string> keys = {"tiny/int32", "nope",       "strings",
+                                         "big/1MiB+1", "tiny/int32", "empty/0",
+                                         "big/5MiB+3", "big/2MiB"};
+  const std::vector<size_t> sizes = {3, 4, 16,           kMiB + 1,
+                                     4, 0, 5 * kMiB + 2, 2 * kMiB};
+  for (int threads : {1, 4}) {
+    INFO("threads " << threads);
+    const ManyRead m = ReadMany(*r, keys, sizes, nullptr, threads);
+    CKPT_REQUIRE_ERROR(m.statuses[0], StatusCode::kInvalidArgument,
+                       "key 'tiny/int32': ReadInto buffer has 3 bytes");
+    CKPT_REQUIRE_ERROR(m.statuses[1], StatusCode::kNotFound, "'nope'");
+    CKPT_REQUIRE_ERROR(m.statuses[2], StatusCode::kInvalidArgument,
+                       "use Read()");
+    CKPT_REQUIRE_ERROR(m.statuses[6], StatusCode::kInvalidArgument,
+                       "5242882 bytes");
+    for (size_t i : {size_t{0}, size_t{1}, size_t{2}, size_t{6}}) {
+      INFO(i);
+      CHECK(m.untouched(i));
+    }
+    for (size_t i : {size_t{3}, size_t{4}, size_t{5}, size_t{7}}) {
+      INFO(keys[i]);
+      CKPT_REQUIRE_OK(m.statuses[i]);
+      CHECK(m.data(i) == tensors.at(keys[i]).bytes());
+      CHECK(m.guard_intact(i));
+    }
+  }
+  // Requests beyond `statuses` are not read.
+  std::string small(5, '\x5a'), big(kMiB + 2, '\x5a');
+  const BundleReader::ReadRequest requests[] = {
+      {"tiny/int32", absl::MakeSpan(small.data(), 4)},
+      {"big/1MiB+1", absl::MakeSpan(big.data(), kMiB + 1)}};
+  absl::Status statuses[1];
+  r->ReadManyInto(requests, 2, absl::MakeSpan(statuses));
+  CKPT_REQUIRE_OK(statuses[0]);
+  CHECK(absl::string_view(small.data(), 4) == tensors.at("tiny/int32").bytes());
+  CHECK(big.find_first_not_of('\x5a') == std::string::npos);
+}
+
+TEST_CASE("ReadManyInto: a data file cut inside a large tensor is DataLoss") {
+  TempDir dir;
+  const std::string prefix = dir.Join("p");
+  const std::map<std::string, Tensor> tensors =
+      WriteReadManyBundle(Env::Default(), prefix, Compression::kNone, 4300);
+  // Cut the shard of "big/5MiB+3" 2 MiB + 17 bytes into that tensor; every
+  // tensor stored after it in that shard is cut off too.
+  const std::vector<std::pair<std::string, BundleEntry>> list =
+      MustOpen(Env::Default(), prefix)->ListEntries().value();
+  BundleEntry big;
+  for (const auto& [key, e] : list) {
+    if (key == "big/5MiB+3") big = e;
+  }
+  const uint64_t cut = static_cast<uint64_t>(big.offset) + 2 * kMiB + 17;
+  std::set<std::string> lost;  // requests that must fail
+  for (const auto& [key, e] : list) {
+    if (e.shard_id == big.shard_id &&
+        static_cast<uint64_t>(e.offset + e.size) > cut) {
+      lost.insert(key);
+    }
+  }
+  const std::string data_path = DataFilename(prefix, big.shard_id, 2);
+  const std::string data = ReadFileOrDie(data_path);
+  // `checked_at_open`: cut before the reader opened the data file (the
+  // range check sees it), else after (the reads come up short).
+  for (bool checked_at_open : {true, false}) {
+    WriteFileOrDie(data_path, data);
+    std::unique_ptr<BundleReader> r = MustOpen(Env::Default(), prefix);
+    const RequestSet q = AllFixedRequests(*r, tensors, 5);
+    if (!checked_at_open) {
+      // Open both data files (reading one intact tensor of each).
+      std::set<int> opened;
+      for (const auto& [key, e] : list) {
+        if (lost.count(key) == 0 && e.dtype != DataType::kString &&
+            opened.insert(e.shard_id).second) {
+          CHECK(r->Read(key)->Equals(tensors.at(key)));
+        }
+      }
+      REQUIRE(opened.size() == 2);
+    }
+    std::filesystem::resize_file(data_path, cut);
+    for (int threads : {1, 8}) {
+      INFO("checked at open " << checked_at_open << " threads " << threads);
+      const ManyRead m = ReadMany(*r, q.keys, q.sizes, &q.entries, threads);
+      for (size_t i = 0; i < q.keys.size(); ++i) {
+        INFO(q.keys[i]);
+        CHECK(m.guard_intact(i));
+        if (lost.count(q.keys[i]) != 0 && q.sizes[i] == 0) {
+          // An empty tensor whose offset lies past the cut: the range check
+          // refuses it; once the file is open there is nothing to read.
+          if (checked_at_open) {
+            CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
+                               "extend past the end of the file");
+          }
+          continue;
+        }
+        if (lost.count(q.keys[i]) != 0) {
+          CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss, data_path);
+          if (checked_at_open) {
+            CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
+                               "extend past the end of the file");
+            CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
+                               absl::StrCat("'", q.keys[i], "'"));
+          } else {
+            CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
+                               "unexpected end of file");
+            CKPT_REQUIRE_ERROR(
+                m.statuses[i], StatusCode::kDataLoss,
+                absl::StrCat("(reading key '", q.keys[i], "')"));
+          }
+          continue;
+        }
+        CKPT_REQUIRE_OK(m.statuses[i]);
+        CHECK(m.data(i) == tensors.at(q.keys[i]).bytes());
+      }
+    }
+  }
+  CHECK(lost.count("big/5MiB+3") == 1);
+}
+
+TEST_CASE("ReadInto: a corrupt byte in the 2nd chunk is a checksum mismatch") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  const std::map<std::string, Tensor> tensors =
+      WriteReadManyBundle(env.get(), "p", Compression::kNone, 4400);
+  const BundleEntry big =
+      MustOpen(env.get(), "p")->GetEntry("big/5MiB+3").value();
+  const std::string data_path = DataFilename("p", big.shard_id, 2);
+  std::string data =
+      ReadFileToString(env.get(), data_path, uint64_t{1} << 30).value();
+  const size_t at = kMiB + 12345;
+  data[static_cast<size_t>(big.offset) + at] ^= 0x01;
+  CKPT_REQUIRE_OK(WriteStringToFileAtomic(env.get(), data_path, data));
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  std::string out(5 * kMiB + 3, '\0');
+  const absl::Status st = r->ReadInto("big/5MiB+3", absl::MakeSpan(out));
+  CKPT_REQUIRE_ERROR(st, StatusCode::kDataLoss, "checksum mismatch");
+  CKPT_REQUIRE_ERROR(st, StatusCode::kDataLoss, "key 'big/5MiB+3'");
+  // `out` holds the (unverified) stored bytes, the flipped one included.
+  std::string want(tensors.at("big/5MiB+3").bytes());
+  want[at] ^= 0x01;
+  const bool same = out == want;
+  CHECK(same);
+  // The other tensors are fine.
+  std::vector<char> buf(kMiB + 1);
+  CKPT_REQUIRE_OK(r->ReadInto("big/1MiB+1", absl::MakeSpan(buf)));
+  CHECK(absl::string_view(buf.data(), buf.size()) ==
+        tensors.at("big/1MiB+1").bytes());
+}
+
+// Regression: with ReadRequest::entry set, ReadManyInto once skipped the
+// sliced-entry check that ReadInto makes, and read the full-tensor entry of a
+// partitioned tensor from its meaningless offset 0.
+TEST_CASE("ReadManyInto: a sliced entry is Unimplemented with or without entry") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  // 48 bytes in the data file whose CRC the sliced entry carries, so reading
+  // them as the tensor would even pass the checksum.
+  const std::string bytes(48, '\x11');
+  proto::BundleEntryProto p;
+  p.set_dtype(proto::DT_FLOAT);
+  p.mutable_shape()->add_dim()->set_size(4);
+  p.mutable_shape()->add_dim()->set_size(3);
+  p.set_crc32c(crc32c::Mask(crc32c::Value(bytes.data(), bytes.size())));
+  p.add_slices();
+  p.add_slices();
+  WriteRawIndex(env.get(), "p", 1, {{"v", p.SerializeAsString()}});
+  CKPT_REQUIRE_OK(
+      WriteStringToFileAtomic(env.get(), DataFilename("p", 0, 1), bytes));
+  std::unique_ptr<BundleReader> r = MustOpen(env.get(), "p");
+  const BundleEntry e = r->GetEntry("v").value();
+  REQUIRE(e.num_slices == 2);
+  std::vector<char> buf(48);
+  CKPT_REQUIRE_ERROR(r->ReadInto("v", absl::MakeSpan(buf)),
+                     StatusCode::kUnimplemented, "slices");
+  for (bool with_entry : {false, true}) {
+    INFO("with entry " << with_entry);
+    const BundleReader::ReadRequest requests[] = {
+        {"v", absl::MakeSpan(buf), with_entry ? &e : nullptr}};
+    absl::Status statuses[1];
+    r->ReadManyInto(requests, 2, absl::MakeSpan(statuses));
+    CKPT_REQUIRE_ERROR(statuses[0], StatusCode::kUnimplemented, "slices");
+  }
 }
 
 }  // namespace

@@ -8,10 +8,13 @@
 #include "ckpt/checkpoint_manager.h"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -24,6 +27,7 @@
 #include "ckpt/checkpoint.h"
 #include "ckpt/env.h"
 #include "crash_model.h"
+#include "testing/fault_env.h"
 #include "testing/test_util.h"
 
 namespace ckpt {
@@ -662,6 +666,250 @@ TEST_CASE("Readers racing a rotating writer never see a mixed checkpoint") {
   REQUIRE(bad.load() == 0);
   REQUIRE(good.load() > 0);
   REQUIRE(m->checkpoints() == Prefixes(dir, {150, 151}));
+}
+
+// ---- asynchronous saves
+// ------------------------------------------------------
+
+// Env::Default() with a gate: a rename onto the state file ("checkpoint")
+// waits while the gate is closed, so a test can look at the manager between
+// "files durable" and "state file committed".
+class GateEnv : public Env {
+ public:
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  void Open() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = false;
+    }
+    cv_.notify_all();
+  }
+  // Blocks until a rename waits at the gate.
+  void AwaitWaiter() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return waiting_; });
+  }
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) override {
+    return base_->NewWritableFile(path);
+  }
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) override {
+    return base_->NewRandomAccessFile(path);
+  }
+  absl::Status FileExists(const std::string& path) override {
+    return base_->FileExists(path);
+  }
+  absl::StatusOr<bool> IsDirectory(const std::string& path) override {
+    return base_->IsDirectory(path);
+  }
+  absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override {
+    return base_->GetFileSize(path);
+  }
+  absl::StatusOr<std::vector<std::string>> GetChildren(
+      const std::string& dir) override {
+    return base_->GetChildren(dir);
+  }
+  absl::Status DeleteFile(const std::string& path) override {
+    return base_->DeleteFile(path);
+  }
+  absl::Status RenameFile(const std::string& src,
+                          const std::string& target) override {
+    if (fs::path(target).filename() == "checkpoint") {
+      std::unique_lock<std::mutex> lock(mu_);
+      waiting_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return !closed_; });
+      waiting_ = false;
+    }
+    return base_->RenameFile(src, target);
+  }
+  absl::Status CreateDir(const std::string& dir) override {
+    return base_->CreateDir(dir);
+  }
+  absl::Status DeleteDir(const std::string& dir) override {
+    return base_->DeleteDir(dir);
+  }
+  absl::Status SyncDir(const std::string& dir) override {
+    return base_->SyncDir(dir);
+  }
+  uint64_t NowMicros() override { return base_->NowMicros(); }
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
+      const std::string& path) override {
+    return base_->LockFile(path);
+  }
+
+ private:
+  Env* base_ = Env::Default();
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool closed_ = false;
+  bool waiting_ = false;
+};
+
+TEST_CASE(
+    "SaveAsync advances latest and prunes only after the durable commit") {
+  TempDir dir;
+  GateEnv env;
+  Job job;
+  CheckpointManagerOptions o = job.Options();
+  o.env = &env;
+  o.max_to_keep = 1;
+  auto m = job.Manager(dir.path(), o);
+  const std::string first = job.Save(*m, 1);
+
+  env.Close();
+  job.model.Set(2);
+  absl::StatusOr<std::optional<std::string>> second = m->SaveAsync();
+  CKPT_REQUIRE_OK(second);
+  REQUIRE(**second == dir.Join("ckpt-2"));
+  job.model.Set(3);  // after the call: never in ckpt-2
+  env.AwaitWaiter();
+  // The new files are durable, the state file not yet committed: readers
+  // and the manager still see the first checkpoint, which is still there.
+  REQUIRE(Exists(**second + ".index"));
+  REQUIRE(m->latest_checkpoint() == first);
+  REQUIRE(m->checkpoints() == std::vector<std::string>{first});
+  REQUIRE(m->entries().size() == 1);
+  REQUIRE(*LatestCheckpoint(dir.path()) == first);
+  REQUIRE(Exists(first + ".index"));
+  env.Open();
+  CKPT_REQUIRE_OK(m->Wait());
+  REQUIRE(m->latest_checkpoint() == **second);
+  REQUIRE(*LatestCheckpoint(dir.path()) == **second);
+  REQUIRE_FALSE(Exists(first + ".index"));  // pruned after the commit
+  REQUIRE(RestoredValue(**second) == 2);
+}
+
+TEST_CASE("Accessors answer from another thread while a save is in flight") {
+  TempDir dir;
+  GateEnv env;
+  Job job;
+  CheckpointManagerOptions o = job.Options();
+  o.env = &env;
+  o.max_to_keep = 3;
+  auto m = job.Manager(dir.path(), o);
+  job.Save(*m, 1);
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0};
+  std::atomic<bool> consistent{true};  // Catch's REQUIRE is not thread-safe
+  std::thread reader([&] {
+    std::string previous = dir.Join("ckpt-1");
+    while (!stop.load()) {
+      const std::optional<std::string> latest = m->latest_checkpoint();
+      const std::vector<ManagedCheckpoint> kept = m->entries();
+      // Each answer is a committed state: latest never goes back, and the
+      // kept list always ends with a committed checkpoint.
+      const auto number = [](const std::string& p) {
+        return std::stoi(p.substr(p.rfind('-') + 1));
+      };
+      if (!latest || kept.empty() || kept.size() > 3 ||
+          kept.back().prefix !=
+              dir.Join(absl::StrCat("ckpt-", number(kept.back().prefix))) ||
+          number(*latest) < number(previous)) {
+        consistent.store(false);
+      }
+      if (latest) previous = *latest;
+      reads.fetch_add(1);
+    }
+  });
+  for (int n = 2; n <= 30; ++n) {
+    job.model.Set(n);
+    CKPT_REQUIRE_OK(m->SaveAsync());
+  }
+  CKPT_REQUIRE_OK(m->Wait());
+  stop.store(true);
+  reader.join();
+  REQUIRE(reads.load() > 0);
+  REQUIRE(consistent.load());
+  REQUIRE(m->checkpoints() == Prefixes(dir, {28, 29, 30}));
+  REQUIRE(RestoredValue(dir.Join("ckpt-30")) == 30);
+}
+
+TEST_CASE("A failed asynchronous save keeps latest and is reported once") {
+  testing::FaultEnv env;
+  Job job;
+  CheckpointManagerOptions o = job.Options();
+  o.env = &env;
+  o.max_to_keep = 2;
+  auto m = job.Manager("/run", o);
+  const std::string first = job.Save(*m, 1);
+  // The first call of the background write fails.
+  env.InjectFault(env.mutating_calls(), testing::FaultKind::kIoErrorOnce);
+  job.model.Set(2);
+  absl::StatusOr<std::optional<std::string>> saved = m->SaveAsync();
+  CKPT_REQUIRE_OK(saved);
+  REQUIRE(**saved == "/run/ckpt-2");
+  const absl::Status failed = m->Wait();
+  REQUIRE_FALSE(failed.ok());
+  REQUIRE_THAT(
+      std::string(failed.message()),
+      Catch::Contains("asynchronous save of checkpoint '/run/ckpt-2'"));
+  REQUIRE(m->latest_checkpoint() == first);
+  REQUIRE(*LatestCheckpoint("/run", &env) == first);
+  CKPT_REQUIRE_OK(m->Wait());  // reported once
+  // The number is skipped; the next save works and the first is kept.
+  const std::string third = job.Save(*m, 3);
+  REQUIRE(third == "/run/ckpt-3");
+  REQUIRE(m->checkpoints() == std::vector<std::string>{first, third});
+  REQUIRE(env.FileExists("/run/ckpt-2.index").code() ==
+          absl::StatusCode::kNotFound);
+}
+
+TEST_CASE(
+    "An uncollected asynchronous error is returned by the next mutating call") {
+  testing::FaultEnv env;
+  Job job;
+  CheckpointManagerOptions o = job.Options();
+  o.env = &env;
+  auto m = job.Manager("/run", o);
+  const std::string first = job.Save(*m, 1);
+  env.InjectFault(env.mutating_calls(), testing::FaultKind::kIoErrorOnce);
+  job.model.Set(2);
+  CKPT_REQUIRE_OK(m->SaveAsync());
+  CKPT_REQUIRE_ERROR(m->Pin(first), absl::StatusCode::kUnknown,
+                     "previous asynchronous save failed");
+  CKPT_REQUIRE_OK(m->Pin(first));
+  REQUIRE(m->entries().front().pinned);
+}
+
+TEST_CASE("Mutating calls wait for the save in flight") {
+  TempDir dir;
+  GateEnv env;
+  Job job;
+  CheckpointManagerOptions o = job.Options();
+  o.env = &env;
+  auto m = job.Manager(dir.path(), o);
+  job.Save(*m, 1);
+  env.Close();
+  job.model.Set(2);
+  CKPT_REQUIRE_OK(m->SaveAsync());
+  env.AwaitWaiter();
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    env.Open();
+  });
+  // Pin waits for the commit of ckpt-2, so it can pin it.
+  CKPT_REQUIRE_OK(m->Pin(dir.Join("ckpt-2")));
+  opener.join();
+  REQUIRE(m->entries().back().pinned);
+  REQUIRE(m->latest_checkpoint() == dir.Join("ckpt-2"));
+}
+
+TEST_CASE("The manager's destructor waits for its asynchronous save") {
+  TempDir dir;
+  Job job;
+  {
+    auto m = job.Manager(dir.path(), job.Options());
+    job.model.Set(5);
+    CKPT_REQUIRE_OK(m->SaveAsync());
+  }
+  REQUIRE(*LatestCheckpoint(dir.path()) == dir.Join("ckpt-1"));
+  REQUIRE(RestoredValue(dir.Join("ckpt-1")) == 5);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // mismatches, the name-based fallback (TF1 files) and the report.
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -485,6 +486,100 @@ TEST_CASE("report text and json") {
   REQUIRE(q.ToJson().find(
               "{\"path\":\"a\\\"b\",\"key\":\"k\\\\\",\"detail\":\"x\\ny\"}") !=
           std::string::npos);
+}
+
+// ---- parallel reads
+// -----------------------------------------------------------
+
+// `count` float32 variables of `elements` each, filled from `seed`.
+std::vector<Variable> FilledVariables(int count, int64_t elements,
+                                      uint32_t seed) {
+  std::vector<Variable> vars;
+  uint32_t x = seed;
+  for (int v = 0; v < count; ++v) {
+    vars.emplace_back(DataType::kFloat, TensorShape{elements});
+    for (float& f : vars.back().mutable_flat<float>()) {
+      x = x * 1664525u + 1013904223u;
+      f = static_cast<float>(x >> 8);
+    }
+  }
+  return vars;
+}
+
+TEST_CASE("A large restore reads every value on several threads") {
+  TempDir dir;
+  // 24 MiB: above the 16 MiB from which a walk's values are read in
+  // parallel; 4 MiB each, so every value is several 1 MiB chunks.
+  std::vector<Variable> saved = FilledVariables(6, int64_t{1} << 20, 7);
+  Checkpoint writer;
+  CKPT_REQUIRE_OK(writer.Track("vars", saved));
+  CKPT_REQUIRE_OK(writer.Write(dir.Join("big")));
+  for (int threads : {1, 2, 4}) {
+    std::vector<Variable> loaded = FilledVariables(6, int64_t{1} << 20, 99);
+    Checkpoint reader;
+    CKPT_REQUIRE_OK(reader.Track("vars", loaded));
+    RestoreOptions options;
+    options.num_threads = threads;
+    absl::StatusOr<RestoreStatus> status =
+        reader.Read(dir.Join("big"), options);
+    CKPT_REQUIRE_OK(status);
+    CKPT_REQUIRE_OK(status->AssertConsumed());
+    REQUIRE(status->report().matched.size() == 6);
+    for (size_t v = 0; v < saved.size(); ++v) {
+      INFO("threads " << threads << " variable " << v);
+      REQUIRE(loaded[v].value().Equals(saved[v].value()));
+    }
+  }
+}
+
+TEST_CASE("A corrupted value in a parallel restore fails naming its key") {
+  TempDir dir;
+  std::vector<Variable> saved = FilledVariables(6, int64_t{1} << 20, 3);
+  Checkpoint writer;
+  CKPT_REQUIRE_OK(writer.Track("vars", saved));
+  const std::string prefix = dir.Join("big");
+  CKPT_REQUIRE_OK(writer.Write(prefix));
+  const std::string key = "vars/3/.ATTRIBUTES/VARIABLE_VALUE";
+  int64_t offset = 0;
+  {
+    absl::StatusOr<std::unique_ptr<BundleReader>> r =
+        BundleReader::Open(Env::Default(), prefix);
+    CKPT_REQUIRE_OK(r);
+    absl::StatusOr<BundleEntry> entry = (*r)->GetEntry(key);
+    CKPT_REQUIRE_OK(entry);
+    offset = entry->offset + (int64_t{5} << 19);  // inside the third chunk
+  }
+  const std::string data = DataFilename(prefix, 0, 1);
+  std::string bytes = testing::ReadFileOrDie(data);
+  bytes[static_cast<size_t>(offset)] ^= 0x40;
+  testing::WriteFileOrDie(data, bytes);
+
+  std::vector<Variable> loaded = FilledVariables(6, int64_t{1} << 20, 99);
+  Checkpoint reader;
+  CKPT_REQUIRE_OK(reader.Track("vars", loaded));
+  RestoreOptions options;
+  options.num_threads = 4;
+  CKPT_REQUIRE_ERROR(reader.Read(prefix, options), absl::StatusCode::kDataLoss,
+                     "restoring 'vars/3': ");
+  CKPT_REQUIRE_ERROR(reader.Read(prefix, options), absl::StatusCode::kDataLoss,
+                     "checksum mismatch");
+  // The other values were read.
+  for (size_t v : {0, 1, 2, 4, 5}) {
+    INFO("variable " << v);
+    REQUIRE(loaded[v].value().Equals(saved[v].value()));
+  }
+}
+
+TEST_CASE("RestoreOptions num_threads below zero is InvalidArgument") {
+  TempDir dir;
+  std::vector<Variable> vars = FilledVariables(1, 4, 1);
+  Checkpoint ckpt;
+  CKPT_REQUIRE_OK(ckpt.Track("vars", vars));
+  CKPT_REQUIRE_OK(ckpt.Write(dir.Join("p")));
+  RestoreOptions options;
+  options.num_threads = -1;
+  CKPT_REQUIRE_ERROR(ckpt.Read(dir.Join("p"), options),
+                     absl::StatusCode::kInvalidArgument, "num_threads");
 }
 
 }  // namespace

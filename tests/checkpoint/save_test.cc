@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "checkpoint/save_plan.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/env.h"
@@ -772,6 +774,155 @@ TEST_CASE("Restore resolves a directory through its state file") {
   CKPT_REQUIRE_OK(reader.Write(dir.Join("probe"), options));
   const ObjectGraph g = ReadGraphOrDie(*OpenOrDie(env, dir.Join("probe")));
   REQUIRE(g.nodes[0].children == std::vector<Child>{{1, "model"}});
+}
+
+// ---- several data files
+// ----------------------------------------------------------
+
+TEST_CASE("AssignShards packs consecutive tensors under max_shard_bytes") {
+  int shards = 0;
+  REQUIRE(
+      internal::AssignShards({400, 400, 400, 2000, 10, 10}, 1, 1000, &shards) ==
+      std::vector<int>{0, 0, 1, 2, 3, 3});
+  REQUIRE(shards == 4);
+  REQUIRE(internal::AssignShards({}, 1, 1000, &shards).empty());
+  REQUIRE(shards == 1);
+  REQUIRE(internal::AssignShards({5, 5}, 4, 0, &shards) ==
+          std::vector<int>{0, 0});  // too small to split
+  REQUIRE(shards == 1);
+}
+
+TEST_CASE("AssignShards balances bytes over the threads largest first") {
+  constexpr uint64_t kMiB = uint64_t{1} << 20;
+  int shards = 0;
+  const std::vector<int> s = internal::AssignShards(
+      {8 * kMiB, 1 * kMiB, 8 * kMiB, 4 * kMiB, 4 * kMiB, 1}, 2, 0, &shards);
+  REQUIRE(shards == 2);
+  uint64_t load[2] = {0, 0};
+  const std::vector<uint64_t> sizes = {8 * kMiB, 1 * kMiB, 8 * kMiB,
+                                       4 * kMiB, 4 * kMiB, 1};
+  for (size_t i = 0; i < s.size(); ++i) load[s[i]] += sizes[i];
+  REQUIRE(load[0] + load[1] == 25 * kMiB + 1);
+  REQUIRE((load[0] > load[1] ? load[0] - load[1] : load[1] - load[0]) <=
+          1 * kMiB + 1);
+  // Fewer than 8 MiB per thread: fewer shards.
+  REQUIRE(internal::AssignShards({6 * kMiB, 6 * kMiB, 6 * kMiB}, 8, 0, &shards)
+              .size() == 3);
+  REQUIRE(shards == 2);
+}
+
+// Twelve variables of different sizes and dtypes.
+struct ShardModel {
+  std::vector<Variable> vars;
+  explicit ShardModel(int seed) {
+    for (int i = 0; i < 12; ++i) {
+      const int64_t n = 50 + 97 * i;
+      if (i % 3 == 2) {
+        vars.emplace_back(DataType::kInt64, TensorShape{n});
+        for (int64_t& x : vars.back().mutable_flat<int64_t>()) x = seed * n + i;
+      } else {
+        vars.emplace_back(DataType::kFloat, TensorShape{n, 2});
+        float k = static_cast<float>(seed + i);
+        for (float& x : vars.back().mutable_flat<float>()) x = k += 0.5f;
+      }
+    }
+  }
+};
+
+TEST_CASE(
+    "A sharded save holds the same keys and values as a single-file save") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  ShardModel model(5);
+  Checkpoint ckpt;
+  CKPT_REQUIRE_OK(ckpt.Track("model", model.vars));
+  CKPT_REQUIRE_OK(ckpt.Write("/one", FastOptions(env.get())));
+  SaveOptions sharded = FastOptions(env.get());
+  sharded.max_shard_bytes = 3000;
+  sharded.num_threads = 3;
+  CKPT_REQUIRE_OK(ckpt.Write("/many", sharded));
+
+  std::unique_ptr<BundleReader> one = OpenOrDie(env.get(), "/one");
+  std::unique_ptr<BundleReader> many = OpenOrDie(env.get(), "/many");
+  REQUIRE(one->num_shards() == 1);
+  REQUIRE(many->num_shards() > 3);
+  for (int i = 0; i < many->num_shards(); ++i) {
+    CKPT_REQUIRE_OK(
+        env->FileExists(DataFilename("/many", i, many->num_shards())));
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> a =
+      one->ListEntries();
+  absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> b =
+      many->ListEntries();
+  CKPT_REQUIRE_OK(a);
+  CKPT_REQUIRE_OK(b);
+  REQUIRE(a->size() == b->size());
+  for (size_t i = 0; i < a->size(); ++i) {
+    INFO((*a)[i].first);
+    REQUIRE((*a)[i].first == (*b)[i].first);
+    if ((*a)[i].first == kObjectGraphKey) continue;
+    absl::StatusOr<Tensor> x = one->Read((*a)[i].first);
+    absl::StatusOr<Tensor> y = many->Read((*b)[i].first);
+    CKPT_REQUIRE_OK(x);
+    CKPT_REQUIRE_OK(y);
+    REQUIRE(x->Equals(*y));
+  }
+  REQUIRE(ReadGraphOrDie(*one).nodes.size() ==
+          ReadGraphOrDie(*many).nodes.size());
+
+  ShardModel loaded(0);
+  Checkpoint other;
+  CKPT_REQUIRE_OK(other.Track("model", loaded.vars));
+  RestoreOptions restore;
+  restore.env = env.get();
+  absl::StatusOr<RestoreStatus> st = other.Read("/many", restore);
+  CKPT_REQUIRE_OK(st);
+  CKPT_REQUIRE_OK(st->AssertConsumed());
+  for (size_t i = 0; i < loaded.vars.size(); ++i) {
+    REQUIRE(loaded.vars[i].value().Equals(model.vars[i].value()));
+  }
+}
+
+TEST_CASE("num_threads alone splits a large save into balanced shards") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::vector<Variable> vars;
+  for (int i = 0; i < 4; ++i) {
+    vars.emplace_back(DataType::kFloat, TensorShape{int64_t{1} << 20});
+    for (float& x : vars.back().mutable_flat<float>())
+      x = static_cast<float>(i);
+  }
+  Checkpoint ckpt;
+  CKPT_REQUIRE_OK(ckpt.Track("vars", vars));
+  SaveOptions options = FastOptions(env.get());
+  options.num_threads = 2;
+  CKPT_REQUIRE_OK(ckpt.Write("/p", options));
+  std::unique_ptr<BundleReader> reader = OpenOrDie(env.get(), "/p");
+  REQUIRE(reader->num_shards() == 2);
+  for (int i = 0; i < 4; ++i) {
+    absl::StatusOr<Tensor> t =
+        reader->Read(absl::StrCat("vars/", i, "/.ATTRIBUTES/VARIABLE_VALUE"));
+    CKPT_REQUIRE_OK(t);
+    REQUIRE(t->Equals(vars[static_cast<size_t>(i)].value()));
+  }
+}
+
+TEST_CASE("Bad sharding options are InvalidArgument before any file") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  ShardModel model(1);
+  Checkpoint ckpt;
+  CKPT_REQUIRE_OK(ckpt.Track("model", model.vars));
+  SaveOptions o = FastOptions(env.get());
+  o.num_threads = -1;
+  CKPT_REQUIRE_ERROR(ckpt.Write("/p", o), absl::StatusCode::kInvalidArgument,
+                     "num_threads must be >= 0, got -1");
+  o = FastOptions(env.get());
+  o.max_shard_bytes = -5;
+  CKPT_REQUIRE_ERROR(ckpt.Write("/p", o), absl::StatusCode::kInvalidArgument,
+                     "max_shard_bytes must be >= 0, got -5");
+  o = FastOptions(env.get());
+  o.bundle.num_shards = 2;
+  CKPT_REQUIRE_ERROR(ckpt.Write("/p", o), absl::StatusCode::kInvalidArgument,
+                     "bundle.num_shards must be 1");
+  REQUIRE(env->FileExists("/p.index").code() == absl::StatusCode::kNotFound);
 }
 
 }  // namespace

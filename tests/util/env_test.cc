@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "testing/fault_env.h"
 #include "testing/test_util.h"
 #include "util/errors.h"
 
@@ -257,6 +258,108 @@ TEST_CASE("Path helpers") {
   REQUIRE(Basename("c") == "c");
   REQUIRE(QuoteForMessage("a\x01'b") == "'a\\x01\\x27b'");
   REQUIRE(QuoteForMessage(std::string(300, 'k')).size() == 205);
+}
+
+TEST_CASE("NewReadOnlyMemoryRegion maps the file contents") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      std::string data(3 * 4096 + 17, '\0');
+      for (size_t i = 0; i < data.size(); ++i) {
+        data[i] = static_cast<char>(i * 13 + 1);
+      }
+      const std::string path = JoinPath(f.root, "mapped.bin");
+      WriteFile(f.env, path, data);
+      auto region = f.env->NewReadOnlyMemoryRegion(path);
+      CKPT_REQUIRE_OK(region);
+      REQUIRE((*region)->path() == path);
+      REQUIRE((*region)->size() == data.size());
+      REQUIRE(absl::string_view((*region)->data(), data.size()) == data);
+      // The region outlives the file's name and a new file under it.
+      CKPT_REQUIRE_OK(f.env->DeleteFile(path));
+      WriteFile(f.env, path, "replaced");
+      REQUIRE(absl::string_view((*region)->data(), data.size()) == data);
+    }
+  }
+}
+
+TEST_CASE("NewReadOnlyMemoryRegion of a missing file is NotFound") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "absent");
+      CKPT_REQUIRE_ERROR(f.env->NewReadOnlyMemoryRegion(path),
+                         StatusCode::kNotFound, path);
+      CKPT_REQUIRE_ERROR(f.env->NewReadOnlyMemoryRegion(path),
+                         StatusCode::kNotFound, "No such file or directory");
+      CKPT_REQUIRE_ERROR(f.env->NewReadOnlyMemoryRegion(f.root),
+                         StatusCode::kFailedPrecondition, "is a directory");
+    }
+  }
+}
+
+TEST_CASE("NewReadOnlyMemoryRegion of an empty file has size 0") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "empty");
+      WriteFile(f.env, path, "");
+      auto region = f.env->NewReadOnlyMemoryRegion(path);
+      CKPT_REQUIRE_OK(region);
+      REQUIRE((*region)->size() == 0);
+      REQUIRE((*region)->path() == path);
+      if (posix) REQUIRE((*region)->data() == nullptr);  // nothing mapped
+    }
+  }
+}
+
+TEST_CASE("MemEnv regions are snapshots taken when opened") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  auto file = env->NewWritableFile("/growing");
+  CKPT_REQUIRE_OK(file);
+  CKPT_REQUIRE_OK((*file)->Append("abc"));
+  auto region = env->NewReadOnlyMemoryRegion("/growing");
+  CKPT_REQUIRE_OK(region);
+  CKPT_REQUIRE_OK((*file)->Append("def"));
+  CKPT_REQUIRE_OK((*file)->Close());
+  REQUIRE((*region)->size() == 3);
+  REQUIRE(absl::string_view((*region)->data(), 3) == "abc");
+}
+
+TEST_CASE("NewReadOnlyMemoryRegion regions serve concurrent readers") {
+  testing::TempDir tmp;
+  std::string data(1 << 16, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+  const std::string path = tmp.Join("shared");
+  WriteFile(Env::Default(), path, data);
+  auto region = Env::Default()->NewReadOnlyMemoryRegion(path);
+  CKPT_REQUIRE_OK(region);
+  const ReadOnlyMemoryRegion* r = region->get();
+  std::vector<int> ok(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      int good = 0;
+      for (int i = 0; i < 64; ++i) {
+        const size_t off =
+            static_cast<size_t>((i * 1024 + t * 17) % (data.size() - 1024));
+        if (absl::string_view(r->data() + off, 1024) ==
+            absl::string_view(data).substr(off, 1024)) {
+          ++good;
+        }
+      }
+      ok[static_cast<size_t>(t)] = good;
+    });
+  }
+  for (auto& th : threads) th.join();
+  REQUIRE(ok == std::vector<int>(4, 64));
+}
+
+TEST_CASE("Env without memory regions answers Unimplemented naming the path") {
+  // FaultEnv does not override NewReadOnlyMemoryRegion: the default applies.
+  testing::FaultEnv env;
+  CKPT_REQUIRE_ERROR(env.NewReadOnlyMemoryRegion("/some/file"),
+                     StatusCode::kUnimplemented, "/some/file");
 }
 
 }  // namespace

@@ -1,0 +1,74 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// AsyncSaver (contract in checkpoint/async_saver.h): a std::thread per save,
+// joined by Wait(); the plan and the callback move into the thread, the
+// staging buffers stay with the saver for reuse.
+
+#include "checkpoint/async_saver.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "ckpt/status.h"
+#include "util/errors.h"
+
+namespace ckpt {
+namespace internal {
+
+AsyncSaver::~AsyncSaver() { Wait().IgnoreError(); }
+
+absl::Status AsyncSaver::Run(const SavePlan& plan, const std::string& prefix,
+                             const SaveOptions& options,
+                             const std::function<absl::Status()>& after_write) {
+  absl::Status s = Annotate(WritePlan(plan, prefix, options),
+                            absl::StrCat("asynchronous save of checkpoint ",
+                                         QuoteForMessage(prefix)));
+  if (s.ok() && after_write) s = after_write();
+  return s;
+}
+
+absl::Status AsyncSaver::Start(SavePlan plan, std::string prefix,
+                               SaveOptions options,
+                               std::function<absl::Status()> after_write) {
+  CKPT_RETURN_IF_ERROR(Wait());
+  // The snapshot: from here on the plan owns every value it writes.
+  CKPT_RETURN_IF_ERROR(staging_.Stage(plan));
+  running_.store(true, std::memory_order_release);
+  // Shared, so that the job survives a thread constructor that fails.
+  auto job = std::make_shared<std::function<void()>>(
+      [this, plan = std::move(plan), prefix = std::move(prefix),
+       options = std::move(options), after_write = std::move(after_write)] {
+        result_ = Run(plan, prefix, options, after_write);
+        running_.store(false, std::memory_order_release);
+      });
+  try {
+    worker_ = std::thread([job] { (*job)(); });
+  } catch (const std::system_error&) {
+    (*job)();  // no thread to be had: save on the calling thread
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AsyncSaver::Wait() {
+  if (worker_.joinable()) worker_.join();
+  absl::Status result = std::move(result_);
+  result_ = absl::OkStatus();
+  return result;
+}
+
+absl::Status AsPreviousSaveError(const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::Status(
+      s.code(), absl::StrCat("the previous asynchronous save failed (its error "
+                             "is reported here because Wait() was not "
+                             "called): ",
+                             s.message()));
+}
+
+}  // namespace internal
+}  // namespace ckpt
