@@ -7,10 +7,10 @@
 #                    [--no-install]
 #
 # Steps:
-#   1. Dependencies (skipped with --no-install): scripts/setup-deps.sh, then
-#      the benchmark's own Debian packages (python3-torch python3-numpy
-#      python3-h5py python3-matplotlib libtorch-dev) when dpkg-query says
-#      one is missing, with apt-get as root or through sudo.
+#   1. Dependencies (skipped with --no-install): scripts/setup-deps.sh with
+#      the benchmark's own Debian packages added (python3-torch
+#      python3-numpy python3-h5py python3-matplotlib libtorch-dev); it
+#      installs what dpkg-query says is missing, as root or through sudo.
 #   2. A Release build of ckpt_perf in build/release (tests and samples
 #      off), and the separate libtorch peer project in build/libtorch-peer.
 #      BENCH_JOBS=N passes -j N to the builds (default: the build tool's).
@@ -78,38 +78,7 @@ cd "$ROOT"
 
 # ---- 1. dependencies ----
 if ((install)); then
-  scripts/setup-deps.sh
-  missing=()
-  for pkg in "${BENCH_PACKAGES[@]}"; do
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    [[ "$status" == installed ]] || missing+=("$pkg")
-  done
-  if ((${#missing[@]})); then
-    log "missing: ${missing[*]}"
-    if [[ $(id -u) -eq 0 ]]; then
-      as_root=()
-    elif command -v sudo >/dev/null 2>&1; then
-      # Without a terminal a password prompt would hang: fail instead.
-      if [[ -t 0 ]]; then as_root=(sudo); else as_root=(sudo -n); fi
-    else
-      die "need root to install packages: run as root or install sudo" \
-          "(missing: ${missing[*]})"
-    fi
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
-      die "apt-get update failed"
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -q --no-install-recommends \
-      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-      "${missing[@]}" || die "apt-get install failed for: ${missing[*]}"
-    for pkg in "${missing[@]}"; do
-      status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null ||
-               true)
-      [[ "$status" == installed ]] || die "still not installed: $pkg"
-    done
-    log "installed: ${missing[*]}"
-  else
-    log "all ${#BENCH_PACKAGES[@]} benchmark packages already installed"
-  fi
+  scripts/setup-deps.sh "${BENCH_PACKAGES[@]}"
 fi
 
 # ---- 2. builds ----

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages needed to build and test ckpt.
+# Installs the Debian 12 packages needed to build and test ckpt, plus any
+# packages named as arguments (scripts/bench.sh passes its own).
+#
+#   scripts/setup-deps.sh [EXTRA_PACKAGE...]
 #
 # Idempotent: every package is checked with dpkg-query first; when all are
 # installed nothing else happens (no apt-get update, no network). Otherwise
@@ -14,6 +17,7 @@ PACKAGES=(
   libabsl-dev libprotobuf-dev protobuf-compiler liblz4-dev libboost1.81-dev
   catch2 libsnappy-dev
 )
+PACKAGES+=("$@")
 
 log() { echo "setup-deps: $*"; }
 die() { echo "setup-deps: error: $*" >&2; exit 1; }

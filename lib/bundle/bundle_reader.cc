@@ -18,6 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -206,16 +207,29 @@ struct BundleReader::Impl {
                           OpenChecked(key, entry));
     const size_t size = static_cast<size_t>(entry.size);
     std::string buffer(std::min(size, kReadChunkBytes), '\0');
+    CKPT_ASSIGN_OR_RETURN(const uint32_t crc,
+                          ReadChunks(*file, key, entry, size,
+                                     [&](size_t) { return buffer.data(); }));
+    return CheckCrcValue(*file, key, entry, crc, size);
+  }
+
+  // Reads the first `size` stored bytes of `entry` in pieces of at most
+  // kReadChunkBytes, the piece at `done` into dest(done), and returns their
+  // CRC-32C; each piece is checksummed while still in cache.
+  static absl::StatusOr<uint32_t> ReadChunks(
+      const RandomAccessFile& file, absl::string_view key,
+      const BundleEntry& entry, size_t size,
+      absl::FunctionRef<char*(size_t done)> dest) {
     uint32_t crc = 0;
     for (size_t done = 0; done < size; done += kReadChunkBytes) {
       const size_t n = std::min(kReadChunkBytes, size - done);
-      CKPT_RETURN_IF_ERROR(
-          WithKey(file->Read(static_cast<uint64_t>(entry.offset) + done, n,
-                             buffer.data()),
-                  key));
-      crc = crc32c::Extend(crc, buffer.data(), n);
+      char* piece = dest(done);
+      CKPT_RETURN_IF_ERROR(WithKey(
+          file.Read(static_cast<uint64_t>(entry.offset) + done, n, piece),
+          key));
+      crc = crc32c::Extend(crc, piece, n);
     }
-    return CheckCrcValue(*file, key, entry, crc, size);
+    return crc;
   }
 
   // InvalidArgument unless `entry` is fixed-size and `out` is exactly its
@@ -229,16 +243,10 @@ struct BundleReader::Impl {
     CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file,
                           OpenChecked(key, entry));
     if (entry.compression == Compression::kNone) {
-      // Chunk by chunk, so each chunk is checksummed while still in cache.
-      uint32_t crc = 0;
-      for (size_t done = 0; done < out.size(); done += kReadChunkBytes) {
-        const size_t n = std::min(kReadChunkBytes, out.size() - done);
-        CKPT_RETURN_IF_ERROR(
-            WithKey(file->Read(static_cast<uint64_t>(entry.offset) + done, n,
-                               out.data() + done),
-                    key));
-        crc = crc32c::Extend(crc, out.data() + done, n);
-      }
+      CKPT_ASSIGN_OR_RETURN(
+          const uint32_t crc,
+          ReadChunks(*file, key, entry, out.size(),
+                     [&](size_t done) { return out.data() + done; }));
       return CheckCrcValue(*file, key, entry, crc, out.size());
     }
     // LZ4: the stored size is at most LZ4_compressBound(raw) (validated)

@@ -321,7 +321,11 @@ absl::Status RestoreSession::StartGraph(ObjectGraph graph) {
   bound_.assign(graph_.nodes.size(), ObjectRef());
   restored_nodes_.assign(graph_.nodes.size(), false);
   Bind(0, root_);
-  return Walk({Item{0, root_, root_.trackable()}});
+  absl::Status walked = Walk({Item{0, root_, root_.trackable()}});
+  // Deferred walks look keys up one by one: the session may live as long as
+  // the caller keeps its RestoreStatus, and need not hold the whole index.
+  absl::flat_hash_map<std::string, BundleEntry>().swap(entry_cache_);
+  return walked;
 }
 
 absl::Status RestoreSession::OnChildrenChanged(Trackable& owner) {

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ckpt/env.h"
+#include "ckpt/status.h"
 #include "util/mem_path.h"
 #include "util/mutex.h"
 
@@ -159,40 +160,20 @@ class MemEnv final : public Env {
 
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override {
-    const std::string p = NormalizeMemPath(path);
-    MutexLock lock(&mu_);
-    auto it = files_.find(p);
-    if (it == files_.end()) {
-      if (dirs_.count(p) > 0 || IsMemRootDir(p)) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(path, ": is a directory, not a file"));
-      }
-      return NotFound("open for reading", path);
-    }
+    CKPT_ASSIGN_OR_RETURN(std::shared_ptr<FileData> data,
+                          FindFile(path, "open for reading"));
     uint64_t size;
     {
-      MutexLock file_lock(&it->second->mu);
-      size = it->second->bytes.size();
+      MutexLock file_lock(&data->mu);
+      size = data->bytes.size();
     }
-    return std::make_unique<MemRandomAccessFile>(path, it->second, size);
+    return std::make_unique<MemRandomAccessFile>(path, std::move(data), size);
   }
 
   absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>> NewReadOnlyMemoryRegion(
       const std::string& path) override {
-    const std::string p = NormalizeMemPath(path);
-    std::shared_ptr<FileData> data;
-    {
-      MutexLock lock(&mu_);
-      auto it = files_.find(p);
-      if (it == files_.end()) {
-        if (dirs_.count(p) > 0 || IsMemRootDir(p)) {
-          return absl::FailedPreconditionError(
-              absl::StrCat(path, ": is a directory, not a file"));
-        }
-        return NotFound("open for mapping", path);
-      }
-      data = it->second;
-    }
+    CKPT_ASSIGN_OR_RETURN(std::shared_ptr<FileData> data,
+                          FindFile(path, "open for mapping"));
     std::string bytes;
     {
       MutexLock file_lock(&data->mu);
@@ -333,6 +314,20 @@ class MemEnv final : public Env {
                                absl::string_view path) {
     return absl::NotFoundError(
         absl::StrCat(path, ": ", context, ": No such file or directory"));
+  }
+  // The contents of the existing file `path`; FailedPrecondition for a
+  // directory, NotFound ("<path>: <context>: ...") if absent.
+  absl::StatusOr<std::shared_ptr<FileData>> FindFile(const std::string& path,
+                                                     const char* context) {
+    const std::string p = NormalizeMemPath(path);
+    MutexLock lock(&mu_);
+    auto it = files_.find(p);
+    if (it != files_.end()) return it->second;
+    if (dirs_.count(p) > 0 || IsMemRootDir(p)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, ": is a directory, not a file"));
+    }
+    return NotFound(context, path);
   }
   bool ParentExistsLocked(const std::string& p) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -43,16 +43,7 @@ using ::ckpt::testing::ReadFileOrDie;
 using ::ckpt::testing::TempDir;
 using ::ckpt::testing::VectorTensor;
 using ::ckpt::testing::WriteFileOrDie;
-
-std::vector<DataType> StorableDataTypes() {
-  std::vector<DataType> out;
-  for (int32_t v = 0; v < 64; ++v) {
-    if (IsKnownDataType(v) && IsStorableDataType(static_cast<DataType>(v))) {
-      out.push_back(static_cast<DataType>(v));
-    }
-  }
-  return out;
-}
+using ::ckpt::testing::StorableDataTypes;
 
 BundleWriterOptions TestOptions() {
   BundleWriterOptions o;

@@ -124,4 +124,14 @@ int RunCommand(const std::string& command, std::string* out, std::string* err) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
 }
 
+std::vector<DataType> StorableDataTypes() {
+  std::vector<DataType> out;
+  for (int32_t v = 0; v < 64; ++v) {
+    if (IsKnownDataType(v) && IsStorableDataType(static_cast<DataType>(v))) {
+      out.push_back(static_cast<DataType>(v));
+    }
+  }
+  return out;
+}
+
 }  // namespace ckpt::testing

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ckpt/dtype.h"
 #include "ckpt/env.h"
 #include "ckpt/tensor.h"
 
@@ -85,6 +86,9 @@ void WriteBundleOrDie(
     const std::vector<std::pair<std::string, Tensor>>& tensors);
 
 // A tensor of `shape` holding `values` (test data: must be valid).
+// Every dtype a bundle can store, in enum order.
+std::vector<DataType> StorableDataTypes();
+
 template <typename T>
 Tensor VectorTensor(TensorShape shape, const std::vector<T>& values) {
   return Tensor::FromVector<T>(std::move(shape), values).value();

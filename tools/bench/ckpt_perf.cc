@@ -218,6 +218,24 @@ void RemoveBundleFiles(const std::string& dir, const std::string& prefix) {
   }
 }
 
+// "restore_existing": `checkpoint`.Read(prefix) into its initialized
+// variables, timed; the result is checked (AssertConsumed) untimed.
+Op RestoreExistingOp(ckpt::Checkpoint& checkpoint, const std::string& prefix) {
+  auto restored = std::make_shared<std::optional<ckpt::RestoreStatus>>();
+  Op op = TimedOp("ckpt", "restore_existing",
+                  [&checkpoint, prefix, restored](Clock::time_point*) {
+                    absl::StatusOr<ckpt::RestoreStatus> s =
+                        checkpoint.Read(prefix);
+                    Check(s.status(), "restore_existing");
+                    *restored = *std::move(s);
+                  });
+  op.after = [restored] {
+    CheckRestore(**restored, "restore_existing");
+    restored->reset();
+  };
+  return op;
+}
+
 // A fresh restore of `prefix` must equal `model`.
 void ExpectRestoresModel(const std::string& what, const std::string& prefix,
                          TensorModel& model) {
@@ -370,15 +388,7 @@ void RunTensorsWorkload(const Workload& w, const Config& cfg,
   ops.push_back(std::move(async));
   ops.push_back(TimedOp("limit", "read_reused",
                         [&](Clock::time_point*) { limit_read(false, false); }));
-  ops.push_back(TimedOp("ckpt", "restore_existing", [&](Clock::time_point*) {
-    absl::StatusOr<ckpt::RestoreStatus> s = checkpoint.Read(prefix);
-    Check(s.status(), "restore_existing");
-    restored = *std::move(s);
-  }));
-  ops.back().after = [&] {
-    CheckRestore(*restored, "restore_existing");
-    restored.reset();
-  };
+  ops.push_back(RestoreExistingOp(checkpoint, prefix));
   ops.push_back(TimedOp("limit", "read_fresh",
                         [&](Clock::time_point*) { limit_read(true, false); }));
   ops.back().before = [&] { fresh_buffers.reserve(n); };
@@ -462,20 +472,11 @@ void RunGraphWorkload(const Workload& w, const Config& cfg,
   Check(checkpoint.Track("layers", layers), "Track");
   const std::string prefix = ckpt::JoinPath(cfg.scratch, "graph");
 
-  std::optional<ckpt::RestoreStatus> restored;
   std::vector<Op> ops;
   ops.push_back(TimedOp("ckpt", "save", [&](Clock::time_point*) {
     Check(checkpoint.Write(prefix), "save");
   }));
-  ops.push_back(TimedOp("ckpt", "restore_existing", [&](Clock::time_point*) {
-    absl::StatusOr<ckpt::RestoreStatus> s = checkpoint.Read(prefix);
-    Check(s.status(), "restore_existing");
-    restored = *std::move(s);
-  }));
-  ops.back().after = [&] {
-    CheckRestore(*restored, "restore_existing");
-    restored.reset();
-  };
+  ops.push_back(RestoreExistingOp(checkpoint, prefix));
   const std::vector<Series> series =
       Measure(w.name, ops, cfg.runs, cfg.track_rss);
   Collect(w, ops, series, results);
