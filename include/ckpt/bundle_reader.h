@@ -109,10 +109,12 @@ class BundleReader {
 
   // Calls `fn` for every entry in key order, header excluded, stopping at the
   // first non-OK status (returned). Index corruption is reported as DataLoss.
-  absl::Status ForEachEntry(
-      absl::FunctionRef<absl::Status(absl::string_view key,
-                                     const BundleEntry& entry)>
-          fn) const;
+  // The entry is passed as an rvalue: `fn` may take it by const reference,
+  // or by value or rvalue reference to keep it without a copy. The key is
+  // valid during the call only.
+  absl::Status ForEachEntry(absl::FunctionRef<absl::Status(
+                                absl::string_view key, BundleEntry&& entry)>
+                                fn) const;
 
   // All entries in key order.
   absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> ListEntries()

@@ -183,7 +183,10 @@ class Checkpoint : public Trackable {
   // first waits for the previous one. The snapshot is copied into staging
   // buffers owned by this Checkpoint and reused by the next save with the
   // same tensor sizes, so staging memory is bounded by one copy of the
-  // values and steady-state saves allocate nothing.
+  // values and steady-state saves allocate nothing. From 64 MiB of values
+  // on, the copy runs on min(hardware threads, 8) threads (whatever
+  // SaveOptions::num_threads says of the shard files): the copy is the time
+  // the calling thread is blocked.
   //
   // Errors of the background write are returned by Wait(), or, if Wait()
   // was not called, by the next save call of any kind (which then does not

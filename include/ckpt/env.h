@@ -48,6 +48,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace ckpt {
 
@@ -82,6 +83,13 @@ class RandomAccessFile {
   // have room for `n` bytes. If the file holds fewer bytes the result is
   // DataLoss naming the path, offset and length; nothing is allocated.
   virtual absl::Status Read(uint64_t offset, size_t n, char* scratch) const = 0;
+  // Reads the bytes starting at `offset` into `pieces`, one after another,
+  // with the result and errors of one Read() of their total size (on an
+  // error the pieces hold unspecified bytes). The default reads into a
+  // temporary buffer and copies; POSIX scatters with preadv(2), so a run of
+  // small neighbouring values lands in place in one system call.
+  virtual absl::Status ReadV(uint64_t offset,
+                             absl::Span<const absl::Span<char>> pieces) const;
   // Size of the file when it was opened.
   virtual uint64_t size() const = 0;
   // Path the file was opened with.

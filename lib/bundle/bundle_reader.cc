@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -44,6 +45,8 @@ constexpr size_t kReadChunkBytes = size_t{1} << 20;
 constexpr size_t kRunTensorBytes = size_t{64} << 10;
 // ... that may be apart by this much (alignment padding, a skipped tensor).
 constexpr uint64_t kRunGapBytes = 4096;
+// ... and at most this many tensors to a run.
+constexpr size_t kRunTensors = 512;
 
 std::string KeyContext(absl::string_view path, absl::string_view key) {
   return absl::StrCat(path, ": key ", QuoteForMessage(key));
@@ -345,8 +348,7 @@ absl::StatusOr<BundleEntry> BundleReader::GetEntry(
 }
 
 absl::Status BundleReader::ForEachEntry(
-    absl::FunctionRef<absl::Status(absl::string_view key,
-                                   const BundleEntry& entry)>
+    absl::FunctionRef<absl::Status(absl::string_view key, BundleEntry&& entry)>
         fn) const {
   const Impl& r = *impl_;
   std::unique_ptr<table::Iterator> it = r.table->NewIterator();
@@ -356,7 +358,7 @@ absl::Status BundleReader::ForEachEntry(
     absl::StatusOr<BundleEntry> entry =
         bundle::DecodeEntry(key, it->value(), r.header);
     if (!entry.ok()) return Annotate(entry.status(), r.index_path);
-    CKPT_RETURN_IF_ERROR(fn(key, *entry));
+    CKPT_RETURN_IF_ERROR(fn(key, *std::move(entry)));
   }
   // Corruption found while walking the index is DataLoss naming the file.
   return it->status();
@@ -366,8 +368,8 @@ absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>>
 BundleReader::ListEntries() const {
   std::vector<std::pair<std::string, BundleEntry>> out;
   CKPT_RETURN_IF_ERROR(
-      ForEachEntry([&](absl::string_view key, const BundleEntry& entry) {
-        out.emplace_back(std::string(key), entry);
+      ForEachEntry([&](absl::string_view key, BundleEntry&& entry) {
+        out.emplace_back(std::string(key), std::move(entry));
         return absl::OkStatus();
       }));
   return out;
@@ -414,28 +416,38 @@ void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
     size_t begin;    // kChunk: offset in the tensor; kRun: end in `small`
     size_t length;   // bytes read
   };
-  std::vector<BundleEntry> entries(n);
+  // The callers' entries are used in place; the others are looked up into
+  // `looked_up` (a deque: pointers into it stay valid).
+  std::vector<const BundleEntry*> entry_of(n, nullptr);
+  std::deque<BundleEntry> looked_up;
   std::vector<const RandomAccessFile*> files(n, nullptr);
   std::vector<Job> jobs;
   std::vector<size_t> small;  // requests read in runs
+  small.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const ReadRequest& q = requests[i];
-    absl::StatusOr<BundleEntry> entry =
-        q.entry != nullptr ? absl::StatusOr<BundleEntry>(*q.entry)
-                           : r.LookupReadable(q.key);
-    absl::Status st = entry.status();
-    if (st.ok()) st = r.CheckReadable(q.key, *entry);
-    if (st.ok()) st = r.CheckReadInto(q.key, *entry, q.out);
+    absl::Status st;
+    if (q.entry != nullptr) {
+      st = r.CheckReadable(q.key, *q.entry);
+      entry_of[i] = q.entry;
+    } else {
+      absl::StatusOr<BundleEntry> found = r.LookupReadable(q.key);
+      st = found.status();
+      if (st.ok()) {
+        entry_of[i] = &looked_up.emplace_back(*std::move(found));
+        st = r.CheckReadable(q.key, *entry_of[i]);
+      }
+    }
+    if (st.ok()) st = r.CheckReadInto(q.key, *entry_of[i], q.out);
     if (st.ok()) {
       absl::StatusOr<const RandomAccessFile*> file =
-          r.OpenChecked(q.key, *entry);
+          r.OpenChecked(q.key, *entry_of[i]);
       st = file.status();
       if (st.ok()) files[i] = *file;
     }
     statuses[i] = st;
     if (!st.ok()) continue;
-    entries[i] = *std::move(entry);
-    if (entries[i].compression != Compression::kNone || q.out.empty()) {
+    if (entry_of[i]->compression != Compression::kNone || q.out.empty()) {
       jobs.push_back({Kind::kWhole, i, 0, q.out.size()});
     } else if (q.out.size() <= kRunTensorBytes) {
       small.push_back(i);
@@ -447,24 +459,26 @@ void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
     }
   }
   // Runs: small tensors in file order, split where the file changes, where
-  // a gap of more than kRunGapBytes lies between two, or at kReadChunkBytes.
+  // a gap of more than kRunGapBytes lies between two, where two overlap (a
+  // scattered read fills each byte once), at kReadChunkBytes, or at
+  // kRunTensors tensors (with their gaps, within one preadv's 1024 pieces).
   std::sort(small.begin(), small.end(), [&](size_t a, size_t b) {
-    if (entries[a].shard_id != entries[b].shard_id) {
-      return entries[a].shard_id < entries[b].shard_id;
+    if (entry_of[a]->shard_id != entry_of[b]->shard_id) {
+      return entry_of[a]->shard_id < entry_of[b]->shard_id;
     }
-    return entries[a].offset < entries[b].offset;
+    return entry_of[a]->offset < entry_of[b]->offset;
   });
   for (size_t k = 0; k < small.size();) {
     const size_t first = k;
-    const uint64_t start = static_cast<uint64_t>(entries[small[k]].offset);
+    const uint64_t start = static_cast<uint64_t>(entry_of[small[k]]->offset);
     uint64_t end = start + requests[small[k]].out.size();
     for (++k; k < small.size(); ++k) {
-      const BundleEntry& e = entries[small[k]];
+      const BundleEntry& e = *entry_of[small[k]];
       const uint64_t offset = static_cast<uint64_t>(e.offset);
-      const uint64_t next_end =
-          std::max(end, offset + requests[small[k]].out.size());
-      if (e.shard_id != entries[small[first]].shard_id || offset < start ||
-          offset > end + kRunGapBytes || next_end - start > kReadChunkBytes) {
+      const uint64_t next_end = offset + requests[small[k]].out.size();
+      if (e.shard_id != entry_of[small[first]]->shard_id || offset < end ||
+          offset > end + kRunGapBytes || next_end - start > kReadChunkBytes ||
+          k - first >= kRunTensors) {
         break;
       }
       end = next_end;
@@ -478,37 +492,47 @@ void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
     if (job.kind == Kind::kRun) {
       // Each request of a run belongs to this job only: its status is ours
       // to write.
+      // One scattered read straight into the tensors; the bytes between
+      // two of them (at most kRunGapBytes each) go to `gap`.
       const size_t lead = small[job.request];
-      const uint64_t start = static_cast<uint64_t>(entries[lead].offset);
-      std::string scratch(job.length, '\0');
+      const uint64_t start = static_cast<uint64_t>(entry_of[lead]->offset);
+      char gap[kRunGapBytes];
+      std::vector<absl::Span<char>> pieces;
+      pieces.reserve(2 * (job.begin - job.request));
+      uint64_t end = start;
+      for (size_t k = job.request; k < job.begin; ++k) {
+        const size_t i = small[k];
+        const uint64_t offset = static_cast<uint64_t>(entry_of[i]->offset);
+        if (offset > end) {
+          pieces.push_back(
+              absl::MakeSpan(gap, static_cast<size_t>(offset - end)));
+        }
+        pieces.push_back(requests[i].out);
+        end = offset + requests[i].out.size();
+      }
       const absl::Status st =
-          Impl::WithKey(files[lead]->Read(start, job.length, scratch.data()),
-                        requests[lead].key);
+          Impl::WithKey(files[lead]->ReadV(start, pieces), requests[lead].key);
       for (size_t k = job.request; k < job.begin; ++k) {
         const size_t i = small[k];
         const ReadRequest& q = requests[i];
-        if (!st.ok()) {
-          // Which tensors the failure touches, and how: one at a time.
-          statuses[i] = r.ReadFixedInto(q.key, entries[i], q.out);
-          continue;
-        }
-        const char* src =
-            scratch.data() + (static_cast<uint64_t>(entries[i].offset) - start);
-        std::memcpy(q.out.data(), src, q.out.size());
-        statuses[i] = Impl::CheckCrc(*files[i], q.key, entries[i], q.out.data(),
-                                     q.out.size());
+        statuses[i] =
+            st.ok()
+                ? Impl::CheckCrc(*files[i], q.key, *entry_of[i], q.out.data(),
+                                 q.out.size())
+                // Which tensors the failure touches, and how: one at a time.
+                : r.ReadFixedInto(q.key, *entry_of[i], q.out);
       }
       return;
     }
     const ReadRequest& q = requests[job.request];
     if (job.kind == Kind::kWhole) {
-      job_status[j] = r.ReadFixedInto(q.key, entries[job.request], q.out);
+      job_status[j] = r.ReadFixedInto(q.key, *entry_of[job.request], q.out);
       return;
     }
     char* dst = q.out.data() + job.begin;
     job_status[j] = Impl::WithKey(
         files[job.request]->Read(
-            static_cast<uint64_t>(entries[job.request].offset) + job.begin,
+            static_cast<uint64_t>(entry_of[job.request]->offset) + job.begin,
             job.length, dst),
         q.key);
     if (job_status[j].ok()) job_crc[j] = crc32c::Value(dst, job.length);
@@ -531,7 +555,7 @@ void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
       crc = crc32c::Combine(crc, job_crc[j], jobs[j].length);
     }
     if (st.ok() && !whole) {
-      st = Impl::CheckCrcValue(*files[i], requests[i].key, entries[i], crc,
+      st = Impl::CheckCrcValue(*files[i], requests[i].key, *entry_of[i], crc,
                                requests[i].out.size());
     }
     statuses[i] = st;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ckpt/dtype.h"
@@ -220,8 +221,8 @@ bool StripSlices(absl::string_view value, std::string* out, int64_t* count) {
     if ((tag >> 3) == kSlicesField) {
       if ((tag & 7) != 2) return false;
       if (*count == 0) {  // the records before the first slice
-        out->assign(value.data(), static_cast<size_t>(record_start.data() -
-                                                      value.data()));
+        out->assign(value.data(),
+                    static_cast<size_t>(record_start.data() - value.data()));
       }
       ++*count;
     } else if (*count > 0) {
@@ -268,7 +269,8 @@ absl::StatusOr<BundleEntry> DecodeEntry(absl::string_view key,
         absl::StrCat(KeyContext(key), ": shape has rank ", p.shape().dim_size(),
                      " > ", TensorShape::kMaxRank));
   }
-  std::vector<int64_t> dims;
+  // Inline for the usual ranks: Create() makes the shape's one allocation.
+  absl::InlinedVector<int64_t, 8> dims;
   dims.reserve(static_cast<size_t>(p.shape().dim_size()));
   for (const proto::TensorShapeProto::Dim& d : p.shape().dim()) {
     dims.push_back(d.size());

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "ckpt/status.h"
 #include "util/errors.h"
+#include "util/parallel.h"
 
 namespace ckpt {
 namespace internal {
@@ -36,8 +37,10 @@ absl::Status AsyncSaver::Start(SavePlan plan, std::string prefix,
                                SaveOptions options,
                                std::function<absl::Status()> after_write) {
   CKPT_RETURN_IF_ERROR(Wait());
-  // The snapshot: from here on the plan owns every value it writes.
-  CKPT_RETURN_IF_ERROR(staging_.Stage(plan));
+  // The snapshot: from here on the plan owns every value it writes. The
+  // copy uses every core it may (up to 8), whatever num_threads says of the
+  // shard files: it is the time the caller is blocked.
+  CKPT_RETURN_IF_ERROR(staging_.Stage(plan, ResolveThreads(0)));
   running_.store(true, std::memory_order_release);
   // Shared, so that the job survives a thread constructor that fails.
   auto job = std::make_shared<std::function<void()>>(

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -93,7 +94,8 @@ struct GraphBuilder {
   std::vector<LiveNode> nodes;
   ObjectGraph graph;
   absl::flat_hash_map<RefKey, int> ids;
-  std::vector<PlannedTensor> tensors;
+  std::vector<PlannedTensor> tensors;  // keys set once the graph is complete
+  std::deque<Tensor> produced;
 
   // Returns the id of `ref`, numbering it (and queuing it) if new.
   int Discover(const ObjectRef& ref, std::string path) {
@@ -242,8 +244,9 @@ absl::Status BuildSlots(GraphBuilder& b) {
 class AttributeCollector : public AttributeVisitor {
  public:
   AttributeCollector(const std::string& path, ObjectGraph::Node& node,
-                     std::vector<PlannedTensor>& tensors)
-      : path_(path), node_(node), tensors_(tensors) {}
+                     std::vector<PlannedTensor>& tensors,
+                     std::deque<ckpt::Tensor>& produced)
+      : path_(path), node_(node), tensors_(tensors), produced_(produced) {}
 
   void Tensor(std::string_view name, ckpt::Tensor* value,
               std::string_view full_name) override {
@@ -279,14 +282,28 @@ class AttributeCollector : public AttributeVisitor {
       return;
     }
     PlannedTensor& t = Add(name, "");
-    t.produced = *std::move(value);
+    t.produced = &produced_.emplace_back(*std::move(value));
   }
 
   const absl::Status& status() const { return status_; }
 
  private:
   bool CheckName(std::string_view name) {
-    if (names_.insert(std::string(name)).second) return true;
+    // A scan of the few attributes an object has; a set beyond that.
+    bool seen = false;
+    if (node_.attributes.size() < kScanLimit) {
+      for (const ObjectGraph::Attribute& a : node_.attributes) {
+        seen = seen || a.name == name;
+      }
+    } else {
+      if (names_.empty()) {
+        for (const ObjectGraph::Attribute& a : node_.attributes) {
+          names_.insert(a.name);
+        }
+      }
+      seen = !names_.insert(std::string(name)).second;
+    }
+    if (!seen) return true;
     status_ = absl::InvalidArgumentError(
         absl::StrCat(DescribePath(path_), ": attribute ", Quote(name),
                      " is reported twice"));
@@ -298,22 +315,24 @@ class AttributeCollector : public AttributeVisitor {
     attr.name = std::string(name);
     attr.full_name = std::string(full_name);
     attr.checkpoint_key = AttributeKey(path_, attr.name);
-    tensors_.push_back({});
-    tensors_.back().key = attr.checkpoint_key;
     node_.attributes.push_back(std::move(attr));
-    return tensors_.back();
+    if (!names_.empty()) names_.insert(node_.attributes.back().name);
+    return tensors_.emplace_back();
   }
 
+  static constexpr size_t kScanLimit = 16;
   const std::string& path_;
   ObjectGraph::Node& node_;
   std::vector<PlannedTensor>& tensors_;
-  absl::flat_hash_set<std::string> names_;
+  std::deque<ckpt::Tensor>& produced_;
+  absl::flat_hash_set<std::string> names_;  // beyond kScanLimit attributes
   absl::Status status_;
 };
 
 absl::Status BuildAttributes(GraphBuilder& b) {
   for (size_t i = 0; i < b.nodes.size(); ++i) {
-    AttributeCollector collector(b.nodes[i].path, b.graph.nodes[i], b.tensors);
+    AttributeCollector collector(b.nodes[i].path, b.graph.nodes[i], b.tensors,
+                                 b.produced);
     b.nodes[i].ref.VisitAttributes(collector);
     CKPT_RETURN_IF_ERROR(collector.status());
   }
@@ -329,6 +348,11 @@ uint64_t StoredSize(const Tensor& t) {
 }
 
 constexpr uint64_t kMinBytesPerThreadShard = uint64_t{8} << 20;
+
+// Staging copies: pieces of at most this size, on several threads from
+// kParallelStageBytes on (below that, starting threads costs more).
+constexpr size_t kStageCopyPiece = size_t{4} << 20;
+constexpr uint64_t kParallelStageBytes = uint64_t{64} << 20;
 
 }  // namespace
 
@@ -418,7 +442,16 @@ absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(ValidateObjectGraphStrings(b.graph));
   SavePlan plan;
   plan.graph = std::move(b.graph);
+  plan.produced = std::move(b.produced);
   plan.tensors = std::move(b.tensors);
+  // One tensor per attribute, in node order: the keys, now that no
+  // attribute list grows any more.
+  size_t next = 0;
+  for (const ObjectGraph::Node& node : plan.graph.nodes) {
+    for (const ObjectGraph::Attribute& attr : node.attributes) {
+      plan.tensors[next++].key = attr.checkpoint_key;
+    }
+  }
   return plan;
 }
 
@@ -461,19 +494,30 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
     // Errors name the key already.
     CKPT_RETURN_IF_ERROR(writer->AddBatch(items, threads));
   }
+  std::vector<std::string> graph_bytes(1);
+  graph_bytes[0] = SerializeObjectGraph(plan.graph);
   CKPT_ASSIGN_OR_RETURN(
       Tensor graph_tensor,
-      Tensor::FromStrings(TensorShape{}, {SerializeObjectGraph(plan.graph)}));
+      Tensor::FromStrings(TensorShape{}, std::move(graph_bytes)));
   absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
   if (!s.ok()) return Annotate(s, "writing the object graph");
   return writer->Finish();
 }
 
-absl::Status StagingBuffers::Stage(SavePlan& plan) {
+absl::Status StagingBuffers::Stage(SavePlan& plan, int num_threads) {
   // Sized first: the plan keeps pointers into buffers_.
   size_t count = 0;
   for (const PlannedTensor& t : plan.tensors) count += t.live != nullptr;
   buffers_.resize(count);
+  // Buffers that can be reused are filled below, in pieces, on several
+  // threads for a large state; the others are made here.
+  struct Copy {
+    const char* from;
+    char* to;
+    size_t size;
+  };
+  std::vector<Copy> copies;
+  uint64_t copy_bytes = 0;
   size_t j = 0;
   for (PlannedTensor& t : plan.tensors) {
     if (t.live == nullptr) continue;
@@ -484,9 +528,11 @@ absl::Status StagingBuffers::Stage(SavePlan& plan) {
                           !buffer.is_borrowed();
     if (reusable) {
       const absl::string_view src = live.bytes();
-      if (!src.empty()) {
-        std::memcpy(buffer.mutable_bytes().data(), src.data(), src.size());
+      for (size_t at = 0; at < src.size(); at += kStageCopyPiece) {
+        copies.push_back({src.data() + at, buffer.mutable_bytes().data() + at,
+                          std::min(kStageCopyPiece, src.size() - at)});
       }
+      copy_bytes += src.size();
     } else if (live.is_string()) {
       CKPT_ASSIGN_OR_RETURN(buffer,
                             Tensor::FromStrings(live.shape(), live.strings()));
@@ -496,6 +542,10 @@ absl::Status StagingBuffers::Stage(SavePlan& plan) {
     }
     t.live = &buffer;
   }
+  ParallelFor(copy_bytes >= kParallelStageBytes ? num_threads : 1,
+              copies.size(), [&copies](size_t i) {
+                std::memcpy(copies[i].to, copies[i].from, copies[i].size);
+              });
   return absl::OkStatus();
 }
 

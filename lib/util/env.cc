@@ -4,6 +4,7 @@
 // directory creation, whole-file reads and atomic whole-file writes.
 #include "ckpt/env.h"
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,23 @@ absl::StatusOr<std::unique_ptr<FileLock>> Env::LockFile(
     const std::string& path) {
   return absl::UnimplementedError(
       absl::StrCat(path, ": this Env does not support file locks"));
+}
+
+absl::Status RandomAccessFile::ReadV(
+    uint64_t offset, absl::Span<const absl::Span<char>> pieces) const {
+  size_t total = 0;
+  for (const absl::Span<char>& piece : pieces) total += piece.size();
+  if (total == 0) return Read(offset, 0, nullptr);
+  // Not zero-filled: Read() overwrites it, and nothing is copied on error.
+  const std::unique_ptr<char[]> buffer(new char[total]);
+  CKPT_RETURN_IF_ERROR(Read(offset, total, buffer.get()));
+  const char* from = buffer.get();
+  for (const absl::Span<char>& piece : pieces) {
+    if (piece.empty()) continue;
+    std::memcpy(piece.data(), from, piece.size());
+    from += piece.size();
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>>

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -137,6 +138,57 @@ class PosixRandomAccessFile final : public RandomAccessFile {
             offset, " (file shrank to ", offset + done, " bytes?)"));
       }
       done += static_cast<size_t>(got);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReadV(uint64_t offset,
+                     absl::Span<const absl::Span<char>> pieces) const override {
+    size_t total = 0;
+    for (const absl::Span<char>& piece : pieces) total += piece.size();
+    if (offset > size_ || total > size_ - offset) {
+      return absl::DataLossError(
+          absl::StrCat(path_, ": read of ", total, " bytes at offset ", offset,
+                       " is past the end of the file (", size_, " bytes)"));
+    }
+    constexpr size_t kMaxIov = 1024;  // IOV_MAX on Linux
+    struct iovec iov[kMaxIov];
+    size_t next = 0;  // first piece not read completely
+    size_t skip = 0;  // bytes of pieces[next] already read
+    size_t done = 0;
+    while (done < total) {
+      int count = 0;
+      for (size_t i = next; i < pieces.size() && count < int{kMaxIov}; ++i) {
+        const size_t from = i == next ? skip : 0;
+        if (pieces[i].size() == from) continue;
+        iov[count++] = {pieces[i].data() + from, pieces[i].size() - from};
+      }
+      const ssize_t got =
+          ::preadv(fd_, iov, count, static_cast<off_t>(offset + done));
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoError(absl::StrCat("preadv at offset ", offset + done),
+                          path_, errno);
+      }
+      if (got == 0) {
+        return absl::DataLossError(
+            absl::StrCat(path_, ": unexpected end of file reading ", total,
+                         " bytes at offset ", offset, " (file shrank to ",
+                         offset + done, " bytes?)"));
+      }
+      done += static_cast<size_t>(got);
+      // Step over what was read, which may end inside a piece.
+      for (size_t left = static_cast<size_t>(got); left > 0;) {
+        const size_t avail = pieces[next].size() - skip;
+        if (left >= avail) {
+          left -= avail;
+          ++next;
+          skip = 0;
+        } else {
+          skip += left;
+          left = 0;
+        }
+      }
     }
     return absl::OkStatus();
   }

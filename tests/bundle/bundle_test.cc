@@ -1844,6 +1844,51 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("ReadManyInto: runs with gaps, repeats and over 512 small tensors") {
+  // 1500 small tensors written one after another, so runs hit the
+  // 512-tensor cap; requests skip some (gaps inside a run) and repeat others
+  // (two requests for the same bytes cannot share one scattered read).
+  TempDir dir;
+  const std::string prefix = dir.Join("p");
+  std::mt19937_64 rng(31);
+  std::map<std::string, Tensor> tensors;
+  {
+    std::unique_ptr<BundleWriter> w =
+        MustCreate(Env::Default(), prefix, TestOptions());
+    for (int i = 0; i < 1500; ++i) {
+      const std::string key = absl::StrCat("t", 10000 + i);
+      Tensor t = BytesTensor(rng, 1 + rng() % 300, false);
+      CKPT_REQUIRE_OK(w->Add(key, t));
+      tensors.emplace(key, std::move(t));
+    }
+    CKPT_REQUIRE_OK(w->Finish());
+  }
+  std::unique_ptr<BundleReader> r = MustOpen(Env::Default(), prefix);
+  std::vector<std::string> keys;
+  for (const auto& [key, t] : tensors) {
+    const uint64_t pick = rng() % 5;
+    if (pick == 0) continue;  // a gap
+    keys.push_back(key);
+    if (pick == 1) keys.push_back(key);  // a repeat
+  }
+  std::shuffle(keys.begin(), keys.end(), rng);
+  std::vector<size_t> sizes;
+  for (const std::string& key : keys) {
+    sizes.push_back(tensors.at(key).bytes().size());
+  }
+  for (int threads : {1, 2}) {
+    INFO("threads " << threads);
+    const ManyRead m = ReadMany(*r, keys, sizes, nullptr, threads);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      INFO(keys[i]);
+      CKPT_REQUIRE_OK(m.statuses[i]);
+      const bool same = m.data(i) == tensors.at(keys[i]).bytes();
+      CHECK(same);
+      CHECK(m.guard_intact(i));
+    }
+  }
+}
+
 TEST_CASE("ReadManyInto: a corrupt small tensor read in a run fails alone") {
   TempDir dir;
   const std::string prefix = dir.Join("p");
@@ -1986,9 +2031,8 @@ TEST_CASE("ReadManyInto: a data file cut inside a large tensor is DataLoss") {
           } else {
             CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
                                "unexpected end of file");
-            CKPT_REQUIRE_ERROR(
-                m.statuses[i], StatusCode::kDataLoss,
-                absl::StrCat("(reading key '", q.keys[i], "')"));
+            CKPT_REQUIRE_ERROR(m.statuses[i], StatusCode::kDataLoss,
+                               absl::StrCat("(reading key '", q.keys[i], "')"));
           }
           continue;
         }
@@ -2032,7 +2076,8 @@ TEST_CASE("ReadInto: a corrupt byte in the 2nd chunk is a checksum mismatch") {
 // Regression: with ReadRequest::entry set, ReadManyInto once skipped the
 // sliced-entry check that ReadInto makes, and read the full-tensor entry of a
 // partitioned tensor from its meaningless offset 0.
-TEST_CASE("ReadManyInto: a sliced entry is Unimplemented with or without entry") {
+TEST_CASE(
+    "ReadManyInto: a sliced entry is Unimplemented with or without entry") {
   std::unique_ptr<Env> env = NewMemEnv();
   // 48 bytes in the data file whose CRC the sliced entry carries, so reading
   // them as the tensor would even pass the checksum.

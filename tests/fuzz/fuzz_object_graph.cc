@@ -8,6 +8,11 @@
 // structural restore behind GenericTree::Load (include/ckpt/generic_tree.h).
 // The input is serialized TrackableObjectGraph bytes. Steps:
 //
+//   0. Differential: ParseObjectGraph (node by node) against protobuf's
+//      parse of the whole message. Both fail, or both succeed with the same
+//      graph (after the node limit and id range checks), and
+//      SerializeObjectGraph writes what protobuf writes for the parsed
+//      message without its unknown fields (a mismatch traps).
 //   1. ParseObjectGraph with small limits; NodePaths, AttributeKey,
 //      ValidateObjectGraphStrings, ComputeHasCheckpointValues.
 //   2. SerializeObjectGraph must parse back to the same graph and serialize
@@ -33,6 +38,7 @@
 #include "ckpt/env.h"
 #include "ckpt/generic_tree.h"
 #include "ckpt/object_graph.h"
+#include "ckpt/proto/trackable_object_graph.pb.h"
 #include "ckpt/tensor.h"
 #include "fuzz_inputs.h"
 
@@ -80,6 +86,43 @@ bool WriteFakeBundle(ckpt::Env* env, const std::string& prefix,
   return (*writer)->Finish().ok();
 }
 
+// The graph protobuf parsed, converted field by field; false if the node
+// count or an id is out of what ParseObjectGraph accepts.
+bool FromProto(const ckpt::proto::TrackableObjectGraph& p, int max_nodes,
+               ckpt::ObjectGraph* out) {
+  const int n = p.nodes_size();
+  if (n == 0 || n > max_nodes) return false;
+  auto in_range = [n](int id) { return id >= 0 && id < n; };
+  for (const auto& pn : p.nodes()) {
+    ckpt::ObjectGraph::Node node;
+    for (const auto& c : pn.children()) {
+      if (!in_range(c.node_id())) return false;
+      node.children.push_back({c.node_id(), c.local_name()});
+    }
+    for (const auto& a : pn.attributes()) {
+      node.attributes.push_back(
+          {a.name(), a.full_name(), a.checkpoint_key(), a.optional_restore()});
+    }
+    for (const auto& sv : pn.slot_variables()) {
+      if (!in_range(sv.original_variable_node_id()) ||
+          !in_range(sv.slot_variable_node_id())) {
+        return false;
+      }
+      node.slots.push_back({sv.original_variable_node_id(), sv.slot_name(),
+                            sv.slot_variable_node_id()});
+    }
+    if (pn.has_registered_saver()) {
+      node.registered_saver = ckpt::ObjectGraph::RegisteredSaver{
+          pn.registered_saver().name(), pn.registered_saver().object_name()};
+    }
+    if (pn.has_has_checkpoint_values()) {
+      node.has_checkpoint_values = pn.has_checkpoint_values().value();
+    }
+    out->nodes.push_back(std::move(node));
+  }
+  return true;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -89,6 +132,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ckpt::ObjectGraphLimits limits;
   limits.max_nodes = kMaxNodes;
   auto graph = ckpt::ParseObjectGraph(bytes, "fuzz", limits);
+
+  // 0. Differential against the whole-message protobuf parse.
+  {
+    ckpt::proto::TrackableObjectGraph p;
+    ckpt::ObjectGraph expected;
+    const bool want = p.ParseFromArray(data, static_cast<int>(size)) &&
+                      FromProto(p, kMaxNodes, &expected);
+    if (want != graph.ok()) __builtin_trap();
+    if (want) {
+      if (!(*graph == expected)) __builtin_trap();
+      p.DiscardUnknownFields();
+      if (ckpt::SerializeObjectGraph(*graph) != p.SerializeAsString()) {
+        __builtin_trap();
+      }
+    }
+  }
   if (!graph.ok()) return 0;
   if (graph->nodes.empty()) __builtin_trap();  // empty graphs are refused
 

@@ -9,13 +9,16 @@
 #include "ckpt/object_graph.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/env.h"
+#include "ckpt/proto/trackable_object_graph.pb.h"
 #include "testing/test_util.h"
 
 namespace ckpt {
@@ -163,7 +166,8 @@ TEST_CASE("ReadObjectGraph: NotFound for a TF1 name-based checkpoint") {
                      "_CHECKPOINTABLE_OBJECT_GRAPH");
 }
 
-// ---- hand-built graphs -------------------------------------------------------
+// ---- hand-built graphs
+// -------------------------------------------------------
 
 ObjectGraph::Attribute Attr(const std::string& key) {
   return {"VARIABLE_VALUE", "", key, false};
@@ -267,10 +271,134 @@ TEST_CASE("SerializeObjectGraph: canonical wire bytes") {
         FromHex("0a 0c 0a 06 12 04 73 65 6c 66 2a 02 08 01"
                 "0a 02 2a 00"
                 "0a 00"));
-  absl::StatusOr<ObjectGraph> back = ParseObjectGraph(SerializeObjectGraph(g),
-                                                      "test");
+  absl::StatusOr<ObjectGraph> back =
+      ParseObjectGraph(SerializeObjectGraph(g), "test");
   CKPT_REQUIRE_OK(back);
   CHECK(*back == g);
+}
+
+// The independent encoder: the protobuf message, filled and serialized by
+// the protobuf library.
+std::string ProtobufBytes(const ObjectGraph& graph) {
+  proto::TrackableObjectGraph p;
+  for (const ObjectGraph::Node& node : graph.nodes) {
+    auto* pn = p.add_nodes();
+    for (const ObjectGraph::Child& c : node.children) {
+      auto* pc = pn->add_children();
+      pc->set_node_id(c.node_id);
+      pc->set_local_name(c.local_name);
+    }
+    for (const ObjectGraph::Attribute& a : node.attributes) {
+      auto* pa = pn->add_attributes();
+      pa->set_name(a.name);
+      pa->set_full_name(a.full_name);
+      pa->set_checkpoint_key(a.checkpoint_key);
+      pa->set_optional_restore(a.optional_restore);
+    }
+    for (const ObjectGraph::Slot& s : node.slots) {
+      auto* ps = pn->add_slot_variables();
+      ps->set_original_variable_node_id(s.original_node_id);
+      ps->set_slot_name(s.slot_name);
+      ps->set_slot_variable_node_id(s.slot_node_id);
+    }
+    if (node.registered_saver.has_value()) {
+      auto* pr = pn->mutable_registered_saver();
+      pr->set_name(node.registered_saver->name);
+      pr->set_object_name(node.registered_saver->object_name);
+    }
+    if (node.has_checkpoint_values.has_value()) {
+      pn->mutable_has_checkpoint_values()->set_value(
+          *node.has_checkpoint_values);
+    }
+  }
+  std::string out;
+  REQUIRE(p.SerializeToString(&out));
+  return out;
+}
+
+TEST_CASE("SerializeObjectGraph: same bytes as protobuf for random graphs") {
+  std::mt19937 rng(20261123);
+  auto pick = [&rng](int n) {
+    return static_cast<int>(rng() % static_cast<uint32_t>(n));
+  };
+  // Empty, short, and long enough for a two- and three-byte length.
+  auto text = [&]() {
+    static const size_t kLengths[] = {0, 1, 5, 127, 128, 300, 20000};
+    return std::string(kLengths[pick(7)], static_cast<char>('a' + pick(26)));
+  };
+  // Zero (omitted), small, multi-byte, the extremes, and negative ids
+  // (sign-extended to ten bytes).
+  auto id = [&]() {
+    static const int kIds[] = {0,     1,          127, 128,
+                               16384, 2147483647, -1,  -2147483647 - 1};
+    return kIds[pick(8)];
+  };
+  for (int round = 0; round < 200; ++round) {
+    ObjectGraph g;
+    g.nodes.resize(static_cast<size_t>(pick(6)));
+    for (ObjectGraph::Node& node : g.nodes) {
+      for (int i = pick(4); i > 0; --i) node.children.push_back({id(), text()});
+      for (int i = pick(3); i > 0; --i) {
+        node.attributes.push_back({text(), text(), text(), pick(2) == 1});
+      }
+      for (int i = pick(3); i > 0; --i) {
+        node.slots.push_back({id(), text(), id()});
+      }
+      if (pick(3) == 0) {
+        node.registered_saver = ObjectGraph::RegisteredSaver{text(), text()};
+      }
+      const int values = pick(3);
+      if (values > 0) node.has_checkpoint_values = values == 2;
+    }
+    INFO("round " << round);
+    REQUIRE(SerializeObjectGraph(g) == ProtobufBytes(g));
+  }
+}
+
+TEST_CASE("ParseObjectGraph agrees with protobuf on the top-level framing") {
+  // ParseObjectGraph reads the top level itself and hands each node to
+  // protobuf; protobuf's parse of the whole message is the reference.
+  struct Case {
+    const char* what;
+    const char* hex;
+  };
+  const Case cases[] = {
+      {"two empty nodes", "0a 00 0a 00"},
+      {"unknown varint field between nodes", "0a 00 10 05 0a 00"},
+      {"unknown fixed64 and fixed32 fields",
+       "0a 00 11 01 02 03 04 05 06 07 08"
+       " 15 01 02 03 04"},
+      {"unknown group", "0a 00 1b 08 01 1c"},
+      {"nested unknown groups", "0a 00 1b 23 08 01 24 1c"},
+      {"unterminated group", "0a 00 1b 08 01"},
+      {"stray end-group tag", "0a 00 1c"},
+      {"tag 0 at the end", "0a 00 00"},
+      {"tag 0 inside", "0a 00 00 0a 00"},
+      {"field 1 as a varint (skipped)", "08 01 0a 00"},
+      {"only field 1 as a varint", "08 01"},
+      {"a six-byte tag", "8a 80 80 80 80 00 00"},
+      {"node length past the end", "0a 05 0a 00"},
+      {"truncated varint", "0a"},
+      {"node ending on tag 0", "0a 02 00 00"},
+      {"node ending on an end-group tag", "0a 01 0c"},
+      {"node with an unknown group", "0a 04 33 08 01 34"},
+      {"child with node_id as bytes (skipped)", "0a 05 0a 03 0a 01 00"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    const std::string bytes = FromHex(c.hex);
+    proto::TrackableObjectGraph p;
+    const bool protobuf_ok =
+        p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+        p.nodes_size() > 0;
+    absl::StatusOr<ObjectGraph> g = ParseObjectGraph(bytes, "test");
+    CHECK(g.ok() == protobuf_ok);
+    if (g.ok() && protobuf_ok) {
+      CHECK(g->nodes.size() == static_cast<size_t>(p.nodes_size()));
+    } else if (!g.ok()) {
+      CHECK(g.status().code() == absl::StatusCode::kDataLoss);
+    }
+  }
 }
 
 TEST_CASE("ParseObjectGraph: any field order, all fields round-trip") {
@@ -286,17 +414,18 @@ TEST_CASE("ParseObjectGraph: any field order, all fields round-trip") {
   CHECK(*back == g);
 
   // ObjectReference as local_name (field 2) before node_id (field 1).
-  absl::StatusOr<ObjectGraph> swapped = ParseObjectGraph(
-      FromHex("0a 07 0a 05 12 01 76 08 01"
-              "0a 00"),
-      "test");
+  absl::StatusOr<ObjectGraph> swapped =
+      ParseObjectGraph(FromHex("0a 07 0a 05 12 01 76 08 01"
+                               "0a 00"),
+                       "test");
   CKPT_REQUIRE_OK(swapped);
   REQUIRE(swapped->nodes.size() == 2);
   CHECK(swapped->nodes[0].children ==
         std::vector<ObjectGraph::Child>{{1, "v"}});
 }
 
-// ---- validation failures -------------------------------------------------------
+// ---- validation failures
+// -------------------------------------------------------
 
 TEST_CASE("ParseObjectGraph: garbage bytes") {
   CKPT_REQUIRE_ERROR(ParseObjectGraph(FromHex("ff ff ff"), "my.index"),
@@ -362,7 +491,8 @@ TEST_CASE("ParseObjectGraph: slot_variable_node_id out of range") {
                      "node 1 has slot slot_variable_node_id -5");
 }
 
-// ---- names -------------------------------------------------------------------
+// ---- names
+// -------------------------------------------------------------------
 
 TEST_CASE("EscapeLocalName") {
   CHECK(EscapeLocalName("a.b/c") == "a..b.Sc");

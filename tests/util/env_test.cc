@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,17 +76,82 @@ TEST_CASE("Env write then positional reads") {
   }
 }
 
+// Splits [0, n) into `count` pieces of pseudo-random sizes (some empty) and
+// checks that ReadV fills them with the file's bytes in order.
+void CheckScatter(const RandomAccessFile& file, const std::string& data,
+                  uint64_t offset, size_t count, uint32_t seed) {
+  const size_t n = data.size() - static_cast<size_t>(offset);
+  std::mt19937 rng(seed);
+  std::vector<size_t> cuts = {0, n};
+  for (size_t i = 1; i < count; ++i) cuts.push_back(rng() % (n + 1));
+  std::sort(cuts.begin(), cuts.end());
+  std::string out(n, '\0');
+  std::vector<absl::Span<char>> pieces;
+  for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+    pieces.push_back(
+        absl::MakeSpan(out.data() + cuts[i], cuts[i + 1] - cuts[i]));
+  }
+  INFO("offset " << offset << " pieces " << pieces.size());
+  CKPT_REQUIRE_OK(file.ReadV(offset, pieces));
+  REQUIRE(out == data.substr(static_cast<size_t>(offset)));
+}
+
+TEST_CASE("ReadV scatters a range into pieces in order") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "v.bin");
+      std::string data(100000, '\0');
+      std::mt19937 rng(7);
+      for (char& c : data) c = static_cast<char>(rng());
+      WriteFile(f.env, path, data);
+      auto file = f.env->NewRandomAccessFile(path);
+      CKPT_REQUIRE_OK(file);
+      // One piece; a few; more than one preadv takes (1024 iovecs).
+      CheckScatter(**file, data, 0, 1, 1);
+      CheckScatter(**file, data, 17, 9, 2);
+      CheckScatter(**file, data, 0, 3000, 3);
+      // No pieces, and only empty pieces, read nothing and succeed.
+      CKPT_REQUIRE_OK((*file)->ReadV(5, {}));
+      char none[1];
+      const absl::Span<char> empty[] = {absl::MakeSpan(none, 0),
+                                        absl::MakeSpan(none, 0)};
+      CKPT_REQUIRE_OK((*file)->ReadV(data.size(), empty));
+    }
+  }
+}
+
+TEST_CASE("ReadV past the end of the file is DataLoss naming the path") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "short.bin");
+      WriteFile(f.env, path, "0123456789");
+      auto file = f.env->NewRandomAccessFile(path);
+      CKPT_REQUIRE_OK(file);
+      char a[6], b[6];
+      const absl::Span<char> pieces[] = {absl::MakeSpan(a), absl::MakeSpan(b)};
+      CKPT_REQUIRE_ERROR((*file)->ReadV(0, pieces), StatusCode::kDataLoss,
+                         "short.bin");
+      CKPT_REQUIRE_ERROR((*file)->ReadV(~0ull, pieces), StatusCode::kDataLoss,
+                         "past the end");
+    }
+  }
+}
+
 TEST_CASE("Env reports missing files as NotFound naming the path") {
   for (bool posix : {true, false}) {
     DYNAMIC_SECTION((posix ? "posix" : "memory")) {
       Fixture f = MakeFixture(posix);
       const std::string path = JoinPath(f.root, "missing");
-      CKPT_REQUIRE_ERROR(f.env->NewRandomAccessFile(path), StatusCode::kNotFound,
+      CKPT_REQUIRE_ERROR(f.env->NewRandomAccessFile(path),
+                         StatusCode::kNotFound, "missing");
+      CKPT_REQUIRE_ERROR(f.env->FileExists(path), StatusCode::kNotFound,
                          "missing");
-      CKPT_REQUIRE_ERROR(f.env->FileExists(path), StatusCode::kNotFound, "missing");
       CKPT_REQUIRE_ERROR(f.env->GetFileSize(path), StatusCode::kNotFound,
                          "missing");
-      CKPT_REQUIRE_ERROR(f.env->DeleteFile(path), StatusCode::kNotFound, "missing");
+      CKPT_REQUIRE_ERROR(f.env->DeleteFile(path), StatusCode::kNotFound,
+                         "missing");
       CKPT_REQUIRE_ERROR(f.env->RenameFile(path, path + "2"),
                          StatusCode::kNotFound, "missing");
       CKPT_REQUIRE_ERROR(f.env->NewWritableFile(JoinPath(path, "x")),
@@ -206,7 +272,8 @@ TEST_CASE("RandomAccessFile serves concurrent readers") {
     DYNAMIC_SECTION((posix ? "posix" : "memory")) {
       Fixture f = MakeFixture(posix);
       std::string data(1 << 16, '\0');
-      for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+      for (size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>(i * 7);
       const std::string path = JoinPath(f.root, "shared");
       WriteFile(f.env, path, data);
       auto file = f.env->NewRandomAccessFile(path);
@@ -219,7 +286,8 @@ TEST_CASE("RandomAccessFile serves concurrent readers") {
           std::string buf(1024, '\0');
           int good = 0;
           for (int i = 0; i < 64; ++i) {
-            const uint64_t off = static_cast<uint64_t>((i * 1024 + t * 17) % (data.size() - 1024));
+            const uint64_t off = static_cast<uint64_t>((i * 1024 + t * 17) %
+                                                       (data.size() - 1024));
             if (reader->Read(off, buf.size(), buf.data()).ok() &&
                 buf == data.substr(off, buf.size())) {
               ++good;

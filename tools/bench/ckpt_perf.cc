@@ -36,9 +36,14 @@
 //     each run times every op once, each limit op next to its ckpt
 //     counterpart, so both see the same page cache and heap. The figure
 //     reported is the median over the runs.
-//   * Peak RSS: "5" written to /proc/self/clear_refs resets VmHWM before
-//     each timed op; the delta is VmHWM after it minus VmRSS before it (max
-//     over runs), null where clear_refs is not writable.
+//   * Before each timed op, sync(2) (untimed) writes out the dirty pages of
+//     the ops before it, so no op pays for another's writeback.
+//   * Peak RSS comes from one more, untimed, run of every op: the heap's
+//     free pages are handed back (malloc_trim), "5" written to
+//     /proc/self/clear_refs resets VmHWM, and the delta is VmHWM after the
+//     op minus VmRSS before it; null where clear_refs is not writable.
+//     Without the trim an op that reuses heap freed by an earlier op would
+//     show no growth however much it allocates.
 //   * After the runs, fresh restores of the checkpoints are compared byte for
 //     byte with the model (and the limit reads with the model's bytes); a
 //     difference fails the program.

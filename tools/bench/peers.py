@@ -13,6 +13,9 @@ measures two ops on the same float32 tensors:
   The file is deleted (untimed) before every run. None of these peers
   fsync: the ckpt "save" op is durable, so compare with the
   write_crc_fsync limit as well as with write_crc.
+* ``save_fsync`` (torch on mixed_1g only): torch.save, then fsync of the
+  file and of its directory: the like-for-like peer of ckpt's durable
+  "save".
 * ``load``: every tensor materialized in memory from the file written by
   the last save run.
     - torch: ``torch.load(path)``;
@@ -28,7 +31,7 @@ measures two ops on the same float32 tensors:
 The tensors are made once per workload (``np.random.default_rng(seed)``,
 float32, written hence pre-touched); torch tensors share their memory
 through ``torch.from_numpy``. Each op: one untimed warm-up, then the median
-of ``--runs`` (default 3). ``peak_rss_delta_bytes``: /proc/self/clear_refs
+of ``--runs`` (default 3), each run after an untimed ``os.sync()``. ``peak_rss_delta_bytes``: /proc/self/clear_refs
 "5" resets VmHWM before every run; VmHWM after minus VmRSS before, max over
 the timed runs (null when clear_refs is not writable).
 
@@ -103,9 +106,10 @@ def describe_host(versions):
     except OSError:
         pass
     uname = platform.uname()
-    notes = ("peers.py on Python %s; %s. No fsync: none of these peers "
-             "(torch.save, np.savez, h5py) syncs its file, while the ckpt "
-             "'save' op is durable (compare with limit write_crc_fsync too)."
+    notes = ("peers.py on Python %s; %s. No fsync in the save ops: none "
+             "of these peers (torch.save, np.savez, h5py) syncs its file, "
+             "while the ckpt 'save' op is durable (compare with limit "
+             "write_crc_fsync, and with torch save_fsync on mixed_1g)."
              % (platform.python_version(), ", ".join(versions)))
     return {"cpus": cpus, "mem_bytes": mem,
             "kernel": "%s %s %s" % (uname.system, uname.release,
@@ -161,6 +165,7 @@ def measure(args, prepare, op, cleanup, rec):
     def one():
         prepare()
         gc.collect()
+        os.sync()  # earlier ops' dirty pages out first, untimed
         can_reset = reset_peak_rss()
         before = status_bytes("VmRSS")
         start = time.perf_counter()
@@ -326,6 +331,24 @@ def parse_args(argv):
     return args
 
 
+DURABLE_WORKLOAD = "mixed_1g"
+
+
+def save_durably(peer, path, names, data):
+    """peer.save, then fsync of the file and of its directory."""
+    peer.save(path, names, data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def run_workload(args, np, peers, wl, series_points, records):
     """Measures every system on one workload, appending records."""
     shapes = wl["shapes"]
@@ -341,6 +364,12 @@ def run_workload(args, np, peers, wl, series_points, records):
                      "seconds": None, "runs": [],
                      "peak_rss_delta_bytes": None}
                 for op in ("save", "load")}
+        # The like-for-like peer of ckpt's durable save: torch.save, then
+        # fsync of the file and its directory (mixed_1g only: the target's
+        # workload).
+        durable = system == "torch" and wl["name"] == DURABLE_WORKLOAD
+        if durable:
+            recs["save_fsync"] = dict(recs["save"], op="save_fsync", runs=[])
         points = series_points.setdefault((series, system), {})
         if wl.get("dtype", "float32") != "float32":
             for rec in recs.values():
@@ -372,6 +401,10 @@ def run_workload(args, np, peers, wl, series_points, records):
             measure(args, remove,
                     lambda: peer.save(path, names, data),
                     lambda: None, recs["save"])
+            if durable:
+                measure(args, remove,
+                        lambda: save_durably(peer, path, names, data),
+                        lambda: None, recs["save_fsync"])
             del data
             if "skipped" not in recs["load"]:
                 holder = []

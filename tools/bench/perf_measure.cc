@@ -2,6 +2,8 @@
 
 #include "perf_measure.h"
 
+#include <malloc.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -115,31 +117,39 @@ double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-// Runs `op` once; records into `series` unless it is null (warm-up).
-void RunOnce(const Op& op, bool track_rss, Series* series) {
+// Runs `op` once; records its time into `series` unless it is null
+// (warm-up). Dirty pages of earlier ops are written out first (sync(2),
+// untimed), so one op's writeback does not slow the next.
+void RunOnce(const Op& op, Series* series) {
   if (op.before) op.before();
-  int64_t rss_before = 0;
-  if (track_rss) {
-    ResetPeakRss();
-    rss_before = ProcStatusBytes("VmRSS");
-  }
+  ::sync();
   Clock::time_point mark{};
   const Clock::time_point start = Clock::now();
   op.run(&mark);
   const Clock::time_point end = Clock::now();
-  const int64_t peak = track_rss ? ProcStatusBytes("VmHWM") : 0;
   if (op.after) op.after();
   if (series == nullptr) return;
   series->runs.resize(op.names.size());
   if (op.names.size() == 2) series->runs[0].push_back(Seconds(mark - start));
   series->runs.back().push_back(Seconds(end - start));
-  if (track_rss) {
-    // VmHWM is never below VmRSS; a small negative difference is the
-    // kernel's lazily synced per-thread RSS counters, read as 0.
-    const int64_t delta = std::max<int64_t>(0, peak - rss_before);
-    series->peak_rss_delta =
-        std::max(series->peak_rss_delta.value_or(0), delta);
-  }
+}
+
+// Runs `op` once, untimed, for its peak RSS. The heap's free pages are
+// handed back first (malloc_trim), so memory the op allocates shows as
+// growth even when an earlier op freed as much: otherwise a transient
+// allocation reusing freed heap would not be seen at all.
+void MeasureRss(const Op& op, Series* series) {
+  if (op.before) op.before();
+  ::malloc_trim(0);
+  ResetPeakRss();
+  const int64_t rss_before = ProcStatusBytes("VmRSS");
+  Clock::time_point mark{};
+  op.run(&mark);
+  const int64_t peak = ProcStatusBytes("VmHWM");
+  if (op.after) op.after();
+  // VmHWM is never below VmRSS; a small negative difference is the
+  // kernel's lazily synced per-thread RSS counters, read as 0.
+  series->peak_rss_delta = std::max<int64_t>(0, peak - rss_before);
 }
 
 }  // namespace
@@ -148,13 +158,19 @@ std::vector<Series> Measure(const std::string& workload,
                             const std::vector<Op>& ops, int runs,
                             bool track_rss) {
   for (const Op& op : ops) {
-    if (op.skipped.empty()) RunOnce(op, false, nullptr);
+    if (op.skipped.empty()) RunOnce(op, nullptr);
   }
   std::vector<Series> series(ops.size());
   for (int r = 0; r < runs; ++r) {
     std::fprintf(stderr, "# %s: run %d/%d\n", workload.c_str(), r + 1, runs);
     for (size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].skipped.empty()) RunOnce(ops[i], track_rss, &series[i]);
+      if (ops[i].skipped.empty()) RunOnce(ops[i], &series[i]);
+    }
+  }
+  if (track_rss) {
+    std::fprintf(stderr, "# %s: peak RSS run\n", workload.c_str());
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].skipped.empty()) MeasureRss(ops[i], &series[i]);
     }
   }
   return series;

@@ -1,0 +1,612 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// RestoreSession (contract in checkpoint/restore_session.h): the matching
+// walk, deferred restoration, slots, name-based mode and the report.
+
+#include "checkpoint/restore_session.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "ckpt/bundle_reader.h"
+#include "ckpt/checkpoint.h"
+#include "ckpt/dtype.h"
+#include "ckpt/object_graph.h"
+#include "ckpt/status.h"
+#include "graph/anchor.h"
+#include "util/parallel.h"
+
+namespace ckpt {
+namespace internal {
+
+namespace {
+
+// Values of one walk read on several threads from this many bytes on.
+constexpr uint64_t kParallelReadBytes = uint64_t{16} << 20;
+// From this many attributes on, the index is decoded in one pass.
+constexpr size_t kIndexScanAttributes = 1024;
+
+IdentityKey KeyOf(const ObjectRef& ref) { return {ref.id(), ref.type()}; }
+
+std::string Str(std::string_view s) { return std::string(s); }
+std::string Msg(const absl::Status& s) { return std::string(s.message()); }
+
+std::string Describe(DataType dtype, const TensorShape& shape) {
+  return absl::StrCat(Str(DataTypeName(dtype)), " ", shape.DebugString());
+}
+
+std::string JoinPath(const std::string& parent, std::string_view name) {
+  const std::string escaped = EscapeLocalName(Str(name));
+  return parent.empty() ? escaped : absl::StrCat(parent, "/", escaped);
+}
+
+// Collects an object's children in visit order.
+class ChildCollector : public ChildVisitor {
+ public:
+  void Visit(std::string_view name, ObjectRef child) override {
+    children.emplace_back(Str(name), child);
+  }
+  // The first child named `name`, or a null ref. A linear scan for a few
+  // children; an index built on first use for many (a container of 100,000
+  // variables must not cost 100,000^2 comparisons).
+  ObjectRef Find(const std::string& name) {
+    if (children.size() <= kScanLimit) {
+      for (const auto& [n, ref] : children) {
+        if (n == name) return ref;
+      }
+      return ObjectRef();
+    }
+    if (by_name_.empty()) {
+      // Views into `children`, which no longer grows.
+      by_name_.reserve(children.size());
+      for (size_t i = 0; i < children.size(); ++i) {
+        by_name_.try_emplace(children[i].first, i);  // first one wins
+      }
+    }
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? ObjectRef() : children[it->second].second;
+  }
+  std::vector<std::pair<std::string, ObjectRef>> children;
+
+ private:
+  static constexpr size_t kScanLimit = 16;
+  absl::flat_hash_map<absl::string_view, size_t> by_name_;
+};
+
+// Collects an object's attributes.
+class AttributeCollector : public AttributeVisitor {
+ public:
+  struct Attr {
+    std::string name;
+    ckpt::Tensor* tensor = nullptr;  // null for custom attributes
+    std::string full_name;
+    std::function<absl::Status(const ckpt::Tensor&)> restore;
+  };
+  void Tensor(std::string_view name, ckpt::Tensor* value,
+              std::string_view full_name) override {
+    attrs.push_back({Str(name), value, Str(full_name), nullptr});
+  }
+  void Custom(
+      std::string_view name, std::function<absl::StatusOr<ckpt::Tensor>()> save,
+      std::function<absl::Status(const ckpt::Tensor&)> restore) override {
+    (void)save;
+    attrs.push_back({Str(name), nullptr, "", std::move(restore)});
+  }
+  std::vector<Attr> attrs;
+};
+
+// Collects an optimizer's slots.
+class SlotCollector : public SlotVisitor {
+ public:
+  struct Entry {
+    std::string slot_name;
+    ObjectRef original;
+    Variable* slot;
+  };
+  void Slot(std::string_view slot_name, Variable& original,
+            Variable& slot) override {
+    slots.push_back({Str(slot_name), ObjectRef::Of(original), &slot});
+  }
+  std::vector<Entry> slots;
+};
+
+}  // namespace
+
+bool RestoreSession::HasValues(int node) const {
+  const ObjectGraph::Node& n = graph_.nodes[static_cast<size_t>(node)];
+  if (n.has_checkpoint_values.has_value()) return *n.has_checkpoint_values;
+  return !n.children.empty() || !n.attributes.empty() || !n.slots.empty() ||
+         n.registered_saver.has_value();
+}
+
+void RestoreSession::Bind(int node, ObjectRef obj) {
+  bound_[static_cast<size_t>(node)] = obj;
+  node_of_.try_emplace(KeyOf(obj), node);
+}
+
+void RestoreSession::AddPending(Trackable* anchor, int node) {
+  if (anchor == nullptr) return;  // no Trackable above: cannot be deferred
+  auto& set = pending_[anchor];
+  set.insert(node);
+  Anchor::Of(*anchor).AddWaiter(shared_from_this());
+}
+
+void RestoreSession::RecordError(absl::string_view path, absl::string_view key,
+                                 std::string detail, absl::Status status,
+                                 absl::Status* walk_error) {
+  report_.mismatched.push_back(
+      {std::string(path), std::string(key), std::move(detail)});
+  if (first_error_.ok()) first_error_ = status;
+  if (walk_error->ok()) *walk_error = std::move(status);
+}
+
+const BundleEntry* RestoreSession::Scanned(int node, size_t attr) const {
+  if (scanned_.empty()) return nullptr;
+  const size_t slot = attr_base_[static_cast<size_t>(node)] + attr;
+  return scanned_found_[slot] ? &scanned_[slot] : nullptr;
+}
+
+absl::StatusOr<const BundleEntry*> RestoreSession::Entry(
+    absl::string_view key, const BundleEntry* scanned) {
+  if (scanned != nullptr) return scanned;
+  // Not scanned, or not found by the scan: the lookup reports NotFound or
+  // the index damage itself.
+  CKPT_ASSIGN_OR_RETURN(BundleEntry entry, reader_->GetEntry(key));
+  looked_up_.push_back(std::move(entry));
+  return &looked_up_.back();
+}
+
+size_t RestoreSession::AddMatched(absl::string_view path, absl::string_view key,
+                                  DataType dtype, const TensorShape& shape) {
+  const std::vector<int64_t>& dims = shape.dims();
+  matched_.push_back(
+      {path, key, dtype,
+       absl::InlinedVector<int64_t, 4>(dims.begin(), dims.end())});
+  return matched_.size() - 1;
+}
+
+size_t RestoreSession::num_matched() const {
+  return static_cast<size_t>(
+      std::count_if(matched_.begin(), matched_.end(),
+                    [](const Matched& m) { return !m.failed; }));
+}
+
+absl::Status RestoreSession::StartGraph(ObjectGraph graph) {
+  graph_ = std::move(graph);
+  // A restore that reads many values decodes the whole index in one pass
+  // rather than looking keys up one by one. A damaged index is left to the
+  // lookups, which report it per key.
+  size_t attributes = 0;
+  attr_base_.resize(graph_.nodes.size());
+  for (size_t n = 0; n < graph_.nodes.size(); ++n) {
+    attr_base_[n] = attributes;
+    attributes += graph_.nodes[n].attributes.size();
+  }
+  if (attributes >= kIndexScanAttributes) {
+    // Each key is hashed once, as a view into the graph; entries are kept
+    // by attribute, so the walk needs no lookup.
+    absl::flat_hash_map<absl::string_view, size_t> slot_of;
+    slot_of.reserve(attributes);
+    for (size_t n = 0; n < graph_.nodes.size(); ++n) {
+      const auto& attrs = graph_.nodes[n].attributes;
+      for (size_t i = 0; i < attrs.size(); ++i) {
+        slot_of.try_emplace(attrs[i].checkpoint_key, attr_base_[n] + i);
+      }
+    }
+    scanned_.resize(attributes);
+    scanned_found_.assign(attributes, false);
+    absl::Status scan =
+        reader_->ForEachEntry([&](absl::string_view key, BundleEntry&& entry) {
+          auto it = slot_of.find(key);
+          if (it != slot_of.end()) {
+            scanned_[it->second] = std::move(entry);
+            scanned_found_[it->second] = true;
+          }
+          return absl::OkStatus();
+        });
+    if (!scan.ok()) {
+      scanned_.clear();
+      scanned_found_.clear();
+    }
+  }
+  paths_ = NodePaths(graph_);
+  bound_.assign(graph_.nodes.size(), ObjectRef());
+  restored_nodes_.assign(graph_.nodes.size(), false);
+  matched_.reserve(attributes);
+  queued_reads_.reserve(attributes);
+  queued_matched_.reserve(attributes);
+  node_of_.reserve(graph_.nodes.size());
+  restored_objects_.reserve(graph_.nodes.size());
+  Bind(0, root_);
+  absl::Status walked = Walk({Item{0, root_, root_.trackable()}});
+  // Deferred walks look keys up one by one: the session may live as long as
+  // the caller keeps its RestoreStatus, and need not hold the whole index.
+  std::vector<BundleEntry>().swap(scanned_);
+  std::vector<bool>().swap(scanned_found_);
+  return walked;
+}
+
+absl::Status RestoreSession::OnChildrenChanged(Trackable& owner) {
+  // Keep this session alive even if the anchor drops us below.
+  std::shared_ptr<RestoreSession> self = shared_from_this();
+  const ObjectRef owner_ref = ObjectRef::Of(owner);
+  std::vector<Item> start;
+  for (size_t n = 0; n < bound_.size(); ++n) {
+    if (bound_[n] == owner_ref) {
+      start.push_back({static_cast<int>(n), owner_ref, &owner});
+    }
+  }
+  // The re-walk re-registers whatever still waits on `owner`.
+  pending_.erase(&owner);
+  absl::Status status = Walk(std::move(start));
+  auto it = pending_.find(&owner);
+  if (it == pending_.end() || it->second.empty()) {
+    pending_.erase(&owner);
+    Anchor::Of(owner).RemoveWaiter(this);
+  }
+  return status;
+}
+
+absl::Status RestoreSession::Walk(std::vector<Item> start) {
+  absl::Status walk_error;
+  std::deque<Item> queue(start.begin(), start.end());
+  std::vector<bool> visited(graph_.nodes.size());     // processed in this walk
+  std::vector<std::pair<int, ObjectRef>> optimizers;  // alive during the walk
+  while (!queue.empty()) {
+    const Item item = queue.front();
+    queue.pop_front();
+    const size_t n = static_cast<size_t>(item.node);
+    if (visited[n]) continue;
+    visited[n] = true;
+    if (!restored_nodes_[n]) {
+      restored_nodes_[n] = true;
+      RestoreNode(item.node, item.obj, &walk_error);
+    }
+    Trackable* const anchor =
+        item.obj.trackable() != nullptr ? item.obj.trackable() : item.anchor;
+
+    ChildCollector live;
+    item.obj.VisitChildren(live);
+    for (const ObjectGraph::Child& edge : graph_.nodes[n].children) {
+      const size_t c = static_cast<size_t>(edge.node_id);
+      const ObjectRef child = live.Find(edge.local_name);
+      if (!bound_[c].is_null()) {
+        if (child.is_null()) continue;
+        if (!(child == bound_[c])) {
+          ++inconsistent_bindings_;  // keep the first binding
+          continue;
+        }
+        // Re-walk owned aggregates/containers: their contents may be new.
+        if (child.trackable() == nullptr && !visited[c]) {
+          queue.push_back({edge.node_id, child, anchor});
+        }
+        continue;
+      }
+      if (!child.is_null()) {
+        Bind(edge.node_id, child);
+        queue.push_back({edge.node_id, child, anchor});
+      } else if (HasValues(edge.node_id)) {
+        AddPending(anchor, edge.node_id);
+      }
+    }
+    if (!graph_.nodes[n].slots.empty() && item.obj.trackable() != nullptr) {
+      optimizers.emplace_back(item.node, item.obj);
+      ProcessSlots(item.node, item.obj, &walk_error);
+    }
+  }
+  // Originals bound after their optimizer was processed in this walk.
+  for (const auto& [node, opt] : optimizers) {
+    ProcessSlots(node, opt, &walk_error);
+  }
+  FlushReads(&walk_error);
+  // Forget waits that were satisfied (anchors are identity keys only).
+  for (auto& [anchor, nodes] : pending_) {
+    absl::erase_if(nodes, [this](int node) {
+      return !bound_[static_cast<size_t>(node)].is_null();
+    });
+  }
+  return walk_error;
+}
+
+void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
+                                  absl::Status* walk_error) {
+  SlotCollector live;
+  opt.VisitSlots(live);
+  for (const ObjectGraph::Slot& ref :
+       graph_.nodes[static_cast<size_t>(opt_node)].slots) {
+    const size_t slot_node = static_cast<size_t>(ref.slot_node_id);
+    if (!bound_[slot_node].is_null()) continue;
+    const ObjectRef original =
+        bound_[static_cast<size_t>(ref.original_node_id)];
+    const SlotCollector::Entry* found = nullptr;
+    if (!original.is_null()) {
+      for (const auto& e : live.slots) {
+        if (e.slot_name == ref.slot_name && e.original == original) {
+          found = &e;
+          break;
+        }
+      }
+    }
+    if (found == nullptr) {
+      AddPending(opt.trackable(), ref.slot_node_id);
+      continue;
+    }
+    const ObjectRef slot = ObjectRef::Of(*found->slot);
+    Bind(ref.slot_node_id, slot);
+    restored_nodes_[slot_node] = true;
+    RestoreNode(ref.slot_node_id, slot, walk_error);
+  }
+}
+
+void RestoreSession::RestoreNode(int node, ObjectRef obj,
+                                 absl::Status* walk_error) {
+  if (!restored_objects_.insert(KeyOf(obj)).second) return;
+  const ObjectGraph::Node& saved = graph_.nodes[static_cast<size_t>(node)];
+  const std::string& path = paths_[static_cast<size_t>(node)];
+  AttributeCollector live;
+  obj.VisitAttributes(live);
+  std::vector<bool> taken(saved.attributes.size(), false);
+  for (AttributeCollector::Attr& attr : live.attrs) {
+    const ObjectGraph::Attribute* stored = nullptr;
+    for (size_t i = 0; i < saved.attributes.size(); ++i) {
+      if (!taken[i] && saved.attributes[i].name == attr.name) {
+        taken[i] = true;
+        stored = &saved.attributes[i];
+        break;
+      }
+    }
+    if (stored == nullptr) {
+      report_.missing.push_back(
+          {AttributeKey(path, attr.name), "",
+           absl::StrCat("attribute ", attr.name, " not in the checkpoint")});
+      continue;
+    }
+    if (attr.tensor != nullptr) {
+      RestoreTensor(
+          path, stored->checkpoint_key,
+          Scanned(node, static_cast<size_t>(stored - saved.attributes.data())),
+          attr.tensor, walk_error);
+      continue;
+    }
+    // User code may touch other variables: their queued reads go first.
+    FlushReads(walk_error);
+    absl::StatusOr<ckpt::Tensor> value = reader_->Read(stored->checkpoint_key);
+    absl::Status s = value.ok() ? attr.restore(*value) : value.status();
+    if (!s.ok()) {
+      RecordError(path, stored->checkpoint_key, Msg(s),
+                  absl::Status(s.code(), absl::StrCat("restoring '", path,
+                                                      "': ", s.message())),
+                  walk_error);
+      continue;
+    }
+    AddMatched(path, stored->checkpoint_key, value->dtype(), value->shape());
+  }
+  for (size_t i = 0; i < saved.attributes.size(); ++i) {
+    if (!taken[i]) {
+      report_.unused.push_back(
+          {path, saved.attributes[i].checkpoint_key,
+           absl::StrCat("no attribute ", saved.attributes[i].name,
+                        " on the object")});
+    }
+  }
+}
+
+void RestoreSession::RestoreTensor(absl::string_view path,
+                                   absl::string_view key,
+                                   const BundleEntry* scanned,
+                                   ckpt::Tensor* value,
+                                   absl::Status* walk_error) {
+  absl::StatusOr<const BundleEntry*> found = Entry(key, scanned);
+  if (!found.ok()) {
+    RecordError(path, key, Msg(found.status()),
+                absl::Status(found.status().code(),
+                             absl::StrCat("restoring '", path,
+                                          "': ", found.status().message())),
+                walk_error);
+    return;
+  }
+  const BundleEntry& entry = **found;
+  if (value->dtype() == DataType::kInvalid) {
+    absl::StatusOr<ckpt::Tensor> t = reader_->Read(key);
+    if (!t.ok()) {
+      RecordError(path, key, Msg(t.status()), t.status(), walk_error);
+      return;
+    }
+    *value = *std::move(t);
+    AddMatched(path, key, entry.dtype, entry.shape);
+    return;
+  }
+  if (entry.dtype != value->dtype() || entry.shape != value->shape()) {
+    std::string detail =
+        absl::StrCat("checkpoint ", Describe(entry.dtype, entry.shape),
+                     " vs object ", Describe(value->dtype(), value->shape()));
+    RecordError(path, key, detail,
+                absl::InvalidArgumentError(absl::StrCat(
+                    "cannot restore '", path, "' (key '", key, "'): ", detail)),
+                walk_error);
+    return;
+  }
+  absl::Status s;
+  if (value->is_string()) {
+    absl::StatusOr<ckpt::Tensor> t = reader_->Read(key);
+    if (t.ok()) {
+      *value->mutable_strings() = t->strings();
+    } else {
+      s = t.status();
+    }
+  } else if (value->is_borrowed()) {
+    s = absl::FailedPreconditionError("the tensor is a read-only borrow");
+  } else {
+    // Read when the walk ends, with the other values of the walk.
+    const absl::Span<char> out = value->mutable_bytes();
+    queued_bytes_ += out.size();
+    queued_reads_.push_back({key, out, &entry});
+    queued_matched_.push_back(AddMatched(path, key, entry.dtype, entry.shape));
+    return;
+  }
+  if (!s.ok()) {
+    RecordError(path, key, Msg(s),
+                absl::Status(s.code(), absl::StrCat("restoring '", path,
+                                                    "': ", s.message())),
+                walk_error);
+    return;
+  }
+  AddMatched(path, key, entry.dtype, entry.shape);
+}
+
+void RestoreSession::FlushReads(absl::Status* walk_error) {
+  if (queued_reads_.empty()) {
+    looked_up_.clear();
+    return;
+  }
+  std::vector<BundleReader::ReadRequest> reads;
+  std::vector<size_t> matched;
+  std::deque<BundleEntry> entries;
+  reads.swap(queued_reads_);
+  matched.swap(queued_matched_);
+  entries.swap(looked_up_);
+  const int threads = queued_bytes_ >= kParallelReadBytes ? num_threads_ : 1;
+  queued_bytes_ = 0;
+  std::vector<absl::Status> results(reads.size());
+  reader_->ReadManyInto(reads, threads, absl::MakeSpan(results));
+  // Failed values leave "matched" and are reported in read order.
+  for (size_t i = 0; i < reads.size(); ++i) {
+    if (results[i].ok()) continue;
+    Matched& m = matched_[matched[i]];
+    m.failed = true;
+    const absl::Status& s = results[i];
+    RecordError(m.path, m.key, Msg(s),
+                absl::Status(s.code(), absl::StrCat("restoring '", m.path,
+                                                    "': ", s.message())),
+                walk_error);
+  }
+}
+
+absl::Status RestoreSession::StartNameBased() {
+  name_based_ = true;
+  absl::Status error;
+  absl::flat_hash_set<IdentityKey> seen;
+  std::deque<std::pair<ObjectRef, std::string>> queue;
+  queue.emplace_back(root_, "");
+  seen.insert(KeyOf(root_));
+  while (!queue.empty()) {
+    auto [obj, path] = queue.front();
+    queue.pop_front();
+    AttributeCollector attrs;
+    obj.VisitAttributes(attrs);
+    for (const AttributeCollector::Attr& attr : attrs.attrs) {
+      if (attr.tensor == nullptr) continue;  // custom state: no global name
+      const std::string where = AttributeKey(path, attr.name);
+      if (attr.full_name.empty()) {
+        report_.missing.push_back({where, "", "no full_name"});
+        continue;
+      }
+      absl::StatusOr<BundleEntry> entry = reader_->GetEntry(attr.full_name);
+      if (!entry.ok()) {
+        report_.missing.push_back(
+            {where, attr.full_name, "name not in the checkpoint"});
+        continue;
+      }
+      looked_up_.push_back(*std::move(entry));
+      // The session's report keeps views: the strings must stay put.
+      const std::string& key = owned_strings_.emplace_back(attr.full_name);
+      const std::string& shown =
+          path.empty() ? key : owned_strings_.emplace_back(path);
+      RestoreTensor(shown, key, &looked_up_.back(), attr.tensor, &error);
+    }
+    ChildCollector children;
+    obj.VisitChildren(children);
+    for (const auto& [name, child] : children.children) {
+      if (seen.insert(KeyOf(child)).second) {
+        queue.emplace_back(child, JoinPath(path, name));
+      }
+    }
+  }
+  FlushReads(&error);
+  return error;
+}
+
+std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
+  std::vector<RestoreReport::Entry> missing;
+  if (name_based_ || root_.is_null()) return missing;
+  absl::flat_hash_map<IdentityKey, std::string> path_of;
+  std::deque<ObjectRef> queue;
+  queue.push_back(root_);
+  path_of.emplace(KeyOf(root_), "");
+  while (!queue.empty()) {
+    const ObjectRef obj = queue.front();
+    queue.pop_front();
+    const std::string path = path_of.at(KeyOf(obj));
+    AttributeCollector attrs;
+    obj.VisitAttributes(attrs);
+    if (!attrs.attrs.empty() && !node_of_.contains(KeyOf(obj))) {
+      missing.push_back({path.empty() ? "(root)" : path, "",
+                         "not matched to a checkpoint object"});
+    }
+    ChildCollector children;
+    obj.VisitChildren(children);
+    for (const auto& [name, child] : children.children) {
+      if (path_of.try_emplace(KeyOf(child), JoinPath(path, name)).second) {
+        queue.push_back(child);
+      }
+    }
+    SlotCollector slots;
+    obj.VisitSlots(slots);
+    for (const auto& e : slots.slots) {
+      const ObjectRef slot = ObjectRef::Of(*e.slot);
+      if (node_of_.contains(KeyOf(slot))) continue;
+      auto it = path_of.find(KeyOf(e.original));
+      const std::string original =
+          it != path_of.end() ? it->second : "(unreachable variable)";
+      missing.push_back({absl::StrCat(original, "/.OPTIMIZER_SLOT/", path, "/",
+                                      EscapeLocalName(e.slot_name)),
+                         "",
+                         "slot variable not matched to a checkpoint object"});
+    }
+  }
+  return missing;
+}
+
+RestoreReport RestoreSession::Report(bool with_matched) const {
+  RestoreReport r = report_;
+  r.name_based = name_based_;
+  if (with_matched) {
+    r.matched.reserve(matched_.size());
+    for (const Matched& m : matched_) {
+      if (m.failed) continue;
+      r.matched.push_back(
+          {std::string(m.path), std::string(m.key),
+           Describe(m.dtype, TensorShape(std::vector<int64_t>(m.dims.begin(),
+                                                              m.dims.end())))});
+    }
+  }
+  for (size_t n = 0; n < bound_.size(); ++n) {
+    const ObjectGraph::Node& node = graph_.nodes[n];
+    if (bound_[n].is_null() && !node.attributes.empty()) {
+      r.pending.push_back({paths_[n], node.attributes[0].checkpoint_key,
+                           "no matching object yet"});
+    }
+  }
+  for (RestoreReport::Entry& e : ComputeMissing()) {
+    r.missing.push_back(std::move(e));
+  }
+  return r;
+}
+
+}  // namespace internal
+}  // namespace ckpt

@@ -1,0 +1,209 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// -----------------------------------------------------------------------------
+// File: checkpoint/restore_session.h
+// -----------------------------------------------------------------------------
+//
+// RestoreSession: the state of one restore and its matching walk
+// (restore_session.cc); RestoreStatus and the entry point RestoreObjectGraph
+// are in restore.cc.
+//
+// Restoring an object graph (tf-checkpoint-format.md section 7): the matching
+// walk, deferred restoration, slot variables, name-based fallback, and the
+// RestoreStatus assertions.
+//
+// Contracts:
+//   * RestoreObjectGraph opens the bundle once; the session keeps the reader
+//     (shared) for deferred reads, and lives as long as any RestoreStatus copy
+//     or any Anchor still waiting on it (lib/graph/anchor.h).
+//   * The matching walk is breadth-first over the checkpoint graph, iterative
+//     (FIFO queue). Node 0 is bound to the root; a saved child edge binds the
+//     live child with the same local name. Each checkpoint node is bound once
+//     (a second, different object offered to a bound node is ignored, like
+//     TensorFlow's "inconsistent references" warning); each live object has
+//     its attributes restored once per session.
+//   * Values are assigned in place: the stored dtype and shape must equal the
+//     live tensor's (an uninitialized tensor, dtype kInvalid, takes the stored
+//     value). A mismatch is recorded in the report and makes
+//     RestoreObjectGraph (or the ChildrenChanged() that hit it) return
+//     InvalidArgument naming the path and both dtype/shapes; the walk still
+//     assigns every other value. Nothing is ever reinterpreted.
+//   * Deferred restoration: a saved child with values that has no live
+//     counterpart waits on the nearest enclosing live Trackable (the object
+//     itself, or the closest Trackable above an aggregate/container on the
+//     binding path). Its ChildrenChanged() re-walks from that Trackable's node
+//     down through the live objects (descending into already-bound
+//     aggregates/containers it owns), binding and restoring what appeared. The
+//     session never dereferences a stored ObjectRef: stored refs are identity
+//     keys only; only the notified owner and the objects reached from it in the
+//     same call are touched.
+//   * Slot variables: processed when the optimizer node is walked (first
+//     binding, or a re-walk after the optimizer's ChildrenChanged()). A slot
+//     the optimizer does not report yet (or whose original variable is not
+//     bound yet) waits on the optimizer. An original variable bound in a later
+//     walk than its optimizer needs optimizer.ChildrenChanged() (optimizers
+//     call it after creating slots, which is when that matters).
+//   * Name-based mode (no object graph, section 7.6): every live object
+//     reachable from the root restores each Tensor attribute whose full_name
+//     is a key of the bundle; objects created after the restore are NOT
+//     restored by name (no deferral in this mode).
+//   * RestoreStatus assertions walk the live graph from the root to find
+//     missing objects: the root must be alive when they are called.
+//   * Identity is address + type: an object destroyed and another created at
+//     the same address is taken for the first.
+//   * Not thread-safe: a session and the objects it restores into are used
+//     from one thread at a time.
+
+#ifndef CKPT_LIB_CHECKPOINT_RESTORE_SESSION_H_
+#define CKPT_LIB_CHECKPOINT_RESTORE_SESSION_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ckpt/bundle_reader.h"
+#include "ckpt/checkpoint.h"
+#include "ckpt/dtype.h"
+#include "ckpt/object_graph.h"
+#include "graph/anchor.h"
+
+namespace ckpt {
+namespace internal {
+
+// Identity of a live object: address and type.
+using IdentityKey = std::pair<const void*, const void*>;
+
+// -----------------------------------------------------------------------------
+// RestoreSession: the state of one restore (the coordinator of TensorFlow).
+// Single-threaded.
+// -----------------------------------------------------------------------------
+class RestoreSession : public Waiter,
+                       public std::enable_shared_from_this<RestoreSession> {
+ public:
+  RestoreSession(std::shared_ptr<BundleReader> reader, ObjectRef root,
+                 int num_threads)
+      : reader_(std::move(reader)), root_(root), num_threads_(num_threads) {}
+
+  // Object-graph mode: binds node 0 to the root and walks.
+  absl::Status StartGraph(ObjectGraph graph);
+  // Name-based mode (section 7.6).
+  absl::Status StartNameBased();
+
+  absl::Status OnChildrenChanged(Trackable& owner) override;
+
+  // The report with `missing` completed by a walk of the live graph;
+  // `matched` is left empty unless `with_matched` (the assertions do not
+  // need a string per restored value).
+  RestoreReport Report(bool with_matched = true) const;
+  // Values assigned so far.
+  size_t num_matched() const;
+  size_t num_bound() const {
+    return static_cast<size_t>(
+        std::count_if(bound_.begin(), bound_.end(),
+                      [](const ObjectRef& r) { return !r.is_null(); }));
+  }
+  bool name_based() const { return name_based_; }
+  // What the walks recorded: mismatched, unused and some missing values,
+  // without matched ones or the walk of the live graph.
+  const RestoreReport& recorded() const { return report_; }
+  const absl::Status& first_error() const { return first_error_; }
+  // RestoreStatus's constructor is private; the session is its friend.
+  static RestoreStatus MakeStatus(std::shared_ptr<RestoreSession> session) {
+    return RestoreStatus(std::move(session));
+  }
+
+ private:
+  struct Item {
+    int node;
+    ObjectRef obj;
+    Trackable* anchor;  // nearest enclosing Trackable (may be null)
+  };
+
+  bool HasValues(int node) const;
+  void Bind(int node, ObjectRef obj);
+  // Runs the matching walk from `start`; returns the first error of this walk.
+  absl::Status Walk(std::vector<Item> start);
+  void RestoreNode(int node, ObjectRef obj, absl::Status* walk_error);
+  // Reads `key` into a live Tensor attribute (dtype/shape checked). `path`
+  // and `key` must outlive the session (graph_, paths_ or owned_strings_);
+  // `scanned` is the key's entry from the index scan, if any.
+  void RestoreTensor(absl::string_view path, absl::string_view key,
+                     const BundleEntry* scanned, ckpt::Tensor* value,
+                     absl::Status* walk_error);
+  void ProcessSlots(int opt_node, ObjectRef opt, absl::Status* walk_error);
+  // The scanned entry of attribute `attr` of `node`, or null.
+  const BundleEntry* Scanned(int node, size_t attr) const;
+  // The index entry of `key`: `scanned` when set, else looked up into
+  // looked_up_ (kept until the next FlushReads).
+  absl::StatusOr<const BundleEntry*> Entry(absl::string_view key,
+                                           const BundleEntry* scanned);
+  // Records a value as matched; returns its index in matched_.
+  size_t AddMatched(absl::string_view path, absl::string_view key,
+                    DataType dtype, const TensorShape& shape);
+  // Reads the values queued by RestoreTensor, in parallel when they are
+  // large, and records the failures.
+  void FlushReads(absl::Status* walk_error);
+  void AddPending(Trackable* anchor, int node);
+  void RecordError(absl::string_view path, absl::string_view key,
+                   std::string detail, absl::Status status,
+                   absl::Status* walk_error);
+  // Live objects reachable from the root that save values and were never
+  // bound.
+  std::vector<RestoreReport::Entry> ComputeMissing() const;
+
+  // A value assigned, or queued to be: the report's "matched" entry, kept
+  // compact (views into graph_, paths_ or owned_strings_) and written out
+  // by Report(). A queued read that fails is marked, not erased.
+  struct Matched {
+    absl::string_view path;
+    absl::string_view key;
+    DataType dtype;
+    absl::InlinedVector<int64_t, 4> dims;
+    bool failed = false;
+  };
+
+  std::shared_ptr<BundleReader> reader_;
+  ObjectRef root_;
+  int num_threads_;
+  std::vector<Matched> matched_;
+  std::deque<std::string> owned_strings_;  // name-based paths and keys
+  // Reads queued by RestoreTensor, each with its index in matched_, and the
+  // entries looked up for them (a deque: the requests point into it).
+  std::vector<BundleReader::ReadRequest> queued_reads_;
+  std::vector<size_t> queued_matched_;
+  std::deque<BundleEntry> looked_up_;
+  uint64_t queued_bytes_ = 0;
+  // The index scanned once for the first walk of a large graph: the entry
+  // of attribute i of node n is scanned_[attr_base_[n] + i] when
+  // scanned_found_ says so. Empty otherwise, and after the first walk.
+  std::vector<size_t> attr_base_;
+  std::vector<BundleEntry> scanned_;
+  std::vector<bool> scanned_found_;
+  bool name_based_ = false;
+  ObjectGraph graph_;
+  std::vector<std::string> paths_;
+  std::vector<ObjectRef> bound_;                       // per node
+  absl::flat_hash_map<IdentityKey, int> node_of_;      // first binding
+  absl::flat_hash_set<IdentityKey> restored_objects_;  // attributes done
+  std::vector<bool> restored_nodes_;
+  // Anchor (identity only, never dereferenced) -> waiting node ids.
+  absl::flat_hash_map<const Trackable*, absl::flat_hash_set<int>> pending_;
+  int inconsistent_bindings_ = 0;  // kept for debugging
+  RestoreReport report_;  // unused, mismatched, missing attrs (not matched)
+  absl::Status first_error_;
+};
+
+}  // namespace internal
+}  // namespace ckpt
+
+#endif  // CKPT_LIB_CHECKPOINT_RESTORE_SESSION_H_
