@@ -17,7 +17,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -61,31 +60,64 @@ class ChildCollector : public ChildVisitor {
   void Visit(std::string_view name, ObjectRef child) override {
     children.emplace_back(Str(name), child);
   }
-  // The first child named `name`, or a null ref. A linear scan for a few
-  // children; an index built on first use for many (a container of 100,000
-  // variables must not cost 100,000^2 comparisons).
-  ObjectRef Find(const std::string& name) {
-    if (children.size() <= kScanLimit) {
-      for (const auto& [n, ref] : children) {
-        if (n == name) return ref;
-      }
-      return ObjectRef();
-    }
-    if (by_name_.empty()) {
-      // Views into `children`, which no longer grows.
-      by_name_.reserve(children.size());
-      for (size_t i = 0; i < children.size(); ++i) {
-        by_name_.try_emplace(children[i].first, i);  // first one wins
-      }
-    }
-    auto it = by_name_.find(name);
-    return it == by_name_.end() ? ObjectRef() : children[it->second].second;
-  }
   std::vector<std::pair<std::string, ObjectRef>> children;
+};
+
+// Matches an object's live children to the saved edges of its node by name,
+// without copying the live names: child_of(e) is the first live child named
+// like saved edge e, or a null ref. A live name is looked up among the
+// saved edges by a scan when they are few, in an index when they are many
+// (a container of 100,000 variables must not cost 100,000^2 comparisons,
+// nor a copy of every name).
+class EdgeMatcher : public ChildVisitor {
+ public:
+  explicit EdgeMatcher(const std::vector<ObjectGraph::Child>& edges)
+      : edges_(edges),
+        first_(edges.size()),
+        refs_(edges.size()),
+        seen_(edges.size(), false) {
+    if (edges.size() > kScanLimit) index_.reserve(edges.size());
+    for (size_t e = 0; e < edges.size(); ++e) {
+      // first_[e]: the first edge with e's name, which holds its child.
+      if (edges.size() > kScanLimit) {
+        first_[e] = index_.try_emplace(edges[e].local_name, e).first->second;
+        continue;
+      }
+      first_[e] = e;
+      for (size_t f = 0; f < e; ++f) {
+        if (edges[f].local_name == edges[e].local_name) {
+          first_[e] = f;
+          break;
+        }
+      }
+    }
+  }
+  void Visit(std::string_view name, ObjectRef child) override {
+    const size_t e = Lookup(absl::string_view(name.data(), name.size()));
+    if (e == kNone || seen_[e]) return;  // first one wins
+    seen_[e] = true;
+    refs_[e] = child;
+  }
+  ObjectRef child_of(size_t e) const { return refs_[first_[e]]; }
 
  private:
   static constexpr size_t kScanLimit = 16;
-  absl::flat_hash_map<absl::string_view, size_t> by_name_;
+  static constexpr size_t kNone = ~size_t{0};
+  size_t Lookup(absl::string_view name) const {
+    if (!index_.empty()) {
+      auto it = index_.find(name);
+      return it == index_.end() ? kNone : it->second;
+    }
+    for (size_t e = 0; e < edges_.size(); ++e) {
+      if (edges_[e].local_name == name) return e;  // a first edge
+    }
+    return kNone;
+  }
+  const std::vector<ObjectGraph::Child>& edges_;
+  std::vector<size_t> first_;
+  std::vector<ObjectRef> refs_;
+  std::vector<bool> seen_;
+  absl::flat_hash_map<absl::string_view, size_t> index_;
 };
 
 // Collects an object's attributes.
@@ -174,9 +206,9 @@ absl::StatusOr<const BundleEntry*> RestoreSession::Entry(
 size_t RestoreSession::AddMatched(absl::string_view path, absl::string_view key,
                                   DataType dtype, const TensorShape& shape) {
   const std::vector<int64_t>& dims = shape.dims();
-  matched_.push_back(
-      {path, key, dtype,
-       absl::InlinedVector<int64_t, 4>(dims.begin(), dims.end())});
+  matched_.push_back({path, key, matched_dims_.size(),
+                      static_cast<uint8_t>(dims.size()), false, dtype});
+  matched_dims_.insert(matched_dims_.end(), dims.begin(), dims.end());
   return matched_.size() - 1;
 }
 
@@ -228,6 +260,7 @@ absl::Status RestoreSession::StartGraph(ObjectGraph graph) {
   bound_.assign(graph_.nodes.size(), ObjectRef());
   restored_nodes_.assign(graph_.nodes.size(), false);
   matched_.reserve(attributes);
+  matched_dims_.reserve(attributes);  // rank 1 is the common case
   queued_reads_.reserve(attributes);
   queued_matched_.reserve(attributes);
   node_of_.reserve(graph_.nodes.size());
@@ -280,11 +313,13 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
     Trackable* const anchor =
         item.obj.trackable() != nullptr ? item.obj.trackable() : item.anchor;
 
-    ChildCollector live;
-    item.obj.VisitChildren(live);
-    for (const ObjectGraph::Child& edge : graph_.nodes[n].children) {
+    const std::vector<ObjectGraph::Child>& edges = graph_.nodes[n].children;
+    EdgeMatcher live(edges);
+    if (!edges.empty()) item.obj.VisitChildren(live);
+    for (size_t e = 0; e < edges.size(); ++e) {
+      const ObjectGraph::Child& edge = edges[e];
       const size_t c = static_cast<size_t>(edge.node_id);
-      const ObjectRef child = live.Find(edge.local_name);
+      const ObjectRef child = live.child_of(e);
       if (!bound_[c].is_null()) {
         if (child.is_null()) continue;
         if (!(child == bound_[c])) {
@@ -589,10 +624,10 @@ RestoreReport RestoreSession::Report(bool with_matched) const {
     r.matched.reserve(matched_.size());
     for (const Matched& m : matched_) {
       if (m.failed) continue;
-      r.matched.push_back(
-          {std::string(m.path), std::string(m.key),
-           Describe(m.dtype, TensorShape(std::vector<int64_t>(m.dims.begin(),
-                                                              m.dims.end())))});
+      const auto dims = matched_dims_.begin() + m.dims_at;
+      r.matched.push_back({std::string(m.path), std::string(m.key),
+                           Describe(m.dtype, TensorShape(std::vector<int64_t>(
+                                                 dims, dims + m.rank)))});
     }
   }
   for (size_t n = 0; n < bound_.size(); ++n) {

@@ -67,7 +67,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -162,20 +161,23 @@ class RestoreSession : public Waiter,
   std::vector<RestoreReport::Entry> ComputeMissing() const;
 
   // A value assigned, or queued to be: the report's "matched" entry, kept
-  // compact (views into graph_, paths_ or owned_strings_) and written out
-  // by Report(). A queued read that fails is marked, not erased.
+  // compact (views into graph_, paths_ or owned_strings_, the shape in
+  // matched_dims_) and written out by Report(). A queued read that fails
+  // is marked, not erased.
   struct Matched {
     absl::string_view path;
     absl::string_view key;
+    size_t dims_at;  // the shape is matched_dims_[dims_at, dims_at + rank)
+    uint8_t rank;    // <= TensorShape::kMaxRank
+    bool failed;
     DataType dtype;
-    absl::InlinedVector<int64_t, 4> dims;
-    bool failed = false;
   };
 
   std::shared_ptr<BundleReader> reader_;
   ObjectRef root_;
   int num_threads_;
   std::vector<Matched> matched_;
+  std::vector<int64_t> matched_dims_;
   std::deque<std::string> owned_strings_;  // name-based paths and keys
   // Reads queued by RestoreTensor, each with its index in matched_, and the
   // entries looked up for them (a deque: the requests point into it).

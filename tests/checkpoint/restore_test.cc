@@ -205,6 +205,63 @@ TEST_CASE("golf without slots: slot values wait, AssertConsumed fails") {
   RequireValuesFromFile(g, TfPath("golf/ckpt-1"));
 }
 
+// A Trackable whose children are (name, variable) pairs in a given order;
+// the same name may appear twice.
+class Bag : public Trackable {
+ public:
+  std::vector<std::pair<std::string, Variable*>> kids;
+  void VisitChildren(ChildVisitor& visit) override {
+    for (auto& [name, var] : kids) visit(name, *var);
+  }
+};
+
+TEST_CASE("children are matched by name and the first one wins (few or many)") {
+  for (int n : {5, 40}) {  // a scan up to 16 saved edges, an index beyond
+    INFO("children " << n);
+    TempDir dir;
+    std::vector<Variable> saved;
+    for (int i = 0; i < n; ++i) saved.push_back(Floats({2}));
+    Bag bag;
+    for (int i = 0; i < n; ++i) {
+      saved[static_cast<size_t>(i)].mutable_flat<float>()[0] =
+          static_cast<float>(i);
+      bag.kids.emplace_back("k" + std::to_string(i),
+                            &saved[static_cast<size_t>(i)]);
+    }
+    Checkpoint save;
+    CKPT_REQUIRE_OK(save.Track("bag", bag));
+    CKPT_REQUIRE_OK(save.Write(dir.Join("c")));
+
+    // Restore into the names in reverse order; "k1" twice (the first, in
+    // visit order, is the one matched); "k0" absent (its value waits).
+    std::vector<Variable> live;
+    for (int i = 0; i < n + 1; ++i) live.push_back(Floats({2}));
+    Bag target;
+    for (int i = n - 1; i >= 1; --i) {
+      target.kids.emplace_back("k" + std::to_string(i),
+                               &live[static_cast<size_t>(i)]);
+      if (i == 1) target.kids.emplace_back("k1", &live[static_cast<size_t>(n)]);
+    }
+    Checkpoint load;
+    CKPT_REQUIRE_OK(load.Track("bag", target));
+    absl::StatusOr<RestoreStatus> st = load.Read(dir.Join("c"));
+    CKPT_REQUIRE_OK(st);
+    for (int i = 1; i < n; ++i) {
+      CHECK(live[static_cast<size_t>(i)].flat<float>()[0] ==
+            static_cast<float>(i));
+    }
+    CHECK(live[static_cast<size_t>(n)].flat<float>()[0] == 0.0f);  // not k1
+    const RestoreReport report = st->report();
+    REQUIRE(report.matched.size() == static_cast<size_t>(n - 1));
+    for (const RestoreReport::Entry& e : report.matched) {
+      CHECK(e.key == e.path + "/.ATTRIBUTES/VARIABLE_VALUE");
+      CHECK(e.detail == "float32 [2]");
+    }
+    REQUIRE(report.pending.size() == 1);
+    CHECK(report.pending[0].path == "bag/k0");
+  }
+}
+
 TEST_CASE("partial restore: ExpectPartial ok, AssertConsumed names the path") {
   if (testing::SkipWithoutTfTestData()) return;
   Golf g;
