@@ -94,7 +94,9 @@ absl::StatusOr<ObjectGraph> ParseObjectGraph(absl::string_view bytes,
 absl::Status ValidateObjectGraphStrings(const ObjectGraph& graph);
 
 // Canonical protobuf bytes (field-number order, defaults omitted): for a
-// graph parsed from a file TensorFlow wrote canonically, the same bytes.
+// graph parsed from a file TensorFlow wrote canonically, the same bytes. A
+// graph whose encoding would pass 2 GiB (more than any protobuf parser
+// reads) gives "" (a graph without a root, which every parser refuses).
 std::string SerializeObjectGraph(const ObjectGraph& graph);
 
 // Whether the bundle's index has an object graph entry (false: a TF1

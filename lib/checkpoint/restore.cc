@@ -18,6 +18,7 @@
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/status.h"
+#include "graph/graph_table.h"
 #include "util/parallel.h"
 
 namespace ckpt {
@@ -232,7 +233,8 @@ absl::StatusOr<RestoreStatus> RestoreObjectGraph(
   // read (its data file deleted meanwhile, say) is an error, not TF1.
   CKPT_ASSIGN_OR_RETURN(const bool has_graph, HasObjectGraph(*reader));
   if (has_graph) {
-    CKPT_ASSIGN_OR_RETURN(ObjectGraph graph, ReadObjectGraph(*reader));
+    CKPT_ASSIGN_OR_RETURN(internal::GraphTable graph,
+                          internal::ReadGraphTable(*reader));
     CKPT_RETURN_IF_ERROR(session->StartGraph(std::move(graph)));
   } else {
     CKPT_RETURN_IF_ERROR(session->StartNameBased());

@@ -71,27 +71,33 @@ class ChildCollector : public ChildVisitor {
 // nor a copy of every name).
 class EdgeMatcher : public ChildVisitor {
  public:
-  explicit EdgeMatcher(const std::vector<ObjectGraph::Child>& edges)
-      : edges_(edges),
+  EdgeMatcher(const GraphTable& graph,
+              absl::Span<const GraphTable::Child> edges)
+      : graph_(graph),
+        edges_(edges),
         first_(edges.size()),
         refs_(edges.size()),
-        seen_(edges.size(), false) {
+        seen_(edges.size(), false),
+        index_(0, ByName{this}, ByName{this}) {
     if (edges.size() > kScanLimit) index_.reserve(edges.size());
     for (size_t e = 0; e < edges.size(); ++e) {
       // first_[e]: the first edge with e's name, which holds its child.
       if (edges.size() > kScanLimit) {
-        first_[e] = index_.try_emplace(edges[e].local_name, e).first->second;
+        first_[e] = *index_.insert(static_cast<uint32_t>(e)).first;
         continue;
       }
-      first_[e] = e;
+      first_[e] = static_cast<uint32_t>(e);
       for (size_t f = 0; f < e; ++f) {
-        if (edges[f].local_name == edges[e].local_name) {
-          first_[e] = f;
+        if (Name(f) == Name(e)) {
+          first_[e] = static_cast<uint32_t>(f);
           break;
         }
       }
     }
   }
+  EdgeMatcher(const EdgeMatcher&) = delete;  // index_ points at this
+  EdgeMatcher& operator=(const EdgeMatcher&) = delete;
+
   void Visit(std::string_view name, ObjectRef child) override {
     const size_t e = Lookup(absl::string_view(name.data(), name.size()));
     if (e == kNone || seen_[e]) return;  // first one wins
@@ -103,21 +109,40 @@ class EdgeMatcher : public ChildVisitor {
  private:
   static constexpr size_t kScanLimit = 16;
   static constexpr size_t kNone = ~size_t{0};
+  // Hash and equality of edges (by index, 4 bytes a slot) by their names,
+  // and of a name looked up.
+  struct ByName {
+    using is_transparent = void;
+    const EdgeMatcher* m;
+    absl::string_view Of(uint32_t e) const { return m->Name(e); }
+    static absl::string_view Of(absl::string_view s) { return s; }
+    template <typename T>
+    size_t operator()(const T& x) const {
+      return absl::Hash<absl::string_view>()(Of(x));
+    }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Of(a) == Of(b);
+    }
+  };
   size_t Lookup(absl::string_view name) const {
     if (!index_.empty()) {
       auto it = index_.find(name);
-      return it == index_.end() ? kNone : it->second;
+      return it == index_.end() ? kNone : *it;
     }
     for (size_t e = 0; e < edges_.size(); ++e) {
-      if (edges_[e].local_name == name) return e;  // a first edge
+      if (Name(e) == name) return e;  // a first edge
     }
     return kNone;
   }
-  const std::vector<ObjectGraph::Child>& edges_;
-  std::vector<size_t> first_;
+  absl::string_view Name(size_t e) const { return graph_.str(edges_[e].name); }
+
+  const GraphTable& graph_;
+  const absl::Span<const GraphTable::Child> edges_;
+  std::vector<uint32_t> first_;  // the edges of one node fit in 32 bits
   std::vector<ObjectRef> refs_;
   std::vector<bool> seen_;
-  absl::flat_hash_map<absl::string_view, size_t> index_;
+  absl::flat_hash_set<uint32_t, ByName, ByName> index_;
 };
 
 // Collects an object's attributes.
@@ -160,15 +185,15 @@ class SlotCollector : public SlotVisitor {
 }  // namespace
 
 bool RestoreSession::HasValues(int node) const {
-  const ObjectGraph::Node& n = graph_.nodes[static_cast<size_t>(node)];
-  if (n.has_checkpoint_values.has_value()) return *n.has_checkpoint_values;
-  return !n.children.empty() || !n.attributes.empty() || !n.slots.empty() ||
-         n.registered_saver.has_value();
+  const size_t n = static_cast<size_t>(node);
+  if (const std::optional<bool> v = graph_.has_checkpoint_values(n)) return *v;
+  return !graph_.children(n).empty() || !graph_.attributes(n).empty() ||
+         !graph_.slots(n).empty() || graph_.saver(n) != nullptr;
 }
 
 void RestoreSession::Bind(int node, ObjectRef obj) {
   bound_[static_cast<size_t>(node)] = obj;
-  node_of_.try_emplace(KeyOf(obj), node);
+  node_of_.try_emplace(KeyOf(obj), false);
 }
 
 void RestoreSession::AddPending(Trackable* anchor, int node) {
@@ -189,7 +214,7 @@ void RestoreSession::RecordError(absl::string_view path, absl::string_view key,
 
 const BundleEntry* RestoreSession::Scanned(int node, size_t attr) const {
   if (scanned_.empty()) return nullptr;
-  const size_t slot = attr_base_[static_cast<size_t>(node)] + attr;
+  const size_t slot = graph_.first_attribute(static_cast<size_t>(node)) + attr;
   return scanned_found_[slot] ? &scanned_[slot] : nullptr;
 }
 
@@ -218,27 +243,23 @@ size_t RestoreSession::num_matched() const {
                     [](const Matched& m) { return !m.failed; }));
 }
 
-absl::Status RestoreSession::StartGraph(ObjectGraph graph) {
+absl::Status RestoreSession::StartGraph(GraphTable graph) {
   graph_ = std::move(graph);
+  CKPT_ASSIGN_OR_RETURN(
+      paths_, NodePathTable::Build(
+                  graph_, absl::StrCat("object graph of ", reader_->prefix()),
+                  NodePathTable::kMaxBytes + 2 * graph_.string_bytes()));
   // A restore that reads many values decodes the whole index in one pass
   // rather than looking keys up one by one. A damaged index is left to the
   // lookups, which report it per key.
-  size_t attributes = 0;
-  attr_base_.resize(graph_.nodes.size());
-  for (size_t n = 0; n < graph_.nodes.size(); ++n) {
-    attr_base_[n] = attributes;
-    attributes += graph_.nodes[n].attributes.size();
-  }
+  const size_t attributes = graph_.num_attributes();
   if (attributes >= kIndexScanAttributes) {
     // Each key is hashed once, as a view into the graph; entries are kept
     // by attribute, so the walk needs no lookup.
     absl::flat_hash_map<absl::string_view, size_t> slot_of;
     slot_of.reserve(attributes);
-    for (size_t n = 0; n < graph_.nodes.size(); ++n) {
-      const auto& attrs = graph_.nodes[n].attributes;
-      for (size_t i = 0; i < attrs.size(); ++i) {
-        slot_of.try_emplace(attrs[i].checkpoint_key, attr_base_[n] + i);
-      }
+    for (size_t i = 0; i < attributes; ++i) {
+      slot_of.try_emplace(graph_.str(graph_.attribute(i).key), i);
     }
     scanned_.resize(attributes);
     scanned_found_.assign(attributes, false);
@@ -256,15 +277,13 @@ absl::Status RestoreSession::StartGraph(ObjectGraph graph) {
       scanned_found_.clear();
     }
   }
-  paths_ = NodePaths(graph_);
-  bound_.assign(graph_.nodes.size(), ObjectRef());
-  restored_nodes_.assign(graph_.nodes.size(), false);
+  bound_.assign(graph_.num_nodes(), ObjectRef());
+  restored_nodes_.assign(graph_.num_nodes(), false);
   matched_.reserve(attributes);
   matched_dims_.reserve(attributes);  // rank 1 is the common case
   queued_reads_.reserve(attributes);
   queued_matched_.reserve(attributes);
-  node_of_.reserve(graph_.nodes.size());
-  restored_objects_.reserve(graph_.nodes.size());
+  node_of_.reserve(graph_.num_nodes());
   Bind(0, root_);
   absl::Status walked = Walk({Item{0, root_, root_.trackable()}});
   // Deferred walks look keys up one by one: the session may live as long as
@@ -298,7 +317,7 @@ absl::Status RestoreSession::OnChildrenChanged(Trackable& owner) {
 absl::Status RestoreSession::Walk(std::vector<Item> start) {
   absl::Status walk_error;
   std::deque<Item> queue(start.begin(), start.end());
-  std::vector<bool> visited(graph_.nodes.size());     // processed in this walk
+  std::vector<bool> visited(graph_.num_nodes());      // processed in this walk
   std::vector<std::pair<int, ObjectRef>> optimizers;  // alive during the walk
   while (!queue.empty()) {
     const Item item = queue.front();
@@ -313,11 +332,11 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
     Trackable* const anchor =
         item.obj.trackable() != nullptr ? item.obj.trackable() : item.anchor;
 
-    const std::vector<ObjectGraph::Child>& edges = graph_.nodes[n].children;
-    EdgeMatcher live(edges);
+    const absl::Span<const GraphTable::Child> edges = graph_.children(n);
+    EdgeMatcher live(graph_, edges);
     if (!edges.empty()) item.obj.VisitChildren(live);
     for (size_t e = 0; e < edges.size(); ++e) {
-      const ObjectGraph::Child& edge = edges[e];
+      const GraphTable::Child& edge = edges[e];
       const size_t c = static_cast<size_t>(edge.node_id);
       const ObjectRef child = live.child_of(e);
       if (!bound_[c].is_null()) {
@@ -339,7 +358,7 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
         AddPending(anchor, edge.node_id);
       }
     }
-    if (!graph_.nodes[n].slots.empty() && item.obj.trackable() != nullptr) {
+    if (!graph_.slots(n).empty() && item.obj.trackable() != nullptr) {
       optimizers.emplace_back(item.node, item.obj);
       ProcessSlots(item.node, item.obj, &walk_error);
     }
@@ -362,8 +381,8 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
                                   absl::Status* walk_error) {
   SlotCollector live;
   opt.VisitSlots(live);
-  for (const ObjectGraph::Slot& ref :
-       graph_.nodes[static_cast<size_t>(opt_node)].slots) {
+  for (const GraphTable::Slot& ref :
+       graph_.slots(static_cast<size_t>(opt_node))) {
     const size_t slot_node = static_cast<size_t>(ref.slot_node_id);
     if (!bound_[slot_node].is_null()) continue;
     const ObjectRef original =
@@ -371,7 +390,7 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
     const SlotCollector::Entry* found = nullptr;
     if (!original.is_null()) {
       for (const auto& e : live.slots) {
-        if (e.slot_name == ref.slot_name && e.original == original) {
+        if (e.slot_name == graph_.str(ref.name) && e.original == original) {
           found = &e;
           break;
         }
@@ -390,18 +409,22 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
 
 void RestoreSession::RestoreNode(int node, ObjectRef obj,
                                  absl::Status* walk_error) {
-  if (!restored_objects_.insert(KeyOf(obj)).second) return;
-  const ObjectGraph::Node& saved = graph_.nodes[static_cast<size_t>(node)];
-  const std::string& path = paths_[static_cast<size_t>(node)];
+  // Every object is bound before it is restored; once per object.
+  bool& restored = node_of_.try_emplace(KeyOf(obj), false).first->second;
+  if (restored) return;
+  restored = true;
+  const absl::Span<const GraphTable::Attribute> saved =
+      graph_.attributes(static_cast<size_t>(node));
+  const absl::string_view path = paths_[static_cast<size_t>(node)];
   AttributeCollector live;
   obj.VisitAttributes(live);
-  std::vector<bool> taken(saved.attributes.size(), false);
+  std::vector<bool> taken(saved.size(), false);
   for (AttributeCollector::Attr& attr : live.attrs) {
-    const ObjectGraph::Attribute* stored = nullptr;
-    for (size_t i = 0; i < saved.attributes.size(); ++i) {
-      if (!taken[i] && saved.attributes[i].name == attr.name) {
+    const GraphTable::Attribute* stored = nullptr;
+    for (size_t i = 0; i < saved.size(); ++i) {
+      if (!taken[i] && graph_.str(saved[i].name) == attr.name) {
         taken[i] = true;
-        stored = &saved.attributes[i];
+        stored = &saved[i];
         break;
       }
     }
@@ -411,31 +434,31 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
            absl::StrCat("attribute ", attr.name, " not in the checkpoint")});
       continue;
     }
+    const absl::string_view key = graph_.str(stored->key);
     if (attr.tensor != nullptr) {
-      RestoreTensor(
-          path, stored->checkpoint_key,
-          Scanned(node, static_cast<size_t>(stored - saved.attributes.data())),
-          attr.tensor, walk_error);
+      RestoreTensor(path, key,
+                    Scanned(node, static_cast<size_t>(stored - saved.data())),
+                    attr.tensor, walk_error);
       continue;
     }
     // User code may touch other variables: their queued reads go first.
     FlushReads(walk_error);
-    absl::StatusOr<ckpt::Tensor> value = reader_->Read(stored->checkpoint_key);
+    absl::StatusOr<ckpt::Tensor> value = reader_->Read(key);
     absl::Status s = value.ok() ? attr.restore(*value) : value.status();
     if (!s.ok()) {
-      RecordError(path, stored->checkpoint_key, Msg(s),
+      RecordError(path, key, Msg(s),
                   absl::Status(s.code(), absl::StrCat("restoring '", path,
                                                       "': ", s.message())),
                   walk_error);
       continue;
     }
-    AddMatched(path, stored->checkpoint_key, value->dtype(), value->shape());
+    AddMatched(path, key, value->dtype(), value->shape());
   }
-  for (size_t i = 0; i < saved.attributes.size(); ++i) {
+  for (size_t i = 0; i < saved.size(); ++i) {
     if (!taken[i]) {
       report_.unused.push_back(
-          {path, saved.attributes[i].checkpoint_key,
-           absl::StrCat("no attribute ", saved.attributes[i].name,
+          {std::string(path), std::string(graph_.str(saved[i].key)),
+           absl::StrCat("no attribute ", graph_.str(saved[i].name),
                         " on the object")});
     }
   }
@@ -631,9 +654,10 @@ RestoreReport RestoreSession::Report(bool with_matched) const {
     }
   }
   for (size_t n = 0; n < bound_.size(); ++n) {
-    const ObjectGraph::Node& node = graph_.nodes[n];
-    if (bound_[n].is_null() && !node.attributes.empty()) {
-      r.pending.push_back({paths_[n], node.attributes[0].checkpoint_key,
+    const absl::Span<const GraphTable::Attribute> attrs = graph_.attributes(n);
+    if (bound_[n].is_null() && !attrs.empty()) {
+      r.pending.push_back({std::string(paths_[n]),
+                           std::string(graph_.str(attrs[0].key)),
                            "no matching object yet"});
     }
   }

@@ -75,6 +75,7 @@
 #include "ckpt/dtype.h"
 #include "ckpt/object_graph.h"
 #include "graph/anchor.h"
+#include "graph/graph_table.h"
 
 namespace ckpt {
 namespace internal {
@@ -94,7 +95,7 @@ class RestoreSession : public Waiter,
       : reader_(std::move(reader)), root_(root), num_threads_(num_threads) {}
 
   // Object-graph mode: binds node 0 to the root and walks.
-  absl::Status StartGraph(ObjectGraph graph);
+  absl::Status StartGraph(GraphTable graph);
   // Name-based mode (section 7.6).
   absl::Status StartNameBased();
 
@@ -186,17 +187,16 @@ class RestoreSession : public Waiter,
   std::deque<BundleEntry> looked_up_;
   uint64_t queued_bytes_ = 0;
   // The index scanned once for the first walk of a large graph: the entry
-  // of attribute i of node n is scanned_[attr_base_[n] + i] when
-  // scanned_found_ says so. Empty otherwise, and after the first walk.
-  std::vector<size_t> attr_base_;
+  // of attribute i of node n is scanned_[graph_.first_attribute(n) + i]
+  // when scanned_found_ says so. Empty otherwise, and after the first walk.
   std::vector<BundleEntry> scanned_;
   std::vector<bool> scanned_found_;
   bool name_based_ = false;
-  ObjectGraph graph_;
-  std::vector<std::string> paths_;
-  std::vector<ObjectRef> bound_;                       // per node
-  absl::flat_hash_map<IdentityKey, int> node_of_;      // first binding
-  absl::flat_hash_set<IdentityKey> restored_objects_;  // attributes done
+  GraphTable graph_;
+  NodePathTable paths_;
+  std::vector<ObjectRef> bound_;  // per node
+  // Bound objects, and whether their attributes were restored.
+  absl::flat_hash_map<IdentityKey, bool> node_of_;
   std::vector<bool> restored_nodes_;
   // Anchor (identity only, never dereferenced) -> waiting node ids.
   absl::flat_hash_map<const Trackable*, absl::flat_hash_set<int>> pending_;

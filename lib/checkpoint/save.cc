@@ -70,67 +70,100 @@ std::string Quote(std::string_view s) {
 }
 
 // "object 'net/dense'" or "the root object", for messages.
-std::string DescribePath(const std::string& path) {
+std::string DescribePath(absl::string_view path) {
   if (path.empty()) return "the root object";
   return absl::StrCat("object ", QuoteForMessage(path));
 }
 
-std::string ChildPath(const std::string& parent, std::string_view name) {
-  const std::string escaped = EscapeLocalName(std::string(name));
-  if (parent.empty()) return escaped;
-  return absl::StrCat(parent, "/", escaped);
+absl::string_view View(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
 }
 
+using internal::GraphTable;
 using internal::PlannedTensor;
+using internal::StrRef;
 
-// One node of the graph being built, with the live object behind it.
+// One node of the graph being built, with the live object behind it; its
+// path is paths[path_at, path_at + path_size) of the builder.
 struct LiveNode {
   ObjectRef ref;
-  std::string path;
+  size_t path_at = 0;
+  size_t path_size = 0;
 };
 
-// The state of one save: nodes, the serializable graph and the tensors.
+// The state of one save: nodes, the graph table and the tensors. Paths are
+// kept in one buffer (they may pass 4 GiB together for a deep chain, so
+// not in the table's pool); views of them are invalidated by Discover.
 struct GraphBuilder {
   std::vector<LiveNode> nodes;
-  ObjectGraph graph;
+  std::string paths;
+  GraphTable graph;
   absl::flat_hash_map<RefKey, int> ids;
   std::vector<PlannedTensor> tensors;  // keys set once the graph is complete
   std::deque<Tensor> produced;
+  std::string scratch;  // a path or key being built
 
-  // Returns the id of `ref`, numbering it (and queuing it) if new.
-  int Discover(const ObjectRef& ref, std::string path) {
+  absl::string_view path(size_t node) const {
+    return absl::string_view(paths.data() + nodes[node].path_at,
+                             nodes[node].path_size);
+  }
+  std::string Describe(size_t node) const { return DescribePath(path(node)); }
+
+  // Returns the id of `ref`, numbering it (and queuing it) if new, with the
+  // path in `scratch`.
+  int Discover(const ObjectRef& ref) {
     auto [it, inserted] = ids.try_emplace(KeyOf(ref), 0);
     if (inserted) {
       it->second = static_cast<int>(nodes.size());
-      nodes.push_back({ref, std::move(path)});
-      graph.nodes.emplace_back();
+      nodes.push_back({ref, paths.size(), scratch.size()});
+      paths.append(scratch);
+      graph.AddNode();
     }
     return it->second;
   }
+  // scratch = the path of a child of `parent` along edge `name`.
+  void ChildPath(size_t parent, absl::string_view name) {
+    scratch.assign(path(parent).data(), path(parent).size());
+    if (!scratch.empty()) scratch.push_back('/');
+    internal::AppendEscapedName(name, &scratch);
+  }
 };
 
-// Collects the (name, child) edges of one object.
-class EdgeCollector : public ChildVisitor {
+// Numbers the children of one node as they are visited and adds its edges.
+class EdgeAdder : public ChildVisitor {
  public:
+  EdgeAdder(GraphBuilder& b, size_t node) : b_(b), node_(node) {}
   void Visit(std::string_view name, ObjectRef child) override {
     if (child.is_null()) return;
-    edges.emplace_back(std::string(name), child);
+    b_.ChildPath(node_, View(name));
+    const int id = b_.Discover(child);
+    b_.graph.AddChild(node_, id, b_.graph.AddString(View(name)));
   }
-  std::vector<std::pair<std::string, ObjectRef>> edges;
+
+ private:
+  GraphBuilder& b_;
+  const size_t node_;
 };
 
 // Breadth-first numbering of every object reachable from the root.
 void BuildNodes(ObjectRef root, GraphBuilder& b) {
-  b.Discover(root, "");
+  b.scratch.clear();
+  b.Discover(root);
   for (size_t i = 0; i < b.nodes.size(); ++i) {
-    EdgeCollector collector;
-    b.nodes[i].ref.VisitChildren(collector);
-    for (auto& [name, child] : collector.edges) {
-      const int id = b.Discover(child, ChildPath(b.nodes[i].path, name));
-      b.graph.nodes[i].children.push_back({id, std::move(name)});
-    }
+    EdgeAdder adder(b, i);
+    const ObjectRef ref = b.nodes[i].ref;  // nodes may grow during the visit
+    ref.VisitChildren(adder);
   }
 }
+
+// Whether an object has children (slot variables must not).
+class AnyChild : public ChildVisitor {
+ public:
+  void Visit(std::string_view, ObjectRef child) override {
+    found = found || !child.is_null();
+  }
+  bool found = false;
+};
 
 // A slot as reported by an optimizer.
 struct ReportedSlot {
@@ -163,30 +196,27 @@ std::vector<std::string> SlotNamesInOrder(
 // Appends the slot node for `s` of optimizer node `optimizer_id`.
 absl::Status AppendSlotNode(int optimizer_id, int original_id,
                             const ReportedSlot& s, GraphBuilder& b) {
-  const std::string& optimizer_path = b.nodes[optimizer_id].path;
   if (b.ids.contains(KeyOf(s.slot))) {
     return absl::InvalidArgumentError(absl::StrCat(
-        DescribePath(optimizer_path), ": slot variable ",
-        QuoteForMessage(s.slot_name), " of ",
-        DescribePath(b.nodes[original_id].path),
+        b.Describe(optimizer_id), ": slot variable ",
+        QuoteForMessage(s.slot_name), " of ", b.Describe(original_id),
         " is already a node of the object graph (a regular dependency or "
         "another slot)"));
   }
-  EdgeCollector children;
+  AnyChild children;
   s.slot.VisitChildren(children);
-  if (!children.edges.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(DescribePath(optimizer_path), ": slot variable ",
-                     QuoteForMessage(s.slot_name), " of ",
-                     DescribePath(b.nodes[original_id].path),
-                     " has children; slot variables cannot have dependencies"));
+  if (children.found) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        b.Describe(optimizer_id), ": slot variable ",
+        QuoteForMessage(s.slot_name), " of ", b.Describe(original_id),
+        " has children; slot variables cannot have dependencies"));
   }
-  const std::string path =
-      absl::StrCat(b.nodes[original_id].path, "/.OPTIMIZER_SLOT/",
-                   optimizer_path, "/", EscapeLocalName(s.slot_name));
-  const int slot_id = b.Discover(s.slot, path);
-  b.graph.nodes[optimizer_id].slots.push_back(
-      {original_id, s.slot_name, slot_id});
+  b.scratch = absl::StrCat(b.path(original_id), "/.OPTIMIZER_SLOT/",
+                           b.path(optimizer_id), "/");
+  internal::AppendEscapedName(s.slot_name, &b.scratch);
+  const int slot_id = b.Discover(s.slot);
+  b.graph.AddSlot(optimizer_id,
+                  {original_id, slot_id, b.graph.AddString(s.slot_name)});
   return absl::OkStatus();
 }
 
@@ -195,14 +225,13 @@ absl::Status AddSlotsOf(int optimizer_id, GraphBuilder& b) {
   SlotCollector collector;
   b.nodes[optimizer_id].ref.VisitSlots(collector);
   if (collector.slots.empty()) return absl::OkStatus();
-  const std::string& optimizer_path = b.nodes[optimizer_id].path;
   // Resolve every original to its node id first.
   std::vector<int> original_ids;
   for (const ReportedSlot& s : collector.slots) {
     auto it = b.ids.find(KeyOf(s.original));
     if (it == b.ids.end()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          DescribePath(optimizer_path), ": the original variable of slot ",
+          b.Describe(optimizer_id), ": the original variable of slot ",
           QuoteForMessage(s.slot_name),
           " is not part of the object graph being saved"));
     }
@@ -219,10 +248,9 @@ absl::Status AddSlotsOf(int optimizer_id, GraphBuilder& b) {
     std::sort(order.begin(), order.end());
     for (size_t j = 0; j < order.size(); ++j) {
       if (j > 0 && order[j].first == order[j - 1].first) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(DescribePath(optimizer_path), ": slot ",
-                         QuoteForMessage(name), " reported twice for ",
-                         DescribePath(b.nodes[order[j].first].path)));
+        return absl::InvalidArgumentError(absl::StrCat(
+            b.Describe(optimizer_id), ": slot ", QuoteForMessage(name),
+            " reported twice for ", b.Describe(order[j].first)));
       }
       CKPT_RETURN_IF_ERROR(AppendSlotNode(optimizer_id, order[j].first,
                                           collector.slots[order[j].second], b));
@@ -243,28 +271,25 @@ absl::Status BuildSlots(GraphBuilder& b) {
 // first error is kept; later attributes are ignored.
 class AttributeCollector : public AttributeVisitor {
  public:
-  AttributeCollector(const std::string& path, ObjectGraph::Node& node,
-                     std::vector<PlannedTensor>& tensors,
-                     std::deque<ckpt::Tensor>& produced)
-      : path_(path), node_(node), tensors_(tensors), produced_(produced) {}
+  AttributeCollector(GraphBuilder& b, size_t node) : b_(b), node_(node) {}
 
   void Tensor(std::string_view name, ckpt::Tensor* value,
               std::string_view full_name) override {
-    if (!status_.ok() || !CheckName(name)) return;
+    if (!status_.ok() || !CheckName(View(name))) return;
     if (value == nullptr || value->dtype() == DataType::kInvalid) {
       status_ = absl::FailedPreconditionError(absl::StrCat(
-          DescribePath(path_), ": attribute ", Quote(name),
+          b_.Describe(node_), ": attribute ", Quote(name),
           " is not initialized (no dtype); assign a value before saving"));
       return;
     }
-    PlannedTensor& t = Add(name, full_name);
+    PlannedTensor& t = Add(View(name), View(full_name));
     t.live = value;
   }
 
   void Custom(std::string_view name,
               std::function<absl::StatusOr<ckpt::Tensor>()> save,
               std::function<absl::Status(const ckpt::Tensor&)>) override {
-    if (!status_.ok() || !CheckName(name)) return;
+    if (!status_.ok() || !CheckName(View(name))) return;
     absl::StatusOr<ckpt::Tensor> value =
         save ? save()
              : absl::StatusOr<ckpt::Tensor>(
@@ -272,67 +297,68 @@ class AttributeCollector : public AttributeVisitor {
     if (!value.ok()) {
       status_ = Annotate(value.status(),
                          absl::StrCat("saving custom attribute ", Quote(name),
-                                      " of ", DescribePath(path_)));
+                                      " of ", b_.Describe(node_)));
       return;
     }
     if (value->dtype() == DataType::kInvalid) {
       status_ = absl::FailedPreconditionError(
-          absl::StrCat(DescribePath(path_), ": custom attribute ", Quote(name),
+          absl::StrCat(b_.Describe(node_), ": custom attribute ", Quote(name),
                        " produced an uninitialized tensor"));
       return;
     }
-    PlannedTensor& t = Add(name, "");
-    t.produced = &produced_.emplace_back(*std::move(value));
+    PlannedTensor& t = Add(View(name), "");
+    t.produced = &b_.produced.emplace_back(*std::move(value));
   }
 
   const absl::Status& status() const { return status_; }
 
  private:
-  bool CheckName(std::string_view name) {
+  bool CheckName(absl::string_view name) {
     // A scan of the few attributes an object has; a set beyond that.
+    const absl::Span<const GraphTable::Attribute> attrs =
+        b_.graph.attributes(node_);
     bool seen = false;
-    if (node_.attributes.size() < kScanLimit) {
-      for (const ObjectGraph::Attribute& a : node_.attributes) {
-        seen = seen || a.name == name;
+    if (attrs.size() < kScanLimit) {
+      for (const GraphTable::Attribute& a : attrs) {
+        seen = seen || b_.graph.str(a.name) == name;
       }
     } else {
       if (names_.empty()) {
-        for (const ObjectGraph::Attribute& a : node_.attributes) {
-          names_.insert(a.name);
+        for (const GraphTable::Attribute& a : attrs) {
+          names_.insert(std::string(b_.graph.str(a.name)));
         }
       }
       seen = !names_.insert(std::string(name)).second;
     }
     if (!seen) return true;
     status_ = absl::InvalidArgumentError(
-        absl::StrCat(DescribePath(path_), ": attribute ", Quote(name),
+        absl::StrCat(b_.Describe(node_), ": attribute ", QuoteForMessage(name),
                      " is reported twice"));
     return false;
   }
 
-  PlannedTensor& Add(std::string_view name, std::string_view full_name) {
-    ObjectGraph::Attribute attr;
-    attr.name = std::string(name);
-    attr.full_name = std::string(full_name);
-    attr.checkpoint_key = AttributeKey(path_, attr.name);
-    node_.attributes.push_back(std::move(attr));
-    if (!names_.empty()) names_.insert(node_.attributes.back().name);
-    return tensors_.emplace_back();
+  PlannedTensor& Add(absl::string_view name, absl::string_view full_name) {
+    // The key: AttributeKey(path, name), built in place.
+    b_.scratch.assign(b_.path(node_).data(), b_.path(node_).size());
+    b_.scratch.append("/.ATTRIBUTES/");
+    internal::AppendEscapedName(name, &b_.scratch);
+    GraphTable& g = b_.graph;
+    g.AddAttribute(node_, {g.AddString(name), g.AddString(full_name),
+                           g.AddString(b_.scratch), false});
+    if (!names_.empty()) names_.insert(std::string(name));
+    return b_.tensors.emplace_back();
   }
 
   static constexpr size_t kScanLimit = 16;
-  const std::string& path_;
-  ObjectGraph::Node& node_;
-  std::vector<PlannedTensor>& tensors_;
-  std::deque<ckpt::Tensor>& produced_;
+  GraphBuilder& b_;
+  const size_t node_;
   absl::flat_hash_set<std::string> names_;  // beyond kScanLimit attributes
   absl::Status status_;
 };
 
 absl::Status BuildAttributes(GraphBuilder& b) {
   for (size_t i = 0; i < b.nodes.size(); ++i) {
-    AttributeCollector collector(b.nodes[i].path, b.graph.nodes[i], b.tensors,
-                                 b.produced);
+    AttributeCollector collector(b, i);
     b.nodes[i].ref.VisitAttributes(collector);
     CKPT_RETURN_IF_ERROR(collector.status());
   }
@@ -435,22 +461,21 @@ absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options) {
   BuildNodes(root, b);
   CKPT_RETURN_IF_ERROR(BuildSlots(b));
   CKPT_RETURN_IF_ERROR(BuildAttributes(b));
+  CKPT_RETURN_IF_ERROR(b.graph.status());
   if (options.write_has_checkpoint_values) {
-    ComputeHasCheckpointValues(&b.graph);
+    internal::ComputeHasCheckpointValues(b.graph);
   }
   // Nothing is written for a graph no reader could parse back.
-  CKPT_RETURN_IF_ERROR(ValidateObjectGraphStrings(b.graph));
+  CKPT_RETURN_IF_ERROR(internal::ValidateGraphTableStrings(b.graph));
   SavePlan plan;
+  b.graph.ShrinkToFit();
   plan.graph = std::move(b.graph);
   plan.produced = std::move(b.produced);
   plan.tensors = std::move(b.tensors);
-  // One tensor per attribute, in node order: the keys, now that no
-  // attribute list grows any more.
-  size_t next = 0;
-  for (const ObjectGraph::Node& node : plan.graph.nodes) {
-    for (const ObjectGraph::Attribute& attr : node.attributes) {
-      plan.tensors[next++].key = attr.checkpoint_key;
-    }
+  // One tensor per attribute, in node order: the keys, now that the pool
+  // no longer grows.
+  for (size_t i = 0; i < plan.tensors.size(); ++i) {
+    plan.tensors[i].key = plan.graph.str(plan.graph.attribute(i).key);
   }
   return plan;
 }
@@ -495,7 +520,8 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
     CKPT_RETURN_IF_ERROR(writer->AddBatch(items, threads));
   }
   std::vector<std::string> graph_bytes(1);
-  graph_bytes[0] = SerializeObjectGraph(plan.graph);
+  CKPT_ASSIGN_OR_RETURN(graph_bytes[0],
+                        internal::SerializeGraphTable(plan.graph));
   CKPT_ASSIGN_OR_RETURN(
       Tensor graph_tensor,
       Tensor::FromStrings(TensorShape{}, std::move(graph_bytes)));
@@ -517,6 +543,14 @@ absl::Status StagingBuffers::Stage(SavePlan& plan, int num_threads) {
     size_t size;
   };
   std::vector<Copy> copies;
+  size_t pieces = 0;  // reserved: 100,000 small tensors must not regrow it
+  for (const PlannedTensor& t : plan.tensors) {
+    if (t.live != nullptr && !t.live->is_string()) {
+      pieces +=
+          (t.live->bytes().size() + kStageCopyPiece - 1) / kStageCopyPiece;
+    }
+  }
+  copies.reserve(pieces);
   uint64_t copy_bytes = 0;
   size_t j = 0;
   for (PlannedTensor& t : plan.tensors) {

@@ -8,9 +8,10 @@
 // snapshot between them:
 //
 //   PlanSave   walks the live object graph and decides everything: node ids,
-//              keys, the serialized graph, custom attribute values (produced
-//              now). All checks of SaveObjectGraph run here; no file is
-//              touched. The plan points at the live tensors of variables.
+//              keys, the graph (a GraphTable), custom attribute values
+//              (produced now). All checks of SaveObjectGraph run here; no
+//              file is touched. The plan points at the live tensors of
+//              variables.
 //   StagingBuffers::Stage
 //              copies those live tensors into buffers it owns and points the
 //              plan at the copies (the snapshot of an asynchronous save).
@@ -36,6 +37,7 @@
 #include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
+#include "graph/graph_table.h"
 
 namespace ckpt {
 namespace internal {
@@ -53,7 +55,7 @@ struct PlannedTensor {
 // Keys and produced values are views into the plan itself: a SavePlan may be
 // moved (the views stay valid) but must not be copied.
 struct SavePlan {
-  ObjectGraph graph;
+  GraphTable graph;
   std::deque<Tensor> produced;         // values of custom attributes
   std::vector<PlannedTensor> tensors;  // in node order
 };

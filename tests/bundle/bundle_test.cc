@@ -399,6 +399,64 @@ TEST_CASE("random bundles round-trip (model-based with fixed seeds)") {
   }
 }
 
+TEST_CASE("writer: keys beyond one index buffer and longer than one") {
+  // The writer keeps pending keys in 64 KiB buffers; keys of 70 and 100 KiB
+  // get buffers of their own. Added in random order, listed sorted, with
+  // Add and AddBatch (which encodes entries on its threads).
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::mt19937_64 rng(404);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 3000; ++i) {
+    keys.push_back(absl::StrCat("model/t", rng() % 100000, "_", i,
+                                "/.ATTRIBUTES/VARIABLE_VALUE"));
+  }
+  keys.push_back(std::string(100 << 10, 'k'));
+  keys.push_back(std::string(70 << 10, '\xff'));
+  std::shuffle(keys.begin(), keys.end(), rng);
+  for (const bool batch : {false, true}) {
+    INFO("batch " << batch);
+    BundleWriterOptions o = TestOptions();
+    o.num_shards = 2;
+    const std::string prefix = batch ? "/b/batch" : "/b/add";
+    std::unique_ptr<BundleWriter> w = MustCreate(env.get(), prefix, o);
+    std::vector<Tensor> values;
+    values.reserve(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      values.push_back(Tensor::Scalar<int64_t>(static_cast<int64_t>(i)));
+    }
+    if (batch) {
+      std::vector<BundleWriter::BatchItem> items;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        items.push_back({keys[i], &values[i], static_cast<int>(i % 2)});
+      }
+      CKPT_REQUIRE_OK(w->AddBatch(items, 2));
+    } else {
+      for (size_t i = 0; i < keys.size(); ++i) {
+        CKPT_REQUIRE_OK(w->Add(keys[i], values[i], static_cast<int>(i % 2)));
+      }
+    }
+    CHECK(w->num_entries() == static_cast<int64_t>(keys.size()));
+    CKPT_REQUIRE_OK(w->Finish());
+
+    std::unique_ptr<BundleReader> r = MustOpen(env.get(), prefix);
+    auto listed = r->ListEntries();
+    CKPT_REQUIRE_OK(listed);
+    std::vector<std::string> sorted = keys;
+    std::sort(sorted.begin(), sorted.end());
+    REQUIRE(listed->size() == sorted.size());
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      REQUIRE((*listed)[i].first == sorted[i]);
+    }
+    for (size_t i = 0; i < keys.size(); i += 97) {
+      absl::StatusOr<Tensor> t = r->Read(keys[i]);
+      CKPT_REQUIRE_OK(t);
+      CHECK(t->flat<int64_t>()[0] == static_cast<int64_t>(i));
+    }
+    absl::StatusOr<Tensor> t = r->Read(std::string(100 << 10, 'k'));
+    CKPT_REQUIRE_OK(t);
+  }
+}
+
 TEST_CASE("round trip on the POSIX file system with many index blocks") {
   TempDir dir;
   BundleWriterOptions o;  // sync on: exercises fsync of files and directory

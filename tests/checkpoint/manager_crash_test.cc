@@ -2,7 +2,9 @@
 //
 // Process-level crash test: crash_writer saves checkpoints in a loop and is
 // killed with SIGKILL at random moments (seeded; the seed is printed and can
-// be set with CKPT_CRASH_SEED, the number of kills with CKPT_CRASH_KILLS).
+// be set with CKPT_CRASH_SEED, the number of kills with CKPT_CRASH_KILLS),
+// drawn over the time a writer takes to make three saves on this machine
+// (measured first, so that a slow build or runner still sees saves commit).
 // After every kill a restart must find the newest committed checkpoint, it
 // must restore bit for bit, and every save the writer reported as successful
 // must still be there (or be older than max_to_keep newer ones).
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -50,9 +53,11 @@ struct Run {
   int status = 0;   // waitpid status
 };
 
-// Starts crash_writer on `dir`, kills it after `delay_us` (if still running)
-// and collects what it printed.
-Run RunAndKill(const std::string& dir, int64_t delay_us) {
+// Starts crash_writer on `dir`, kills it after `delay_us` (if still running;
+// never if `delay_us` < 0), and collects what it printed. `max_saves` > 0
+// makes the writer stop by itself after that many saves.
+Run RunAndKill(const std::string& dir, int64_t delay_us, int max_saves = 0) {
+  const std::string saves = std::to_string(max_saves);
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   const pid_t pid = ::fork();
@@ -63,13 +68,20 @@ Run RunAndKill(const std::string& dir, int64_t delay_us) {
     ::close(fds[1]);
     const int null = ::open("/dev/null", O_WRONLY);
     if (null >= 0) ::dup2(null, 2);  // the recovery log lines
-    ::execl(CKPT_CRASH_WRITER_PATH, CKPT_CRASH_WRITER_PATH, dir.c_str(),
-            static_cast<char*>(nullptr));
+    if (max_saves > 0) {
+      ::execl(CKPT_CRASH_WRITER_PATH, CKPT_CRASH_WRITER_PATH, dir.c_str(),
+              saves.c_str(), static_cast<char*>(nullptr));
+    } else {
+      ::execl(CKPT_CRASH_WRITER_PATH, CKPT_CRASH_WRITER_PATH, dir.c_str(),
+              static_cast<char*>(nullptr));
+    }
     ::_exit(127);
   }
   ::close(fds[1]);
-  ::usleep(static_cast<useconds_t>(delay_us));
-  ::kill(pid, SIGKILL);
+  if (delay_us >= 0) {
+    ::usleep(static_cast<useconds_t>(delay_us));
+    ::kill(pid, SIGKILL);
+  }
   Run run;
   char buf[4096];
   ssize_t n;
@@ -81,11 +93,31 @@ Run RunAndKill(const std::string& dir, int64_t delay_us) {
   return run;
 }
 
+// The time a writer takes from its start to its third save here, at least
+// 30 ms: kill moments are drawn over that window, so that whatever the
+// machine (a sanitizer build, a slow disk, a loaded CI runner make it vary
+// tenfold) some runs commit saves and many die in the middle of one.
+int64_t KillWindowUs() {
+  TempDir dir;
+  const auto start = std::chrono::steady_clock::now();
+  const Run run = RunAndKill(dir.path(), -1, 3);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  INFO("calibration writer output:\n" << run.out);
+  REQUIRE(WIFEXITED(run.status));
+  REQUIRE(WEXITSTATUS(run.status) == 0);
+  REQUIRE(absl::StrContains(run.out, "saved 3 "));
+  return std::max<int64_t>(
+      30000,
+      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+}
+
 TEST_CASE("kill -9 at random moments never loses a committed checkpoint") {
   const uint64_t seed = EnvNumber("CKPT_CRASH_SEED", 20261123);
   const uint64_t kills = EnvNumber("CKPT_CRASH_KILLS", 200);
+  const int64_t window_us = KillWindowUs();
   std::cout << "manager_crash_test: seed " << seed << ", " << kills
-            << " kills (CKPT_CRASH_SEED / CKPT_CRASH_KILLS)\n";
+            << " kills (CKPT_CRASH_SEED / CKPT_CRASH_KILLS) within "
+            << window_us << " us of the start\n";
   std::mt19937_64 rng(seed);
   TempDir dir;
   int64_t committed = 0;  // newest save reported as successful
@@ -94,7 +126,8 @@ TEST_CASE("kill -9 at random moments never loses a committed checkpoint") {
   int temp_cleanups = 0, unreported_commits = 0;
   for (uint64_t k = 0; k < kills; ++k) {
     INFO("kill " << k << ", seed " << seed);
-    const int64_t delay = static_cast<int64_t>(rng() % 30000);  // < 30 ms
+    const int64_t delay =
+        static_cast<int64_t>(rng() % static_cast<uint64_t>(window_us));
     Run run = RunAndKill(dir.path(), delay);
     INFO("writer output:\n" << run.out);
     if (WIFSIGNALED(run.status)) {

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "ckpt/bundle_reader.h"
+#include "ckpt/bundle_writer.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/env.h"
+#include "ckpt/object_graph.h"
 #include "ckpt/trackable.h"
 #include "testing/test_util.h"
 
@@ -510,6 +512,31 @@ TEST_CASE("a missing data file is NotFound, never a name-based restore") {
   Golf g;
   CKPT_REQUIRE_ERROR(RestoreObjectGraph(ObjectRef::Of(g), dir.Join("p")),
                      absl::StatusCode::kNotFound, "p.data-00000-of-00001");
+}
+
+TEST_CASE("a graph whose paths would fill memory is DataLoss") {
+  // A chain of 5,000 nodes with 100-byte names: 0.5 MB of graph, but
+  // 1.25 GB of paths, which the restore must refuse rather than build.
+  TempDir dir;
+  ObjectGraph chain;
+  const int n = 5000;
+  chain.nodes.resize(n);
+  for (int i = 0; i + 1 < n; ++i) {
+    chain.nodes[static_cast<size_t>(i)].children = {
+        {i + 1, std::string(100, 'c')}};
+  }
+  absl::StatusOr<std::unique_ptr<BundleWriter>> w =
+      BundleWriter::Create(Env::Default(), dir.Join("p"));
+  CKPT_REQUIRE_OK(w);
+  absl::StatusOr<Tensor> bytes =
+      Tensor::FromStrings(TensorShape(), {SerializeObjectGraph(chain)});
+  CKPT_REQUIRE_OK(bytes);
+  CKPT_REQUIRE_OK((*w)->Add(kObjectGraphKey, *bytes));
+  CKPT_REQUIRE_OK((*w)->Finish());
+  Golf g;
+  CKPT_REQUIRE_ERROR(RestoreObjectGraph(ObjectRef::Of(g), dir.Join("p")),
+                     absl::StatusCode::kDataLoss,
+                     "the paths of the object graph's 5000 nodes take");
 }
 
 TEST_CASE("report text and json") {
