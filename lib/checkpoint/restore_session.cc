@@ -193,7 +193,7 @@ bool RestoreSession::HasValues(int node) const {
 
 void RestoreSession::Bind(int node, ObjectRef obj) {
   bound_[static_cast<size_t>(node)] = obj;
-  node_of_.try_emplace(KeyOf(obj), false);
+  bound_objects_.try_emplace(KeyOf(obj), false);
 }
 
 void RestoreSession::AddPending(Trackable* anchor, int node) {
@@ -283,7 +283,7 @@ absl::Status RestoreSession::StartGraph(GraphTable graph) {
   matched_dims_.reserve(attributes);  // rank 1 is the common case
   queued_reads_.reserve(attributes);
   queued_matched_.reserve(attributes);
-  node_of_.reserve(graph_.num_nodes());
+  bound_objects_.reserve(graph_.num_nodes());
   Bind(0, root_);
   absl::Status walked = Walk({Item{0, root_, root_.trackable()}});
   // Deferred walks look keys up one by one: the session may live as long as
@@ -410,7 +410,7 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
 void RestoreSession::RestoreNode(int node, ObjectRef obj,
                                  absl::Status* walk_error) {
   // Every object is bound before it is restored; once per object.
-  bool& restored = node_of_.try_emplace(KeyOf(obj), false).first->second;
+  bool& restored = bound_objects_.try_emplace(KeyOf(obj), false).first->second;
   if (restored) return;
   restored = true;
   const absl::Span<const GraphTable::Attribute> saved =
@@ -612,7 +612,7 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
     const std::string path = path_of.at(KeyOf(obj));
     AttributeCollector attrs;
     obj.VisitAttributes(attrs);
-    if (!attrs.attrs.empty() && !node_of_.contains(KeyOf(obj))) {
+    if (!attrs.attrs.empty() && !bound_objects_.contains(KeyOf(obj))) {
       missing.push_back({path.empty() ? "(root)" : path, "",
                          "not matched to a checkpoint object"});
     }
@@ -627,7 +627,7 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
     obj.VisitSlots(slots);
     for (const auto& e : slots.slots) {
       const ObjectRef slot = ObjectRef::Of(*e.slot);
-      if (node_of_.contains(KeyOf(slot))) continue;
+      if (bound_objects_.contains(KeyOf(slot))) continue;
       auto it = path_of.find(KeyOf(e.original));
       const std::string original =
           it != path_of.end() ? it->second : "(unreachable variable)";

@@ -196,7 +196,7 @@ class RestoreSession : public Waiter,
   NodePathTable paths_;
   std::vector<ObjectRef> bound_;  // per node
   // Bound objects, and whether their attributes were restored.
-  absl::flat_hash_map<IdentityKey, bool> node_of_;
+  absl::flat_hash_map<IdentityKey, bool> bound_objects_;
   std::vector<bool> restored_nodes_;
   // Anchor (identity only, never dereferenced) -> waiting node ids.
   absl::flat_hash_map<const Trackable*, absl::flat_hash_set<int>> pending_;

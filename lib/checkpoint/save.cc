@@ -123,9 +123,8 @@ struct GraphBuilder {
   }
   // scratch = the path of a child of `parent` along edge `name`.
   void ChildPath(size_t parent, absl::string_view name) {
-    scratch.assign(path(parent).data(), path(parent).size());
-    if (!scratch.empty()) scratch.push_back('/');
-    internal::AppendEscapedName(name, &scratch);
+    scratch.clear();
+    internal::AppendChildPath(path(parent), name, &scratch);
   }
 };
 
@@ -211,9 +210,9 @@ absl::Status AppendSlotNode(int optimizer_id, int original_id,
         QuoteForMessage(s.slot_name), " of ", b.Describe(original_id),
         " has children; slot variables cannot have dependencies"));
   }
-  b.scratch = absl::StrCat(b.path(original_id), "/.OPTIMIZER_SLOT/",
-                           b.path(optimizer_id), "/");
-  internal::AppendEscapedName(s.slot_name, &b.scratch);
+  b.scratch.clear();
+  internal::AppendSlotPath(b.path(original_id), b.path(optimizer_id),
+                           s.slot_name, &b.scratch);
   const int slot_id = b.Discover(s.slot);
   b.graph.AddSlot(optimizer_id,
                   {original_id, slot_id, b.graph.AddString(s.slot_name)});
@@ -338,10 +337,8 @@ class AttributeCollector : public AttributeVisitor {
   }
 
   PlannedTensor& Add(absl::string_view name, absl::string_view full_name) {
-    // The key: AttributeKey(path, name), built in place.
-    b_.scratch.assign(b_.path(node_).data(), b_.path(node_).size());
-    b_.scratch.append("/.ATTRIBUTES/");
-    internal::AppendEscapedName(name, &b_.scratch);
+    b_.scratch.clear();
+    internal::AppendAttributeKey(b_.path(node_), name, &b_.scratch);
     GraphTable& g = b_.graph;
     g.AddAttribute(node_, {g.AddString(name), g.AddString(full_name),
                            g.AddString(b_.scratch), false});

@@ -599,6 +599,40 @@ size_t EscapedSize(absl::string_view name) {
 }
 
 constexpr absl::string_view kSlotMarker = "/.OPTIMIZER_SLOT/";
+constexpr absl::string_view kAttributesMarker = "/.ATTRIBUTES/";
+
+void Append(absl::string_view s, std::string* out) {
+  out->append(s.data(), s.size());
+}
+
+}  // namespace
+
+void AppendChildPath(absl::string_view parent, absl::string_view name,
+                     std::string* out) {
+  if (!parent.empty()) {
+    Append(parent, out);
+    out->push_back('/');
+  }
+  AppendEscapedName(name, out);
+}
+
+void AppendSlotPath(absl::string_view original, absl::string_view optimizer,
+                    absl::string_view slot_name, std::string* out) {
+  Append(original, out);
+  Append(kSlotMarker, out);
+  Append(optimizer, out);
+  out->push_back('/');
+  AppendEscapedName(slot_name, out);
+}
+
+void AppendAttributeKey(absl::string_view path, absl::string_view name,
+                        std::string* out) {
+  Append(path, out);
+  Append(kAttributesMarker, out);
+  AppendEscapedName(name, out);
+}
+
+namespace {
 
 // How a node's path is made: from its parent's path and an edge name, or
 // (a slot variable) from its original's and optimizer's paths.
@@ -689,18 +723,11 @@ absl::StatusOr<NodePathTable> NodePathTable::Build(const GraphTable& table,
     const PathRecipe& r = recipe[id];
     std::string& out = paths.bytes_;
     paths.begin_[id] = out.size();
+    // The paths appended from are in `out`, which does not reallocate.
     if (r.kind == PathRecipe::kEdge) {
-      if (paths.size_[r.a] != 0) {
-        out.append(paths[r.a].data(), paths.size_[r.a]);
-        out.push_back('/');
-      }
-      AppendEscapedName(table.str(r.name), &out);
+      AppendChildPath(paths[r.a], table.str(r.name), &out);
     } else if (r.kind == PathRecipe::kSlot) {
-      out.append(paths[r.a].data(), paths.size_[r.a]);
-      out.append(kSlotMarker.data(), kSlotMarker.size());
-      out.append(paths[r.b].data(), paths.size_[r.b]);
-      out.push_back('/');
-      AppendEscapedName(table.str(r.name), &out);
+      AppendSlotPath(paths[r.a], paths[r.b], table.str(r.name), &out);
     }
   }
   return paths;

@@ -243,8 +243,20 @@ class NodePathTable {
   std::vector<size_t> size_;
 };
 
-// Appends EscapeLocalName(name) to `out`.
+// The naming rules of ckpt/object_graph.h, appending to `out` (which may
+// hold the paths given, if its capacity covers the append):
+//   AppendEscapedName   EscapeLocalName(name)
+//   AppendChildPath     the path of a child of `parent` along edge `name`:
+//                       the escaped name alone under the root ("")
+//   AppendSlotPath      "<original>/.OPTIMIZER_SLOT/<optimizer>/<escaped>"
+//   AppendAttributeKey  AttributeKey(path, name)
 void AppendEscapedName(absl::string_view name, std::string* out);
+void AppendChildPath(absl::string_view parent, absl::string_view name,
+                     std::string* out);
+void AppendSlotPath(absl::string_view original, absl::string_view optimizer,
+                    absl::string_view slot_name, std::string* out);
+void AppendAttributeKey(absl::string_view path, absl::string_view name,
+                        std::string* out);
 
 }  // namespace ckpt::internal
 

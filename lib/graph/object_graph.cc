@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "ckpt/status.h"
 #include "graph/graph_table.h"
 
@@ -65,8 +64,9 @@ std::string EscapeLocalName(absl::string_view name) {
 
 std::string AttributeKey(absl::string_view object_path,
                          absl::string_view attribute_name) {
-  return absl::StrCat(std::string(object_path), "/.ATTRIBUTES/",
-                      EscapeLocalName(attribute_name));
+  std::string key;
+  internal::AppendAttributeKey(object_path, attribute_name, &key);
+  return key;
 }
 
 std::vector<std::string> NodePaths(const ObjectGraph& graph) {
