@@ -13,7 +13,10 @@
 //   * Tensor bytes are streamed into the shard's data file through a bounded
 //     buffer as Add() is called (no syscall per small tensor, no copy of the
 //     whole model); the CRC-32C is computed over the bytes as they are
-//     written. Only the index entries are kept in memory.
+//     written, for large tensors by helper threads (checksum_threads) that
+//     read the bytes while the calling thread writes them. Every call
+//     returns only once no helper reads its tensors any more. Only the
+//     index entries are kept in memory.
 //   * Data files are written in Add() order per shard; the index is sorted by
 //     key at Finish().
 //   * Everything is written under temporary names
@@ -74,6 +77,12 @@ struct BundleWriterOptions {
   int64_t data_alignment = 1;
   // Size of each shard's write buffer.
   size_t write_buffer_bytes = size_t{1} << 20;
+  // Helper threads computing the CRC-32C of large tensors (256 KiB and up,
+  // stored uncompressed) while the writing thread writes their bytes, so
+  // that checksum and write overlap; 0 computes every CRC on the writing
+  // thread. The files are the same either way. Started with the first large
+  // tensor, joined by Finish() or Abandon(). At most 64.
+  int checksum_threads = 1;
   // Index table layout; defaults are TensorFlow's. Tests shrink them to get
   // many blocks.
   size_t index_block_size = 262144;

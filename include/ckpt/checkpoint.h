@@ -60,7 +60,9 @@ struct SaveOptions {
   // over up to that many shards (`prefix.data-0000i-of-0000n`), balanced by
   // bytes, each written by its own thread; a checkpoint under 8 MiB per
   // thread uses fewer shards. Readers (ckpt's and TensorFlow's) see the
-  // same keys and values whatever the shard count.
+  // same keys and values whatever the shard count. Besides these, the
+  // CRCs of large tensors are computed by bundle.checksum_threads helpers
+  // (default 1) while the tensors are written.
   int num_threads = 1;
   // Upper bound on the bytes of one data file, 0 for none. Tensors are
   // never split: a tensor larger than the bound gets a shard of its own.

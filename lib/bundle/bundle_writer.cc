@@ -31,6 +31,7 @@
 #include "ckpt/dtype.h"
 #include "ckpt/status.h"
 #include "table/table_builder.h"
+#include "util/checksum_pool.h"
 #include "util/errors.h"
 #include "util/parallel.h"
 
@@ -38,8 +39,14 @@ namespace ckpt {
 namespace {
 
 // Bytes handed to the CRC and the file per step, so that a large tensor is
-// checksummed while its bytes are still in cache.
+// checksummed while its bytes are still in cache (when its CRC is computed
+// on the writing thread).
 constexpr size_t kChunkBytes = size_t{1} << 20;
+// Tensors from this size on have their CRC computed by the checksum pool's
+// helpers while the writing thread writes them (if the pool has threads);
+// below it the hand-over costs about what it saves.
+constexpr size_t kMinPooledBytes = size_t{256} << 10;
+constexpr int kMaxChecksumThreads = 64;
 // Upper limits on options (beyond them the options are surely a mistake).
 constexpr int64_t kMaxDataAlignment = int64_t{1} << 30;
 constexpr size_t kMaxIndexBlockSize = size_t{1} << 30;
@@ -75,6 +82,11 @@ absl::Status ValidateOptions(const BundleWriterOptions& o) {
         "BundleWriterOptions: index_block_size ", o.index_block_size,
         " out of range [1, ", kMaxIndexBlockSize, "]"));
   }
+  if (o.checksum_threads < 0 || o.checksum_threads > kMaxChecksumThreads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "BundleWriterOptions: checksum_threads ", o.checksum_threads,
+        " out of range [0, ", kMaxChecksumThreads, "]"));
+  }
   if (o.index_restart_interval < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("BundleWriterOptions: index_restart_interval ",
@@ -92,6 +104,19 @@ struct Shard {
   bool temp_exists = false;  // created and not yet renamed or deleted
   std::string buffer;
   uint64_t position = 0;
+};
+
+// What one writing thread reuses from tensor to tensor.
+struct WriteScratch {
+  std::string shuffle;          // LZ4 byte planes
+  bool compressed_any = false;  // some tensor was stored compressed
+};
+
+// Where the CRC of a tensor's bytes comes from when the checksum pool
+// computes it: range `range` of `job`.
+struct PooledCrc {
+  ChecksumJob* job = nullptr;
+  size_t range = 0;
 };
 
 // The index entries waiting for Finish(): each key and its encoded entry
@@ -179,7 +204,10 @@ struct BundleWriter::Impl {
   bool index_temp_exists = false;
   PendingIndex entries;
   bool any_compressed = false;
-  std::string shuffle_buffer;  // LZ4 byte planes of Add()
+  WriteScratch add_scratch;  // of Add()
+  // Helpers computing CRCs of large tensors as they are written; null with
+  // options.checksum_threads == 0.
+  std::unique_ptr<ChecksumPool> checksums;
   absl::Status status;
   State state = State::kOpen;
 
@@ -208,7 +236,15 @@ struct BundleWriter::Impl {
       env->DeleteFile(index_temp_path).IgnoreError();
       index_temp_exists = false;
     }
-    std::string().swap(shuffle_buffer);
+    add_scratch = WriteScratch();
+    if (checksums != nullptr) checksums->Stop();
+  }
+
+  // Whether the CRC of `t` is computed by the checksum pool.
+  bool Pooled(const Tensor& t) const {
+    return checksums != nullptr && checksums->num_threads() > 0 &&
+           options.compression == Compression::kNone && !t.is_string() &&
+           t.bytes().size() >= kMinPooledBytes;
   }
 
   absl::Status FlushBuffer(Shard& s) const {
@@ -260,10 +296,12 @@ struct BundleWriter::Impl {
   }
 
   // Writes the bytes of `t` (compressed if that pays) and fills the size,
-  // CRC and compression of `e`. Touches only `s`, `scratch` and
-  // `*compressed_any`, so different shards can be written concurrently.
+  // CRC and compression of `e`. The CRC comes from `pooled` when given (the
+  // stored bytes are then t.bytes()). Touches only `s` and `scratch`, so
+  // different shards can be written concurrently.
   absl::Status WriteFixed(Shard& s, const Tensor& t, BundleEntry* e,
-                          std::string* scratch, bool* compressed_any) const {
+                          WriteScratch& scratch,
+                          const PooledCrc* pooled) const {
     const absl::string_view raw = t.bytes();
     absl::string_view stored = raw;
     std::optional<std::string> compressed;
@@ -274,9 +312,9 @@ struct BundleWriter::Impl {
           options.byte_shuffle && IsFloatingDataType(t.dtype()) && elem > 1;
       absl::string_view input = raw;
       if (shuffle) {
-        scratch->resize(raw.size());
-        bundle::ShuffleBytes(raw, elem, absl::MakeSpan(*scratch));
-        input = *scratch;
+        scratch.shuffle.resize(raw.size());
+        bundle::ShuffleBytes(raw, elem, absl::MakeSpan(scratch.shuffle));
+        input = scratch.shuffle;
       }
       compressed = bundle::Lz4Compress(input);
       // Kept only if it saves at least 1/8 of the bytes.
@@ -286,11 +324,17 @@ struct BundleWriter::Impl {
         stored = *compressed;
         e->compression = Compression::kLz4;
         e->byte_shuffle = shuffle;
-        *compressed_any = true;
+        scratch.compressed_any = true;
       }
     }
     uint32_t crc = 0;
-    CKPT_RETURN_IF_ERROR(AppendWithCrc(s, stored, &crc));
+    if (pooled != nullptr) {
+      // The helpers read the same bytes while they are written.
+      CKPT_RETURN_IF_ERROR(Append(s, stored));
+      crc = pooled->job->Crc(pooled->range);
+    } else {
+      CKPT_RETURN_IF_ERROR(AppendWithCrc(s, stored, &crc));
+    }
     e->size = static_cast<int64_t>(stored.size());
     e->masked_crc32c = crc32c::Mask(crc);
     return absl::OkStatus();
@@ -361,7 +405,7 @@ struct BundleWriter::Impl {
   // Appends one tensor (and its padding) to shard `shard_id` and describes
   // it in `e`. Thread-compatible per shard (see WriteFixed).
   absl::Status WriteEntry(const Tensor& t, int shard_id, BundleEntry* e,
-                          std::string* scratch, bool* compressed_any) {
+                          WriteScratch& scratch, const PooledCrc* pooled) {
     Shard& s = shards[static_cast<size_t>(shard_id)];
     e->dtype = t.dtype();
     e->shape = t.shape();
@@ -370,15 +414,25 @@ struct BundleWriter::Impl {
     if (t.is_string()) {
       CKPT_RETURN_IF_ERROR(WriteString(s, t, e));
     } else {
-      CKPT_RETURN_IF_ERROR(WriteFixed(s, t, e, scratch, compressed_any));
+      CKPT_RETURN_IF_ERROR(WriteFixed(s, t, e, scratch, pooled));
     }
     return Pad(s);
   }
 
   absl::Status AddImpl(absl::string_view key, const Tensor& t, int shard_id) {
     BundleEntry e;
-    CKPT_RETURN_IF_ERROR(
-        WriteEntry(t, shard_id, &e, &shuffle_buffer, &any_compressed));
+    absl::Status st;
+    if (Pooled(t)) {
+      const absl::string_view bytes = t.bytes();
+      // Destroyed before returning: no helper reads `t` after that.
+      ChecksumJob job(checksums.get(), absl::MakeConstSpan(&bytes, 1));
+      const PooledCrc pooled{&job, 0};
+      st = WriteEntry(t, shard_id, &e, add_scratch, &pooled);
+    } else {
+      st = WriteEntry(t, shard_id, &e, add_scratch, nullptr);
+    }
+    CKPT_RETURN_IF_ERROR(st);
+    if (add_scratch.compressed_any) any_compressed = true;
     entries.Add(key, e);
     return absl::OkStatus();
   }
@@ -421,13 +475,30 @@ struct BundleWriter::Impl {
     std::vector<std::string> encoded(busy.size());
     std::vector<absl::Status> results(busy.size());
     std::vector<char> compressed(busy.size(), 0);
+    // The CRCs of large tensors, computed by the pool's helpers ahead of the
+    // writing threads: item i is range range_of[i] (kNotPooled: computed
+    // by its writer).
+    constexpr uint32_t kNotPooled = std::numeric_limits<uint32_t>::max();
+    std::vector<uint32_t> range_of;
+    std::vector<absl::string_view> ranges;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (!Pooled(*items[i].tensor)) continue;
+      if (range_of.empty()) range_of.assign(items.size(), kNotPooled);
+      range_of[i] = static_cast<uint32_t>(ranges.size());
+      ranges.push_back(items[i].tensor->bytes());
+    }
+    // Destroyed before returning, on every path: no helper reads the
+    // tensors after that.
+    ChecksumJob job(ranges.empty() ? nullptr : checksums.get(), ranges);
     ParallelFor(num_threads, busy.size(), [&](size_t b) {
-      std::string local_scratch;
-      bool any = false;
+      WriteScratch scratch;
       for (size_t i : by_shard[busy[b]]) {
         BundleEntry e;  // fresh: WriteEntry leaves defaults it does not set
+        PooledCrc pooled;
+        const bool is_pooled = !range_of.empty() && range_of[i] != kNotPooled;
+        if (is_pooled) pooled = {&job, range_of[i]};
         absl::Status st = WriteEntry(*items[i].tensor, items[i].shard_id, &e,
-                                     &local_scratch, &any);
+                                     scratch, is_pooled ? &pooled : nullptr);
         if (!st.ok()) {
           results[b] = Annotate(
               st, absl::StrCat("writing ", QuoteForMessage(items[i].key)));
@@ -438,7 +509,7 @@ struct BundleWriter::Impl {
                     static_cast<uint32_t>(b)};
         encoded[b].append(value);
       }
-      compressed[b] = any ? 1 : 0;
+      compressed[b] = scratch.compressed_any ? 1 : 0;
     });
     for (size_t b = 0; b < busy.size(); ++b) {
       CKPT_RETURN_IF_ERROR(results[b]);
@@ -454,6 +525,7 @@ struct BundleWriter::Impl {
 
   absl::Status FinishImpl() {
     // 1. Flush, sync and close every data file.
+    if (checksums != nullptr) checksums->Stop();  // no tensor is added now
     for (Shard& s : shards) {
       CKPT_RETURN_IF_ERROR(FlushBuffer(s));
       std::string().swap(s.buffer);
@@ -517,6 +589,9 @@ absl::StatusOr<std::unique_ptr<BundleWriter>> BundleWriter::Create(
   impl->env = env;
   impl->prefix = std::move(prefix);
   impl->options = options;
+  if (options.checksum_threads > 0) {
+    impl->checksums = std::make_unique<ChecksumPool>(options.checksum_threads);
+  }
   impl->shards.resize(static_cast<size_t>(options.num_shards));
   for (int i = 0; i < options.num_shards; ++i) {
     Shard& s = impl->shards[static_cast<size_t>(i)];

@@ -372,6 +372,9 @@ uint64_t StoredSize(const Tensor& t) {
 
 constexpr uint64_t kMinBytesPerThreadShard = uint64_t{8} << 20;
 
+// Tensors per AddBatch call when everything goes to one data file.
+constexpr size_t kWriteWindow = 4096;
+
 // Staging copies: pieces of at most this size, on several threads from
 // kParallelStageBytes on (below that, starting threads costs more).
 constexpr size_t kStageCopyPiece = size_t{4} << 20;
@@ -499,17 +502,17 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
   bundle_options.num_shards = num_shards;
   CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleWriter> writer,
                         BundleWriter::Create(env, prefix, bundle_options));
-  if (num_shards == 1) {
-    for (const PlannedTensor& t : plan.tensors) {
-      absl::Status s = writer->Add(t.key, t.value());
-      if (!s.ok()) {
-        return Annotate(s, absl::StrCat("writing ", QuoteForMessage(t.key)));
-      }
-    }
-  } else {
-    std::vector<BundleWriter::BatchItem> items;
-    items.reserve(plan.tensors.size());
-    for (size_t i = 0; i < plan.tensors.size(); ++i) {
+  // Several shards: one batch, their threads side by side. One shard: in
+  // batches of kWriteWindow tensors, so that the batch's bookkeeping stays
+  // small while the checksum helpers still look ahead of the write.
+  const size_t window =
+      num_shards == 1 ? kWriteWindow : std::max<size_t>(plan.tensors.size(), 1);
+  std::vector<BundleWriter::BatchItem> items;
+  items.reserve(std::min(window, plan.tensors.size()));
+  for (size_t begin = 0; begin < plan.tensors.size(); begin += window) {
+    const size_t end = std::min(plan.tensors.size(), begin + window);
+    items.clear();
+    for (size_t i = begin; i < end; ++i) {
       items.push_back(
           {plan.tensors[i].key, &plan.tensors[i].value(), shard[i]});
     }

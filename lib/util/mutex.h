@@ -4,7 +4,8 @@
 // File: util/mutex.h
 // -----------------------------------------------------------------------------
 //
-// ckpt::Mutex and ckpt::MutexLock: a std::mutex with Abseil's thread-safety
+// ckpt::Mutex, ckpt::MutexLock and ckpt::CondVar: a std::mutex (and a
+// std::condition_variable on it) with Abseil's thread-safety
 // annotations, used instead of absl::Mutex. Debian's Abseil is built without
 // ThreadSanitizer instrumentation, so TSan cannot see the ordering an
 // absl::Mutex provides and reports false races; std::mutex goes through
@@ -14,10 +15,15 @@
 //   mutable Mutex mu_;
 //   int n_ ABSL_GUARDED_BY(mu_);
 //   void Inc() { MutexLock lock(&mu_); ++n_; }
+//
+// CondVar::Wait(&mu) must be called with `mu` held; it releases `mu` while
+// blocked and holds it again on return (spurious wakeups happen: loop on the
+// predicate).
 
 #ifndef CKPT_LIB_UTIL_MUTEX_H_
 #define CKPT_LIB_UTIL_MUTEX_H_
 
+#include <condition_variable>
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
@@ -33,7 +39,25 @@ class ABSL_LOCKABLE Mutex {
   void Unlock() ABSL_UNLOCK_FUNCTION() { mu_.unlock(); }
 
  private:
+  friend class CondVar;
   std::mutex mu_;
+};
+
+class CondVar {
+ public:
+  CondVar() = default;
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+  void Wait(Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();  // still held: the caller's lock owns it
+  }
+  void Signal() { cv_.notify_one(); }
+  void SignalAll() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable cv_;
 };
 
 class ABSL_SCOPED_LOCKABLE MutexLock {

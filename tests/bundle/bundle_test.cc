@@ -913,25 +913,35 @@ class FaultEnv : public Env {
   Env* base_;
 };
 
-TEST_CASE("writer: a failing data write is sticky and removes temp files") {
+// Writes at "d/p" with `o` through a FaultEnv whose data-file Appends run
+// out of space after `budget` bytes, calling add(writer, i) for i = 0, 1, ...
+// until one fails (at most `max_adds`). Requires that error, naming the
+// temporary data file, to be sticky, and no file to be left.
+void CheckDataWriteFailure(
+    size_t budget, const BundleWriterOptions& o, int max_adds,
+    const std::function<absl::Status(BundleWriter&, int)>& add) {
   std::unique_ptr<Env> mem = NewMemEnv();
   FaultEnv env(mem.get());
   env.append_fail_path = ".data-";
-  env.append_budget = 100;
-  BundleWriterOptions o = TestOptions();
-  o.write_buffer_bytes = 64;
+  env.append_budget = budget;
   CKPT_REQUIRE_OK(env.CreateDir("d"));
   std::unique_ptr<BundleWriter> w = MustCreate(&env, "d/p", o);
   absl::Status st;
-  for (int i = 0; i < 100 && st.ok(); ++i) {
-    st = w->Add(absl::StrCat("k", i), SomeTensor());
-  }
+  for (int i = 0; i < max_adds && st.ok(); ++i) st = add(*w, i);
   CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
                      "No space left on device");
   CHECK(absl::StrContains(st.message(), "d/p.data-00000-of-00001.tempstate"));
   CHECK(Children(mem.get(), "d").empty());
   CKPT_REQUIRE_ERROR(w->Finish(), StatusCode::kResourceExhausted, "No space");
   CHECK(Children(mem.get(), "d").empty());
+}
+
+TEST_CASE("writer: a failing data write is sticky and removes temp files") {
+  BundleWriterOptions o = TestOptions();
+  o.write_buffer_bytes = 64;
+  CheckDataWriteFailure(100, o, 100, [](BundleWriter& w, int i) {
+    return w.Add(absl::StrCat("k", i), SomeTensor());
+  });
 }
 
 TEST_CASE("writer: a failing data fsync in Finish leaves no file") {
@@ -1495,6 +1505,84 @@ TEST_CASE("AddBatch with LZ4 writes the same files as Add") {
   }
 }
 
+// checksum_threads changes who computes the CRCs, never the bytes: every
+// way of adding (Add, one batch, pieces mixed with Add) on 1-5 shards with
+// 0, 1 and 3 helpers writes the files of the writing thread alone. The
+// tensors include several above the 256 KiB the helpers take and above
+// their 1 MiB pieces.
+TEST_CASE("checksum helpers write the same files as the writing thread") {
+  for (int num_shards : {1, 4}) {
+    std::unique_ptr<Env> env = NewMemEnv();
+    BundleWriterOptions alone = TestOptions();
+    alone.num_shards = num_shards;
+    alone.checksum_threads = 0;
+    const BatchCase c = RandomBatchCase(3200, 40, num_shards, false);
+    int pooled = 0;
+    int pieces = 0;
+    for (const Tensor& t : c.tensors) {
+      if (!t.is_string() && t.bytes().size() >= (256 << 10)) ++pooled;
+      if (t.bytes().size() > (1 << 20)) ++pieces;
+    }
+    CHECK(pooled >= 5);
+    CHECK(pieces >= 3);
+    WriteWithAdd(env.get(), "/alone/p", alone, c);
+    for (int helpers : {0, 1, 3}) {
+      INFO("shards " << num_shards << " helpers " << helpers);
+      BundleWriterOptions o = alone;
+      o.checksum_threads = helpers;
+      const std::string add = absl::StrCat("/add", helpers, "/p");
+      WriteWithAdd(env.get(), add, o, c);
+      RequireSameFiles(env.get(), "/alone/p", add, num_shards);
+      const std::string batch = absl::StrCat("/batch", helpers, "/p");
+      WriteWithBatches(env.get(), batch, o, c, 2);
+      RequireSameFiles(env.get(), "/alone/p", batch, num_shards);
+      const std::string mixed = absl::StrCat("/mixed", helpers, "/p");
+      WriteWithBatches(env.get(), mixed, o, c, 2, {3, 2, 5, 1}, true);
+      RequireSameFiles(env.get(), "/alone/p", mixed, num_shards);
+    }
+    // And the CRCs are right, not merely equal: every value reads back
+    // (Read checks the CRC).
+    std::unique_ptr<BundleReader> r = MustOpen(env.get(), "/batch3/p");
+    for (size_t i = 0; i < c.size(); ++i) {
+      absl::StatusOr<Tensor> t = r->Read(c.keys[i]);
+      CKPT_REQUIRE_OK(t);
+      CHECK(t->Equals(c.tensors[i]));
+    }
+  }
+}
+
+TEST_CASE("writer: checksum_threads out of range is InvalidArgument") {
+  std::unique_ptr<Env> env = NewMemEnv();
+  for (int n : {-1, 65}) {
+    BundleWriterOptions o = TestOptions();
+    o.checksum_threads = n;
+    CKPT_REQUIRE_ERROR(BundleWriter::Create(env.get(), "p", o).status(),
+                       StatusCode::kInvalidArgument,
+                       absl::StrCat("checksum_threads ", n, " out of range"));
+  }
+}
+
+// A write that fails while helpers read the tensor: the error is sticky, no
+// file is left, and the tensor may be freed as soon as the call returns (a
+// helper still reading it would be a use after free under ASan).
+TEST_CASE("writer: a write failing under the checksum helpers leaves no file") {
+  BundleWriterOptions o = TestOptions();
+  o.checksum_threads = 2;
+  for (bool batch : {false, true}) {
+    INFO("batch " << batch);
+    // 2 MiB each: the second one fails; each is freed right after.
+    CheckDataWriteFailure(
+        size_t{3} << 20, o, 8, [batch](BundleWriter& w, int i) {
+          auto t = std::make_unique<Tensor>(
+              Tensor::Create(DataType::kUInt8, TensorShape({2 << 20})).value());
+          const std::string key = absl::StrCat("k", i);
+          if (!batch) return w.Add(key, *t);
+          const BundleWriter::BatchItem items[] = {{key, t.get(), 0}};
+          return w.AddBatch(items, 1);
+        });
+  }
+}
+
 TEST_CASE("AddBatch: a key twice in one batch is sticky and leaves no file") {
   TempDir dir;
   std::unique_ptr<BundleWriter> w =
@@ -1572,78 +1660,85 @@ TEST_CASE("AddBatch: null tensor and shard out of range are InvalidArgument") {
 TEST_CASE(
     "AddBatch: a failed parallel write names the key and leaves no file") {
   // Every tensor is at least the write buffer, so each reaches the file in
-  // Append()s of its own (1 MiB pieces): the k-th Append of a shard belongs
-  // to a known key.
-  BundleWriterOptions o = TestOptions();
-  o.num_shards = 3;
-  o.write_buffer_bytes = 4096;
-  std::mt19937_64 rng(61);
-  BatchCase c;
-  std::vector<std::vector<std::string>> append_keys(3);
-  for (size_t bytes : {size_t{8192}, 2 * kMiB + 8192, size_t{4096}}) {
-    for (int s = 0; s < 3; ++s) {
-      const std::string key = absl::StrCat("shard", s, "/t", bytes);
-      c.Push(key, BytesTensor(rng, bytes, false), s);
-      for (size_t k = 0; k < (bytes + kMiB - 1) / kMiB; ++k) {
-        append_keys[static_cast<size_t>(s)].push_back(key);
+  // Append()s of its own: the k-th Append of a shard belongs to a known key.
+  // A tensor whose CRC the writing thread computes is appended in 1 MiB
+  // pieces; one the checksum helpers take (256 KiB and up) in one piece.
+  for (int helpers : {0, 2}) {
+    INFO("checksum helpers " << helpers);
+    BundleWriterOptions o = TestOptions();
+    o.num_shards = 3;
+    o.write_buffer_bytes = 4096;
+    o.checksum_threads = helpers;
+    std::mt19937_64 rng(61);
+    BatchCase c;
+    std::vector<std::vector<std::string>> append_keys(3);
+    for (size_t bytes : {size_t{8192}, 2 * kMiB + 8192, size_t{4096}}) {
+      for (int s = 0; s < 3; ++s) {
+        const std::string key = absl::StrCat("shard", s, "/t", bytes);
+        c.Push(key, BytesTensor(rng, bytes, false), s);
+        const size_t appends =
+            helpers > 0 && bytes >= (256 << 10) ? 1 : (bytes + kMiB - 1) / kMiB;
+        for (size_t k = 0; k < appends; ++k) {
+          append_keys[static_cast<size_t>(s)].push_back(key);
+        }
       }
     }
-  }
-  int64_t batch_calls = 0;
-  {
-    ::ckpt::testing::FaultEnv env;
-    std::unique_ptr<BundleWriter> w = MustCreate(&env, "/d/p", o);
-    env.ResetCounter();
-    CKPT_REQUIRE_OK(w->AddBatch(c.Items(0, c.size()), 3));
-    batch_calls = env.mutating_calls();
-    for (const std::string& call : env.call_log()) {
-      CHECK(absl::StrContains(call, " Append "));
-    }
-  }
-  REQUIRE(batch_calls == 15);
-  for (int64_t i = 0; i < batch_calls; ++i) {
-    INFO("ENOSPC at call " << i);
-    ::ckpt::testing::FaultEnv env;
-    std::unique_ptr<BundleWriter> w = MustCreate(&env, "/d/p", o);
-    env.ResetCounter();
-    env.InjectFault(i, ::ckpt::testing::FaultKind::kShortWrite);
-    const absl::Status st = w->AddBatch(c.Items(0, c.size()), 3);
-    const std::vector<std::string> log = env.call_log();
-    INFO(absl::StrJoin(log, "\n"));
-    CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
-                       "No space left on device");
-    CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
-                       absl::StrCat("(injected at call ", i, ")"));
-    // The failed call: "<i> Append <path>"; its shard, and how many Appends
-    // of that shard came before it, give the key being written.
-    REQUIRE(log.size() > static_cast<size_t>(i));
-    const std::string head = absl::StrCat(i, " Append ");
-    const std::string& failed = log[static_cast<size_t>(i)];
-    REQUIRE(absl::StartsWith(failed, head));
-    const std::string path = failed.substr(head.size());
-    int shard = -1;
-    for (int s = 0; s < 3; ++s) {
-      if (absl::StartsWith(path, DataFilename("/d/p", s, 3) + ".tempstate")) {
-        shard = s;
+    int64_t batch_calls = 0;
+    {
+      ::ckpt::testing::FaultEnv env;
+      std::unique_ptr<BundleWriter> w = MustCreate(&env, "/d/p", o);
+      env.ResetCounter();
+      CKPT_REQUIRE_OK(w->AddBatch(c.Items(0, c.size()), 3));
+      batch_calls = env.mutating_calls();
+      for (const std::string& call : env.call_log()) {
+        CHECK(absl::StrContains(call, " Append "));
       }
     }
-    REQUIRE(shard >= 0);
-    size_t before = 0;
-    for (size_t j = 0; j < static_cast<size_t>(i); ++j) {
-      if (absl::EndsWith(log[j], absl::StrCat(" Append ", path))) ++before;
+    REQUIRE(batch_calls == (helpers > 0 ? 9 : 15));
+    for (int64_t i = 0; i < batch_calls; ++i) {
+      INFO("ENOSPC at call " << i);
+      ::ckpt::testing::FaultEnv env;
+      std::unique_ptr<BundleWriter> w = MustCreate(&env, "/d/p", o);
+      env.ResetCounter();
+      env.InjectFault(i, ::ckpt::testing::FaultKind::kShortWrite);
+      const absl::Status st = w->AddBatch(c.Items(0, c.size()), 3);
+      const std::vector<std::string> log = env.call_log();
+      INFO(absl::StrJoin(log, "\n"));
+      CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
+                         "No space left on device");
+      CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
+                         absl::StrCat("(injected at call ", i, ")"));
+      // The failed call: "<i> Append <path>"; its shard, and how many Appends
+      // of that shard came before it, give the key being written.
+      REQUIRE(log.size() > static_cast<size_t>(i));
+      const std::string head = absl::StrCat(i, " Append ");
+      const std::string& failed = log[static_cast<size_t>(i)];
+      REQUIRE(absl::StartsWith(failed, head));
+      const std::string path = failed.substr(head.size());
+      int shard = -1;
+      for (int s = 0; s < 3; ++s) {
+        if (absl::StartsWith(path, DataFilename("/d/p", s, 3) + ".tempstate")) {
+          shard = s;
+        }
+      }
+      REQUIRE(shard >= 0);
+      size_t before = 0;
+      for (size_t j = 0; j < static_cast<size_t>(i); ++j) {
+        if (absl::EndsWith(log[j], absl::StrCat(" Append ", path))) ++before;
+      }
+      const std::vector<std::string>& keys =
+          append_keys[static_cast<size_t>(shard)];
+      REQUIRE(before < keys.size());
+      CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
+                         absl::StrCat("writing '", keys[before], "': ", path));
+      CHECK(Children(&env, "/d").empty());
+      CHECK(env.open_files() == 0);
+      CHECK(w->status() == st);
+      CHECK(w->Add("late", SomeTensor()) == st);
+      CHECK(w->AddBatch({}, 2) == st);
+      CHECK(w->Finish() == st);
+      CHECK(Children(&env, "/d").empty());
     }
-    const std::vector<std::string>& keys =
-        append_keys[static_cast<size_t>(shard)];
-    REQUIRE(before < keys.size());
-    CKPT_REQUIRE_ERROR(st, StatusCode::kResourceExhausted,
-                       absl::StrCat("writing '", keys[before], "': ", path));
-    CHECK(Children(&env, "/d").empty());
-    CHECK(env.open_files() == 0);
-    CHECK(w->status() == st);
-    CHECK(w->Add("late", SomeTensor()) == st);
-    CHECK(w->AddBatch({}, 2) == st);
-    CHECK(w->Finish() == st);
-    CHECK(Children(&env, "/d").empty());
   }
 }
 
