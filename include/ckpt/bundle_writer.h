@@ -83,6 +83,12 @@ struct BundleWriterOptions {
   // thread. The files are the same either way. Started with the first large
   // tensor, joined by Finish() or Abandon(). At most 64.
   int checksum_threads = 1;
+  // With sync: after every this many bytes appended to a data file, ask the
+  // OS to start writing them to the device (WritableFile::StartWriteback),
+  // so that the device works while the rest is written and Finish()'s
+  // fsync waits for little more than the tail. 0 turns it off; no effect
+  // without sync.
+  uint64_t writeback_bytes = uint64_t{8} << 20;
   // Index table layout; defaults are TensorFlow's. Tests shrink them to get
   // many blocks.
   size_t index_block_size = 262144;

@@ -63,6 +63,14 @@ class WritableFile {
   virtual absl::Status Append(absl::string_view data) = 0;
   // Makes the appended bytes durable (fdatasync or fsync).
   virtual absl::Status Sync() = 0;
+  // Asks the OS to start writing bytes [offset, offset + n) to the device
+  // now, without waiting, so that a later Sync() has less left to do. Only
+  // a hint: it never fails (a write error shows in Sync()), and the default
+  // does nothing. POSIX (Linux): sync_file_range(SYNC_FILE_RANGE_WRITE).
+  virtual void StartWriteback(uint64_t offset, uint64_t n) {
+    (void)offset;
+    (void)n;
+  }
   // Closes the file. Further calls fail with FailedPrecondition.
   virtual absl::Status Close() = 0;
   // Path the file was opened with.

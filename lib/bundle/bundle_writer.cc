@@ -46,6 +46,9 @@ constexpr size_t kChunkBytes = size_t{1} << 20;
 // helpers while the writing thread writes them (if the pool has threads);
 // below it the hand-over costs about what it saves.
 constexpr size_t kMinPooledBytes = size_t{256} << 10;
+// Such tensors are handed to the file in pieces of this size, so that
+// writeback can start (writeback_bytes) before the whole tensor is written.
+constexpr size_t kPooledWriteBytes = size_t{8} << 20;
 constexpr int kMaxChecksumThreads = 64;
 // Upper limits on options (beyond them the options are surely a mistake).
 constexpr int64_t kMaxDataAlignment = int64_t{1} << 30;
@@ -104,6 +107,8 @@ struct Shard {
   bool temp_exists = false;  // created and not yet renamed or deleted
   std::string buffer;
   uint64_t position = 0;
+  uint64_t in_file = 0;       // bytes handed to the file (position - buffer)
+  uint64_t written_back = 0;  // bytes whose writeback was started
 };
 
 // What one writing thread reuses from tensor to tensor.
@@ -247,9 +252,22 @@ struct BundleWriter::Impl {
            t.bytes().size() >= kMinPooledBytes;
   }
 
+  // Appends to the file itself, and starts writeback every
+  // options.writeback_bytes (with sync).
+  absl::Status FileAppend(Shard& s, absl::string_view data) const {
+    CKPT_RETURN_IF_ERROR(s.file->Append(data));
+    s.in_file += data.size();
+    if (options.sync && options.writeback_bytes > 0 &&
+        s.in_file - s.written_back >= options.writeback_bytes) {
+      s.file->StartWriteback(s.written_back, s.in_file - s.written_back);
+      s.written_back = s.in_file;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status FlushBuffer(Shard& s) const {
     if (s.buffer.empty()) return absl::OkStatus();
-    absl::Status st = s.file->Append(s.buffer);
+    absl::Status st = FileAppend(s, s.buffer);
     s.buffer.clear();
     return st;
   }
@@ -260,7 +278,7 @@ struct BundleWriter::Impl {
     const size_t cap = options.write_buffer_bytes;
     if (data.size() >= cap) {
       CKPT_RETURN_IF_ERROR(FlushBuffer(s));
-      CKPT_RETURN_IF_ERROR(s.file->Append(data));
+      CKPT_RETURN_IF_ERROR(FileAppend(s, data));
     } else {
       if (s.buffer.size() + data.size() > cap) {
         CKPT_RETURN_IF_ERROR(FlushBuffer(s));
@@ -330,7 +348,11 @@ struct BundleWriter::Impl {
     uint32_t crc = 0;
     if (pooled != nullptr) {
       // The helpers read the same bytes while they are written.
-      CKPT_RETURN_IF_ERROR(Append(s, stored));
+      for (absl::string_view rest = stored; !rest.empty();) {
+        const absl::string_view piece = rest.substr(0, kPooledWriteBytes);
+        CKPT_RETURN_IF_ERROR(Append(s, piece));
+        rest.remove_prefix(piece.size());
+      }
       crc = pooled->job->Crc(pooled->range);
     } else {
       CKPT_RETURN_IF_ERROR(AppendWithCrc(s, stored, &crc));

@@ -91,6 +91,22 @@ class PosixWritableFile final : public WritableFile {
     return absl::OkStatus();
   }
 
+  void StartWriteback(uint64_t offset, uint64_t n) override {
+#ifdef __linux__
+    if (fd_ < 0 || n == 0 ||
+        offset > static_cast<uint64_t>(std::numeric_limits<off_t>::max()) ||
+        n > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) {
+      return;
+    }
+    // A hint: an error here (EIO) is reported again by fdatasync.
+    (void)::sync_file_range(fd_, static_cast<off_t>(offset),
+                            static_cast<off_t>(n), SYNC_FILE_RANGE_WRITE);
+#else
+    (void)offset;
+    (void)n;
+#endif
+  }
+
   absl::Status Close() override {
     if (fd_ < 0) return Closed();
     const int fd = fd_;

@@ -55,6 +55,7 @@
 #include "table/table_builder.h"
 #include "testing/fault_env.h"
 #include "testing/test_util.h"
+#include "util/mutex.h"
 
 namespace ckpt {
 namespace {
@@ -823,10 +824,20 @@ TEST_CASE("writer: alignment pads with zeros not covered by the CRC") {
         std::string("\x05\0\0\0\0\0\0\0\xff\xff\0\0\0\0\0\0", 16));
 }
 
-// An Env that forwards to another one and fails chosen operations.
+// An Env that forwards to another one, fails chosen operations and records
+// the writeback hints it gets.
 class FaultEnv : public Env {
  public:
   explicit FaultEnv(Env* base) : base_(base) {}
+  struct Writeback {
+    std::string path;
+    uint64_t offset;
+    uint64_t n;
+  };
+  std::vector<Writeback> writebacks() const {
+    MutexLock lock(&mu_);
+    return writebacks_;
+  }
   // Appends fail once this many bytes went to files whose path contains
   // `append_fail_path`.
   std::string append_fail_path;
@@ -903,6 +914,13 @@ class FaultEnv : public Env {
       }
       return f_->Sync();
     }
+    void StartWriteback(uint64_t offset, uint64_t n) override {
+      {
+        MutexLock lock(&env_->mu_);
+        env_->writebacks_.push_back({path(), offset, n});
+      }
+      f_->StartWriteback(offset, n);
+    }
     absl::Status Close() override { return f_->Close(); }
     const std::string& path() const override { return f_->path(); }
 
@@ -910,6 +928,8 @@ class FaultEnv : public Env {
     FaultEnv* env_;
     std::unique_ptr<WritableFile> f_;
   };
+  mutable Mutex mu_;
+  std::vector<Writeback> writebacks_ ABSL_GUARDED_BY(mu_);
   Env* base_;
 };
 
@@ -1580,6 +1600,70 @@ TEST_CASE("writer: a write failing under the checksum helpers leaves no file") {
           const BundleWriter::BatchItem items[] = {{key, t.get(), 0}};
           return w.AddBatch(items, 1);
         });
+  }
+}
+
+// With sync, every data file gets writeback hints covering it from offset 0
+// with no gap, each at least writeback_bytes, leaving less than that
+// unhinted; the index gets none (it is synced at once). Without sync, or
+// with writeback_bytes 0, there are none. The files are the same in every
+// case.
+TEST_CASE("writer: writeback starts every writeback_bytes of a data file") {
+  std::mt19937_64 rng(41);
+  BatchCase c;
+  for (int i = 0; i < 300; ++i) {
+    c.Push(absl::StrCat("small", i), BytesTensor(rng, 10 << 10, false), i % 2);
+  }
+  c.Push("medium", BytesTensor(rng, 5 * kMiB + 3, false), 0);
+  c.Push("large", BytesTensor(rng, 20 * kMiB + 5, false), 1);
+  std::unique_ptr<Env> mem = NewMemEnv();
+  BundleWriterOptions plain = TestOptions();
+  plain.num_shards = 2;
+  plain.write_buffer_bytes = 64 << 10;
+  WriteWithAdd(mem.get(), "/plain/p", plain, c);
+  struct Setting {
+    bool sync;
+    uint64_t writeback_bytes;
+    bool batch;
+  };
+  for (const Setting& set :
+       {Setting{true, kMiB, false}, Setting{true, kMiB, true},
+        Setting{true, 0, false}, Setting{false, kMiB, true}}) {
+    INFO("sync " << set.sync << " writeback_bytes " << set.writeback_bytes
+                 << " batch " << set.batch);
+    FaultEnv env(mem.get());
+    BundleWriterOptions o = plain;
+    o.sync = set.sync;
+    o.writeback_bytes = set.writeback_bytes;
+    const std::string prefix =
+        absl::StrCat("/w", set.sync, set.writeback_bytes, set.batch, "/p");
+    if (set.batch) {
+      WriteWithBatches(&env, prefix, o, c, 2);
+    } else {
+      WriteWithAdd(&env, prefix, o, c);
+    }
+    RequireSameFiles(mem.get(), "/plain/p", prefix, 2);
+    const std::vector<FaultEnv::Writeback> hints = env.writebacks();
+    if (!set.sync || set.writeback_bytes == 0) {
+      CHECK(hints.empty());
+      continue;
+    }
+    for (int shard = 0; shard < 2; ++shard) {
+      const std::string data = DataFilename(prefix, shard, 2);
+      const uint64_t size = mem->GetFileSize(data).value();
+      uint64_t covered = 0;
+      for (const FaultEnv::Writeback& h : hints) {
+        CHECK(!absl::StrContains(h.path, ".index"));
+        if (!absl::StartsWith(h.path, data)) continue;
+        CHECK(h.offset == covered);
+        CHECK(h.n >= set.writeback_bytes);
+        covered = h.offset + h.n;
+      }
+      INFO("shard " << shard << " of " << size << " bytes, hinted " << covered);
+      CHECK(covered <= size);
+      CHECK(size - covered < set.writeback_bytes);
+      CHECK(covered >= 2 * kMiB);
+    }
   }
 }
 

@@ -267,6 +267,33 @@ TEST_CASE("Closed writable files refuse further calls") {
   }
 }
 
+// StartWriteback is a hint: any range (empty, past the end, huge, after
+// Close) is accepted without effect on the bytes or on later calls.
+TEST_CASE("StartWriteback hints leave the bytes and later calls alone") {
+  for (bool posix : {true, false}) {
+    DYNAMIC_SECTION((posix ? "posix" : "memory")) {
+      Fixture f = MakeFixture(posix);
+      const std::string path = JoinPath(f.root, "w.bin");
+      auto file = f.env->NewWritableFile(path);
+      CKPT_REQUIRE_OK(file);
+      const std::string data(3 << 20, 'q');
+      CKPT_REQUIRE_OK((*file)->Append(data));
+      (*file)->StartWriteback(0, 1 << 20);
+      (*file)->StartWriteback(1 << 20, 2 << 20);
+      (*file)->StartWriteback(0, 0);
+      (*file)->StartWriteback(10 << 20, 1 << 20);  // past the end
+      (*file)->StartWriteback(~uint64_t{0}, ~uint64_t{0});
+      CKPT_REQUIRE_OK((*file)->Append("tail"));
+      CKPT_REQUIRE_OK((*file)->Sync());
+      CKPT_REQUIRE_OK((*file)->Close());
+      (*file)->StartWriteback(0, 1);  // closed: ignored
+      auto bytes = ReadFileToString(f.env, path, 8 << 20);
+      CKPT_REQUIRE_OK(bytes);
+      CHECK(*bytes == data + "tail");
+    }
+  }
+}
+
 TEST_CASE("RandomAccessFile serves concurrent readers") {
   for (bool posix : {true, false}) {
     DYNAMIC_SECTION((posix ? "posix" : "memory")) {
