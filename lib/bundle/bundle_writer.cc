@@ -46,9 +46,6 @@ constexpr size_t kChunkBytes = size_t{1} << 20;
 // helpers while the writing thread writes them (if the pool has threads);
 // below it the hand-over costs about what it saves.
 constexpr size_t kMinPooledBytes = size_t{256} << 10;
-// Such tensors are handed to the file in pieces of this size, so that
-// writeback can start (writeback_bytes) before the whole tensor is written.
-constexpr size_t kPooledWriteBytes = size_t{8} << 20;
 constexpr int kMaxChecksumThreads = 64;
 // Upper limits on options (beyond them the options are surely a mistake).
 constexpr int64_t kMaxDataAlignment = int64_t{1} << 30;
@@ -252,15 +249,28 @@ struct BundleWriter::Impl {
            t.bytes().size() >= kMinPooledBytes;
   }
 
-  // Appends to the file itself, and starts writeback every
-  // options.writeback_bytes (with sync).
+  // Appends to the file itself. With sync and writeback_bytes, hands the
+  // file at most writeback_bytes at a time and starts writeback of every
+  // writeback_bytes as soon as they are in, so that the device works while
+  // the rest of a large tensor is written.
   absl::Status FileAppend(Shard& s, absl::string_view data) const {
-    CKPT_RETURN_IF_ERROR(s.file->Append(data));
-    s.in_file += data.size();
-    if (options.sync && options.writeback_bytes > 0 &&
-        s.in_file - s.written_back >= options.writeback_bytes) {
-      s.file->StartWriteback(s.written_back, s.in_file - s.written_back);
-      s.written_back = s.in_file;
+    const uint64_t every = options.sync ? options.writeback_bytes : 0;
+    if (every == 0) {
+      CKPT_RETURN_IF_ERROR(s.file->Append(data));
+      s.in_file += data.size();
+      return absl::OkStatus();
+    }
+    while (!data.empty()) {
+      const uint64_t room = every - (s.in_file - s.written_back);
+      const absl::string_view piece = data.substr(
+          0, static_cast<size_t>(std::min<uint64_t>(room, data.size())));
+      CKPT_RETURN_IF_ERROR(s.file->Append(piece));
+      s.in_file += piece.size();
+      data.remove_prefix(piece.size());
+      if (s.in_file - s.written_back == every) {
+        s.file->StartWriteback(s.written_back, every);
+        s.written_back = s.in_file;
+      }
     }
     return absl::OkStatus();
   }
@@ -348,11 +358,7 @@ struct BundleWriter::Impl {
     uint32_t crc = 0;
     if (pooled != nullptr) {
       // The helpers read the same bytes while they are written.
-      for (absl::string_view rest = stored; !rest.empty();) {
-        const absl::string_view piece = rest.substr(0, kPooledWriteBytes);
-        CKPT_RETURN_IF_ERROR(Append(s, piece));
-        rest.remove_prefix(piece.size());
-      }
+      CKPT_RETURN_IF_ERROR(Append(s, stored));
       crc = pooled->job->Crc(pooled->range);
     } else {
       CKPT_RETURN_IF_ERROR(AppendWithCrc(s, stored, &crc));
