@@ -31,7 +31,9 @@ measures two ops on the same float32 tensors:
 The tensors are made once per workload (``np.random.default_rng(seed)``,
 float32, written hence pre-touched); torch tensors share their memory
 through ``torch.from_numpy``. Each op: one untimed warm-up, then the median
-of ``--runs`` (default 3), each run after an untimed ``os.sync()``. ``peak_rss_delta_bytes``: /proc/self/clear_refs
+of ``--runs`` (default 3), each run after an untimed ``os.sync()`` and
+then the op's untimed preparation (removing its previous file).
+``peak_rss_delta_bytes``: /proc/self/clear_refs
 "5" resets VmHWM before every run; VmHWM after minus VmRSS before, max over
 the timed runs (null when clear_refs is not writable).
 
@@ -163,9 +165,13 @@ def too_slow(points, size, op, max_seconds):
 def measure(args, prepare, op, cleanup, rec):
     """Untimed warm-up, then args.runs timed runs; fills rec."""
     def one():
+        # Untimed: earlier ops' dirty pages out first, then prepare (which
+        # removes the previous file) right before the clock starts, so the
+        # page-cache pages it frees are reused while the host still backs
+        # them (the order ckpt_perf and libtorch_peer use too).
+        os.sync()
         prepare()
         gc.collect()
-        os.sync()  # earlier ops' dirty pages out first, untimed
         can_reset = reset_peak_rss()
         before = status_bytes("VmRSS")
         start = time.perf_counter()

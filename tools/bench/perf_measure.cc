@@ -119,10 +119,16 @@ double Seconds(Clock::duration d) {
 
 // Runs `op` once; records its time into `series` unless it is null
 // (warm-up). Dirty pages of earlier ops are written out first (sync(2),
-// untimed), so one op's writeback does not slow the next.
+// untimed), so one op's writeback does not slow the next. Only then does
+// `before` run (it removes the op's previous file), right before the clock
+// starts: the page-cache pages it frees are reused by the op while they are
+// still backed by the host. Freed the other way round, they sit idle for as
+// long as the sync takes, and a VM that reports free pages to its host
+// (this one does, after about 2 s) faults them back in at first touch,
+// several times the cost of the write itself (docs/performance.md, Method).
 void RunOnce(const Op& op, Series* series) {
-  if (op.before) op.before();
   ::sync();
+  if (op.before) op.before();
   Clock::time_point mark{};
   const Clock::time_point start = Clock::now();
   op.run(&mark);

@@ -67,10 +67,11 @@ Op TimedOp(std::string system, std::string name,
            std::function<void(Clock::time_point*)> run);
 
 // One untimed warm-up of every op that is not skipped, then `runs` runs,
-// each timing every op once in order (sync(2) before each, untimed). With
-// `track_rss`, one more untimed run gives each op its peak RSS delta: the
-// heap trimmed first (malloc_trim), then VmHWM after minus VmRSS before
-// (negative noise from the kernel's lazily synced counters reads as 0).
+// each timing every op once in order (before each, untimed: sync(2), then
+// the op's `before`). With `track_rss`, one more untimed run gives each op
+// its peak RSS delta: the heap trimmed first (malloc_trim), then VmHWM
+// after minus VmRSS before (negative noise from the kernel's lazily synced
+// counters reads as 0).
 std::vector<Series> Measure(const std::string& workload,
                             const std::vector<Op>& ops, int runs,
                             bool track_rss);
