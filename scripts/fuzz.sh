@@ -36,7 +36,7 @@ fi
 JOBS=${CKPT_JOBS:-$(nproc)}
 BUILD=build/fuzz
 FUZZ_DIR=tests/fuzz
-ALL_TARGETS="fuzz_table fuzz_bundle fuzz_entry fuzz_string_tensor fuzz_object_graph fuzz_state_file fuzz_lz4"
+ALL_TARGETS="fuzz_table fuzz_bundle fuzz_entry fuzz_string_tensor fuzz_variant_tensor fuzz_object_graph fuzz_state_file fuzz_lz4"
 TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 COMMON_FLAGS=(-rss_limit_mb=2048 -timeout=10)
 
@@ -45,7 +45,7 @@ max_len() {
   case "$1" in
     fuzz_bundle) echo 65536 ;;
     fuzz_table | fuzz_object_graph | fuzz_lz4) echo 16384 ;;
-    fuzz_string_tensor | fuzz_state_file) echo 4096 ;;
+    fuzz_string_tensor | fuzz_variant_tensor | fuzz_state_file) echo 4096 ;;
     fuzz_entry) echo 1024 ;;
     *) echo 4096 ;;
   esac

@@ -17,11 +17,27 @@
 //     naming that file.
 //   * Errors: DataLoss for corrupt bytes (bad checksum, bad magic, truncated
 //     file, sizes that disagree), InvalidArgument for a well-formed file this
-//     reader refuses (unknown dtype, bad shape, shard out of range),
+//     reader refuses (bad shape, shard out of range),
 //     FailedPrecondition for a newer format version or a big-endian bundle,
-//     NotFound for a missing key or file, Unimplemented for sliced
-//     (partitioned) entries. Every message names the file and, where there is
-//     one, the key and the offending value.
+//     NotFound for a missing key or file. Every message names the file and,
+//     where there is one, the key and the offending value.
+//   * Partitioned (sliced) tensors: a full-tensor entry lists slices, each
+//     stored under its slice key (ckpt/tensor_slice.h). Read(), ReadInto()
+//     and ReadManyInto() assemble the whole tensor; ReadSlice() and
+//     ReadSliceInto() read any region of a partitioned or a plain tensor.
+//     Only the stored slices that meet the region are read, each verified
+//     against its checksum before its bytes are copied into a result.
+//     Memory: the result plus at most one stored slice (none when a slice is
+//     one contiguous run of the result: it is read in place). Slices that
+//     lie outside the shape or overlap, a listed slice whose entry is
+//     missing or disagrees in dtype or shape, and a region the slices do not
+//     cover ("insufficient slices") are DataLoss naming the key and the
+//     slice.
+//   * Variant entries read as Tensors of opaque serialized elements
+//     (Tensor::FromVariantElements). An entry whose dtype cannot be in a
+//     checkpoint (resource, invalid, unknown values) is still listed with
+//     its stored dtype; reading or verifying it fails for that entry only:
+//     DataLoss, or Unimplemented for an unknown (newer) dtype.
 //   * All const methods are thread-safe.
 //
 // Example:
@@ -49,6 +65,7 @@
 #include "ckpt/bundle_writer.h"
 #include "ckpt/env.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 
 namespace ckpt {
 
@@ -72,6 +89,8 @@ struct BundleHeader {
 
 // A decoded and validated index entry.
 struct BundleEntry {
+  // As stored; may be a value this reader cannot read (see the contract):
+  // check IsCheckpointableDataType before relying on it.
   DataType dtype = DataType::kInvalid;
   TensorShape shape;
   int shard_id = 0;
@@ -120,8 +139,27 @@ class BundleReader {
   absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> ListEntries()
       const;
 
-  // Reads and verifies a tensor into new owned memory.
+  // Reads and verifies a tensor into new owned memory (a partitioned one is
+  // assembled from its slices).
   absl::StatusOr<Tensor> Read(absl::string_view key) const;
+
+  // The slices listed by the partitioned tensor `key`, in stored order,
+  // validated (inside its shape, no two overlapping). InvalidArgument if
+  // `key` is not partitioned.
+  absl::StatusOr<std::vector<TensorSlice>> GetSlices(
+      absl::string_view key) const;
+
+  // Reads region `slice` of the tensor `key`, partitioned or not, into new
+  // memory of the region's shape. InvalidArgument (naming the key) if the
+  // slice does not fit the tensor's shape.
+  absl::StatusOr<Tensor> ReadSlice(absl::string_view key,
+                                   const TensorSlice& slice) const;
+
+  // ReadSlice() of a fixed-size tensor into caller memory: `out.size()`
+  // must equal the region's byte size. On a checksum failure `out` may hold
+  // unverified bytes and the result is DataLoss.
+  absl::Status ReadSliceInto(absl::string_view key, const TensorSlice& slice,
+                             absl::Span<char> out) const;
 
   // Reads and verifies a fixed-size tensor into caller memory, allocating
   // nothing for uncompressed entries. `out.size()` must equal the tensor's
@@ -130,11 +168,14 @@ class BundleReader {
   absl::Status ReadInto(absl::string_view key, absl::Span<char> out) const;
 
   // One tensor of ReadManyInto(). `entry`, if set, must come from this
-  // reader (GetEntry/ForEachEntry) and saves a second index lookup.
+  // reader (GetEntry/ForEachEntry) and saves a second index lookup. With
+  // `slice` set, only that region is read (ReadSliceInto()); it must stay
+  // alive during the call.
   struct ReadRequest {
     absl::string_view key;
     absl::Span<char> out;
     const BundleEntry* entry = nullptr;
+    const TensorSlice* slice = nullptr;
   };
   // ReadInto() for every request, on up to `num_threads` threads (the
   // calling thread is one of them). Uncompressed tensors are read in 1 MiB
@@ -148,12 +189,19 @@ class BundleReader {
 
   // Reads the raw stored bytes of an entry (after checking offset and size
   // against the data file, before decompression) and verifies their CRC.
+  // InvalidArgument for a partitioned tensor's full entry (no bytes).
   absl::StatusOr<std::string> ReadStoredBytes(absl::string_view key) const;
 
   // Checks the entry `key` (listed as `entry`) the way `ckpt verify` does:
   // reads and decodes it, which checks every checksum; a value this reader
-  // cannot decode (Unimplemented) still has its stored bytes' CRC checked;
-  // the full-tensor entry of a partitioned tensor stores no bytes and is OK.
+  // cannot decode (Unimplemented) still has its stored bytes' CRC checked.
+  // The full-tensor entry of a partitioned tensor stores no bytes: its
+  // slices must be a valid layout that tiles the tensor (a hole is
+  // DataLoss), and every one must have an entry of the right dtype and
+  // shape. A slice entry is checked like any entry, and also against the
+  // tensor it belongs to, which must exist and list it. Verifying every
+  // entry (as ckpt verify and VerifyCheckpoint do) therefore checks every
+  // byte of a partitioned tensor once.
   absl::Status Verify(absl::string_view key, const BundleEntry& entry) const;
 
  private:

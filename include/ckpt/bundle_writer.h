@@ -52,6 +52,7 @@
 #include "absl/types/span.h"
 #include "ckpt/env.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 
 namespace ckpt {
 
@@ -110,16 +111,40 @@ class BundleWriter {
   BundleWriter& operator=(const BundleWriter&) = delete;
 
   // Appends `tensor` to shard `shard_id` under `key`. InvalidArgument for an
-  // empty key, a key added before, a shard out of range, or a dtype that is
-  // not storable.
+  // empty key, a key added before, a shard out of range, a dtype that is
+  // not checkpointable (IsCheckpointableDataType), or a variant element that
+  // is not a well-formed VariantTensorDataProto.
   absl::Status Add(absl::string_view key, const Tensor& tensor,
                    int shard_id = 0);
 
-  // One tensor of AddBatch(); `tensor` must stay alive during the call.
+  // Adds `tensor` as slice `slice` of the partitioned tensor `full_key` of
+  // shape `full_shape`, to shard `shard_id`, as TensorFlow's writer does
+  // (docs/format.md "Partitioned tensors"):
+  //   * a slice that covers the whole tensor is Add(full_key, tensor);
+  //   * otherwise `tensor` is added under EncodeTensorNameSlice(full_key,
+  //     slice), and at Finish() the full-tensor entry `full_key` lists every
+  //     slice added for it (dtype, full shape, the slices, no bytes). Slices
+  //     are listed by shard, and in call order within a shard: what
+  //     TensorFlow's merge of one writer per shard produces; with one shard,
+  //     call order. Its shard_id is the lowest shard holding a slice.
+  // InvalidArgument if the slice does not fit `full_shape`, `tensor`'s shape
+  // is not the slice's shape, `full_key` was added whole or with another
+  // dtype or full shape, or the slice was added before (and as Add()).
+  // The slices need not tile the tensor; readers refuse overlaps and
+  // regions they do not cover.
+  absl::Status AddSlice(absl::string_view full_key,
+                        const TensorShape& full_shape, const TensorSlice& slice,
+                        const Tensor& tensor, int shard_id = 0);
+
+  // One tensor of AddBatch(); `tensor` (and `slice`, `full_shape`) must stay
+  // alive during the call. With `slice` set, the item is AddSlice(key,
+  // *full_shape, *slice, *tensor, shard_id).
   struct BatchItem {
     absl::string_view key;
     const Tensor* tensor = nullptr;
     int shard_id = 0;
+    const TensorSlice* slice = nullptr;
+    const TensorShape* full_shape = nullptr;
   };
   // Adds every item, writing different shards on up to `num_threads`
   // threads at once (the calling thread is one of them). The result is the

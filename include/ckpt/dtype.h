@@ -78,15 +78,21 @@ std::string DataTypeDisplayName(int32_t raw_value);
 std::optional<DataType> DataTypeFromName(std::string_view name);
 
 // Bytes per element in a bundle for fixed-size types; 0 for string, variant,
-// resource and invalid.
+// resource, invalid and values outside the enum.
 size_t DataTypeSize(DataType dt);
 
 // True for the types whose values are stored as raw little-endian elements.
 bool IsFixedSizeDataType(DataType dt);
 
-// The allow-list of types a bundle may hold and ckpt can read and write:
+// The types whose values ckpt stores and reads as values it understands:
 // every fixed-size type plus kString. Variant, resource and invalid are not.
 bool IsStorableDataType(DataType dt);
+
+// The allow-list of types a bundle entry may hold and ckpt can read and
+// write: the storable types plus kVariant, whose elements ckpt carries as
+// opaque serialized VariantTensorDataProto bytes (docs/format.md, "Variant
+// tensors"). Resource, invalid and values outside the enum are not.
+bool IsCheckpointableDataType(DataType dt);
 
 // True if `raw_value` is one of the enumerators above.
 bool IsKnownDataType(int32_t raw_value);

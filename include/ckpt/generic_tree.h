@@ -5,8 +5,9 @@
 // -----------------------------------------------------------------------------
 //
 // A generic object tree that can hold any object-based checkpoint: one
-// object per saved node (a Variable for nodes holding exactly one
-// VARIABLE_VALUE attribute and nothing else, a GenericObject otherwise), with
+// object per saved node (a Variable for nodes holding exactly one plain
+// VARIABLE_VALUE attribute and nothing else, a GenericObject otherwise, whose
+// partitioned attributes keep their stored slices), with
 // the node's children (edges in stored order, several edges may share a node),
 // its attributes (tensors with their full_name) and its slot variables. It is
 // loaded through the ordinary structural restore and written through the
@@ -43,6 +44,13 @@ class GenericObject : public Trackable {
     std::string name;
     std::string full_name;
     ckpt::Tensor value;
+    // A partitioned attribute (slices non-empty): parts[i] holds region
+    // slices[i] of a tensor of full_shape, in stored order; saved as
+    // AttributeVisitor::Partitioned, so the slices are written as they
+    // were stored.
+    std::vector<ckpt::Tensor> parts;
+    std::vector<TensorSlice> slices;
+    TensorShape full_shape;
   };
   struct SlotLink {
     std::string slot_name;
@@ -68,7 +76,12 @@ class GenericTree {
  public:
   // Builds one GenericObject per node of the checkpoint's object graph and
   // restores every value through RestoreObjectGraph (AssertConsumed must
-  // pass). FailedPrecondition for a checkpoint without an object graph.
+  // pass). FailedPrecondition for a checkpoint without an object graph;
+  // DataLoss (`checkpoint 'P': the paths of the object graph's ...`), before
+  // any object is built, for a graph whose node paths would pass the bound
+  // every reader of an untrusted graph applies (docs/errors.md). Cycles,
+  // shared nodes and fan-out load, in memory linear in the graph's size plus
+  // its paths (which the bound caps).
   static absl::StatusOr<std::unique_ptr<GenericTree>> Load(
       Env* env, const std::string& prefix);
 

@@ -29,7 +29,8 @@
 //     tensor, every copy of it, and every view from GetBytes() must not
 //     outlive the reader. Tensors returned owned (below) are independent.
 //   * Owned fallbacks: string tensors, LZ4-compressed entries and sliced
-//     entries are read with BundleReader::Read (same results and errors);
+//     (partitioned) tensors are read with BundleReader::Read (same results
+//     and errors; a partitioned tensor is assembled from its slices);
 //     a misaligned entry is copied out of the mapping; an entry of zero
 //     bytes is a new empty tensor; an Env without memory regions
 //     (NewReadOnlyMemoryRegion returns Unimplemented) makes every Get() a
@@ -89,7 +90,8 @@ class MappedBundleReader {
   // The verified element bytes of an uncompressed fixed-size entry, valid
   // while the reader lives; a view of the mapping (with an Env without
   // memory regions: of a copy kept by the reader until it is destroyed).
-  // InvalidArgument for string and LZ4-compressed entries (use Get()).
+  // InvalidArgument for string, LZ4-compressed and partitioned entries (use
+  // Get()).
   absl::StatusOr<absl::string_view> GetBytes(absl::string_view key) const;
 
  private:

@@ -116,7 +116,11 @@ std::string EscapeLocalName(absl::string_view name);
 // breadth-first order from the root, joined by "/"; "" for the root. Slot
 // variable nodes that no edge reaches get
 // "<original path>/.OPTIMIZER_SLOT/<optimizer path>/<escaped slot name>".
-// Nodes reachable in no way get "". Iterative; O(nodes + edges).
+// Nodes reachable in no way get "". Iterative; O(nodes + edges) plus the
+// path bytes, which have no bound here: a chain of n nodes has n^2 bytes of
+// paths. ckpt's own readers of graphs from files (restore, GenericTree, the
+// CLI) refuse graphs whose paths would pass 1 GiB plus twice the bytes of
+// their strings with DataLoss (docs/errors.md).
 std::vector<std::string> NodePaths(const ObjectGraph& graph);
 
 // "<object path>/.ATTRIBUTES/<escaped attribute name>".

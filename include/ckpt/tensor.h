@@ -9,7 +9,10 @@
 // A Tensor has a DataType, a TensorShape and contiguous row-major element
 // bytes, either owned (64-byte aligned, allocated by ckpt) or borrowed from
 // the caller (read-only; the caller keeps the memory alive). String tensors
-// hold a std::vector<std::string> instead of bytes.
+// hold a std::vector<std::string> instead of bytes, and so do variant
+// tensors: one serialized VariantTensorDataProto per element, carried
+// opaquely (ckpt reads, copies and writes them without interpreting them;
+// docs/format.md, "Variant tensors").
 //
 // Copying a Tensor copies owned data (deep copy) and shares borrowed data;
 // moving is cheap. Tensors never throw; factories that can fail return
@@ -91,8 +94,10 @@ class Tensor {
   Tensor& operator=(Tensor&&) noexcept = default;
   ~Tensor() = default;
 
-  // A zero-filled owned tensor (strings: empty strings). Fails for dtypes that
-  // are not storable (IsStorableDataType) and for byte sizes that overflow.
+  // A zero-filled owned tensor (strings: empty strings; variant: empty
+  // elements, each an empty VariantTensorDataProto). Fails for dtypes that
+  // are not checkpointable (IsCheckpointableDataType) and for byte sizes
+  // that overflow.
   static absl::StatusOr<Tensor> Create(DataType dtype, TensorShape shape);
 
   // An owned tensor holding a copy of `bytes`, whose size must be
@@ -109,6 +114,14 @@ class Tensor {
   static absl::StatusOr<Tensor> FromStrings(TensorShape shape,
                                             std::vector<std::string> values);
 
+  // A variant tensor whose element i is the serialized
+  // VariantTensorDataProto `elements[i]` (as Read() returns them);
+  // elements.size() must equal shape.num_elements(). The bytes are not
+  // checked here; BundleWriter::Add refuses an element that is not a
+  // well-formed VariantTensorDataProto.
+  static absl::StatusOr<Tensor> FromVariantElements(
+      TensorShape shape, std::vector<std::string> elements);
+
   // An owned tensor of C++ elements; values.size() must equal
   // shape.num_elements().
   template <typename T>
@@ -121,11 +134,15 @@ class Tensor {
   const TensorShape& shape() const { return shape_; }
   int64_t num_elements() const { return shape_.num_elements(); }
   bool is_string() const { return dtype_ == DataType::kString; }
+  bool is_variant() const { return dtype_ == DataType::kVariant; }
+  // True for string and variant tensors: their elements are the
+  // std::strings of strings(), and bytes() is empty.
+  bool holds_strings() const { return is_string() || is_variant(); }
   bool is_borrowed() const { return borrowed_ != nullptr; }
 
-  // Element bytes of a fixed-size tensor (empty for strings).
+  // Element bytes of a fixed-size tensor (empty for string and variant).
   absl::string_view bytes() const;
-  // Writable bytes; empty for borrowed and string tensors.
+  // Writable bytes; empty for borrowed, string and variant tensors.
   absl::Span<char> mutable_bytes();
 
   // Typed views. Precondition: DataTypeOf<T>::value == dtype(); otherwise the
@@ -135,14 +152,17 @@ class Tensor {
   template <typename T>
   absl::Span<T> mutable_flat();
 
-  // String elements (empty for other dtypes).
+  // String elements, or for a variant tensor each element's serialized
+  // VariantTensorDataProto (empty for other dtypes).
   const std::vector<std::string>& strings() const { return strings_; }
   std::vector<std::string>* mutable_strings() { return &strings_; }
 
-  // Same dtype, shape and bytes (or strings).
+  // Same dtype, shape and bytes (or strings, or variant element bytes).
   bool Equals(const Tensor& other) const;
 
-  // One-line summary: dtype, shape and up to a few values.
+  // One-line summary: dtype, shape and up to a few values (for variant: each
+  // element's type_name and size, e.g. `variant [1] {tensorflow::Iterator
+  // (120 bytes)}`).
   std::string DebugString() const;
 
  private:

@@ -78,13 +78,16 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "boost/pfr.hpp"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 
 namespace ckpt {
 
 class Trackable;
 class Variable;
+class ShardedVariable;
 class ChildVisitor;
 class AttributeVisitor;
 class SlotVisitor;
@@ -189,14 +192,28 @@ class AttributeVisitor {
   virtual void Custom(
       std::string_view name, std::function<absl::StatusOr<ckpt::Tensor>()> save,
       std::function<absl::Status(const ckpt::Tensor&)> restore) = 0;
+  // A tensor the object owns in parts (a ShardedVariable): `parts[i]` holds
+  // region `slices[i]` of one logical tensor of shape `full_shape`. Saved as
+  // one partitioned tensor with a slice per part (TensorFlow's layout for
+  // partitioned variables); restored in place part by part, each reading
+  // only its region, from a partitioned or a plain stored tensor of the
+  // same dtype and full shape. The parts must tile `full_shape` and share
+  // one dtype.
+  virtual void Partitioned(std::string_view name, const TensorShape& full_shape,
+                           absl::Span<ckpt::Tensor* const> parts,
+                           absl::Span<const TensorSlice> slices,
+                           std::string_view full_name) = 0;
 };
 
 // Receives an optimizer's slot variables: slot `slot_name` of `original`.
+// A sharded variable's slots are sharded the same way.
 class SlotVisitor {
  public:
   virtual ~SlotVisitor() = default;
   virtual void Slot(std::string_view slot_name, Variable& original,
                     Variable& slot) = 0;
+  virtual void Slot(std::string_view slot_name, ShardedVariable& original,
+                    ShardedVariable& slot) = 0;
 };
 
 // ---- Trackable
@@ -262,6 +279,73 @@ class Variable : public Trackable {
 
  private:
   ckpt::Tensor value_;
+  std::string name_;
+};
+
+// A variable stored in parts along axis 0: TensorFlow's ShardedVariable
+// (ParameterServerStrategy) and partitioned variables (`partitioner=`). Part
+// i is a contiguous tensor of its own holding rows [row_offset(i),
+// row_offset(i) + rows of part i) of a logical tensor of shape(). Saves one
+// attribute, "VARIABLE_VALUE", as a partitioned tensor with one slice per
+// part (every dimension "start,length", as TensorFlow's SaveSliceInfo
+// writes them), so a checkpoint saved with N parts restores into M parts
+// for any M, into a plain Variable, and a plain Variable's checkpoint
+// restores into a ShardedVariable; each part reads only its rows.
+//
+// Example:
+//
+//   CKPT_ASSIGN_OR_RETURN(ckpt::ShardedVariable emb,
+//                         ckpt::ShardedVariable::Create(
+//                             ckpt::DataType::kFloat, {1000, 64}, 4));
+//   emb.mutable_part(0).mutable_flat<float>()[0] = 1.0f;  // rows 0..249
+class ShardedVariable : public Trackable {
+ public:
+  ShardedVariable() = default;  // no parts until assigned
+
+  // Zero-filled parts of `shape` (rank >= 1) split along axis 0 as
+  // TensorFlow's fixed_size_partitioner does: min(num_parts, rows) parts
+  // (one for zero rows), the first rows % parts of them one row longer.
+  // InvalidArgument for rank 0, num_parts < 1 or a dtype that cannot be
+  // checkpointed.
+  static absl::StatusOr<ShardedVariable> Create(DataType dtype,
+                                                TensorShape shape,
+                                                int num_parts);
+  // Adopts `parts`, stacked along axis 0 in order: at least one, one dtype,
+  // rank >= 1, equal dimensions beyond axis 0. InvalidArgument otherwise.
+  static absl::StatusOr<ShardedVariable> FromParts(
+      std::vector<ckpt::Tensor> parts);
+
+  DataType dtype() const { return dtype_; }
+  // The logical (full) shape.
+  const TensorShape& shape() const { return shape_; }
+  int num_parts() const { return static_cast<int>(parts_.size()); }
+  const ckpt::Tensor& part(int i) const {
+    return parts_[static_cast<size_t>(i)];
+  }
+  // Writable in place; its dtype and shape must not change.
+  ckpt::Tensor& mutable_part(int i) { return parts_[static_cast<size_t>(i)]; }
+  int64_t row_offset(int i) const {
+    return slices_[static_cast<size_t>(i)].Start(0);
+  }
+  // The region part i holds.
+  const TensorSlice& slice(int i) const {
+    return slices_[static_cast<size_t>(i)];
+  }
+
+  // The logical tensor, parts concatenated (a copy).
+  absl::StatusOr<ckpt::Tensor> Concat() const;
+
+  // TF1-style name, recorded as full_name; optional.
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  void VisitAttributes(AttributeVisitor& visit) override;
+
+ private:
+  DataType dtype_ = DataType::kInvalid;
+  TensorShape shape_;
+  std::vector<ckpt::Tensor> parts_;
+  std::vector<TensorSlice> slices_;
   std::string name_;
 };
 

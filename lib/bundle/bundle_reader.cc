@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,9 +26,12 @@
 #include "absl/strings/str_cat.h"
 #include "bundle/entry_codec.h"
 #include "bundle/lz4_codec.h"
+#include "bundle/slice_layout.h"
 #include "bundle/string_codec.h"
+#include "bundle/variant_codec.h"
 #include "ckpt/crc32c.h"
 #include "ckpt/status.h"
+#include "ckpt/tensor_slice.h"
 #include "table/table.h"
 #include "util/errors.h"
 #include "util/fuzzing.h"
@@ -91,21 +95,33 @@ struct BundleReader::Impl {
     return entry;
   }
 
-  // A validated entry that has bytes of its own (not a sliced tensor).
+  // A validated entry whose dtype this reader can read.
   absl::StatusOr<BundleEntry> LookupReadable(absl::string_view key) const {
     CKPT_ASSIGN_OR_RETURN(BundleEntry entry, Lookup(key));
     CKPT_RETURN_IF_ERROR(CheckReadable(key, entry));
     return entry;
   }
 
-  // Unimplemented for the full-tensor entry of a partitioned tensor.
+  // The error for an entry whose dtype this reader cannot read (DataLoss,
+  // or Unimplemented for an unknown dtype: CheckReadableDataType).
   absl::Status CheckReadable(absl::string_view key,
                              const BundleEntry& entry) const {
+    // Resource, invalid or unknown dtypes: listed, but not readable.
+    CKPT_RETURN_IF_ERROR(
+        Annotate(bundle::CheckReadableDataType(key, entry.dtype), index_path));
+    return absl::OkStatus();
+  }
+
+  // InvalidArgument for the full-tensor entry of a partitioned tensor,
+  // which stores no bytes of its own.
+  absl::Status CheckHasBytes(absl::string_view key,
+                             const BundleEntry& entry) const {
     if (entry.num_slices > 0) {
-      return absl::UnimplementedError(
-          absl::StrCat(KeyContext(index_path, key),
-                       ": a partitioned tensor stored as ", entry.num_slices,
-                       " slices; reading sliced entries is not supported yet"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          KeyContext(index_path, key), ": a partitioned tensor of ",
+          entry.num_slices,
+          " slices stores no bytes of its own; its slices are entries of "
+          "their own (GetSlices, EncodeTensorNameSlice)"));
     }
     return absl::OkStatus();
   }
@@ -281,7 +297,377 @@ struct BundleReader::Impl {
                  KeyContext(file->path(), key)));
     return values;
   }
+
+  absl::StatusOr<std::vector<std::string>> ReadVariants(
+      absl::string_view key, const BundleEntry& entry) const {
+    CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file,
+                          OpenChecked(key, entry));
+    CKPT_ASSIGN_OR_RETURN(std::string stored, ReadRaw(*file, entry));
+    std::vector<std::string> elements;
+    CKPT_RETURN_IF_ERROR(
+        Annotate(bundle::DecodeVariantTensor(stored, entry.shape.num_elements(),
+                                             entry.masked_crc32c, &elements),
+                 KeyContext(file->path(), key)));
+    return elements;
+  }
+
+  // ---- Partitioned tensors (docs/format.md "Partitioned tensors") ----
+
+  // The slices listed by the partitioned entry `key`, validated
+  // (ValidateSliceLayout).
+  absl::StatusOr<std::vector<TensorSlice>> LoadSlices(
+      absl::string_view key, const BundleEntry& entry) const {
+    CKPT_ASSIGN_OR_RETURN(std::string value, table->Get(key));
+    absl::StatusOr<std::vector<TensorSlice>> slices =
+        bundle::DecodeEntrySlices(key, value, bundle::kMaxSlicesPerTensor);
+    if (!slices.ok()) return Annotate(slices.status(), index_path);
+    CKPT_RETURN_IF_ERROR(Annotate(
+        bundle::ValidateSliceLayout(key, entry.shape, *slices), index_path));
+    return slices;
+  }
+
+  // The entry of stored slice `slice` of the partitioned tensor `key`
+  // (entry `full`), checked against `full`: present, not itself
+  // partitioned, the same dtype, the slice's shape. DataLoss otherwise.
+  absl::StatusOr<BundleEntry> LookupSlice(absl::string_view key,
+                                          const BundleEntry& full,
+                                          const TensorSlice& slice,
+                                          const std::string& slice_key) const {
+    const auto bad = [&](absl::string_view why) {
+      return absl::DataLossError(absl::StrCat(
+          KeyContext(index_path, key), ": slice ", slice.DebugString(),
+          " (entry ", QuoteForMessage(slice_key), ") ", why));
+    };
+    absl::StatusOr<BundleEntry> e = Lookup(slice_key);
+    if (absl::IsNotFound(e.status())) {
+      return bad("is listed by the tensor but its entry is missing");
+    }
+    CKPT_RETURN_IF_ERROR(e.status());
+    if (e->num_slices > 0) return bad("is itself partitioned");
+    if (e->dtype != full.dtype) {
+      return bad(absl::StrCat(
+          "has dtype ", DataTypeDisplayName(static_cast<int32_t>(e->dtype)),
+          " but the tensor is ",
+          DataTypeDisplayName(static_cast<int32_t>(full.dtype))));
+    }
+    // The layout was validated: the slice fits.
+    const TensorShape expected = slice.SliceShape(full.shape).value();
+    if (!(e->shape == expected)) {
+      return bad(absl::StrCat("has shape ", e->shape.DebugString(),
+                              " but the slice's shape is ",
+                              expected.DebugString()));
+    }
+    return e;
+  }
+
+  // One stored part of a region read: the stored slice (the whole tensor
+  // for an unpartitioned one), its entry and key, and what the region
+  // takes from it.
+  struct Part {
+    TensorSlice stored;
+    TensorSlice overlap;
+    std::string key;
+    BundleEntry entry;
+  };
+
+  // The parts of `region` (inside the tensor's shape) of the tensor `key`:
+  // every stored slice that intersects it, looked up, checked and its bytes
+  // range-checked against its data file, before anything is allocated.
+  // DataLoss ("insufficient slices") if the slices do not cover the region.
+  absl::StatusOr<std::vector<Part>> PlanRegion(
+      absl::string_view key, const BundleEntry& entry,
+      const TensorSlice& region) const {
+    std::vector<Part> parts;
+    const TensorShape& shape = entry.shape;
+    if (entry.num_slices == 0) {
+      if (bundle::NumElements(region, shape) == 0) return parts;
+      CKPT_RETURN_IF_ERROR(OpenChecked(key, entry).status());
+      parts.push_back(Part{TensorSlice::Full(shape.rank()), region,
+                           std::string(key), entry});
+      return parts;
+    }
+    CKPT_ASSIGN_OR_RETURN(std::vector<TensorSlice> slices,
+                          LoadSlices(key, entry));
+    const int64_t wanted = bundle::NumElements(region, shape);
+    const int64_t covered = bundle::CoveredElements(slices, region, shape);
+    if (covered != wanted) {
+      return absl::DataLossError(absl::StrCat(
+          KeyContext(index_path, key), ": insufficient slices to read ",
+          region.DebugString(), " of shape ", shape.DebugString(), ": its ",
+          slices.size(), " slices cover ", covered, " of its ", wanted,
+          " elements"));
+    }
+    for (TensorSlice& stored : slices) {
+      std::optional<TensorSlice> overlap =
+          bundle::Intersect(stored, region, shape);
+      if (!overlap) continue;
+      std::string slice_key = EncodeTensorNameSlice(key, stored);
+      CKPT_ASSIGN_OR_RETURN(BundleEntry slice_entry,
+                            LookupSlice(key, entry, stored, slice_key));
+      CKPT_RETURN_IF_ERROR(OpenChecked(slice_key, slice_entry).status());
+      parts.push_back(Part{std::move(stored), *std::move(overlap),
+                           std::move(slice_key), std::move(slice_entry)});
+    }
+    return parts;
+  }
+
+  // The elements of a string or variant entry, verified.
+  absl::StatusOr<std::vector<std::string>> ReadElements(
+      absl::string_view key, const BundleEntry& entry) const {
+    if (entry.dtype == DataType::kVariant) return ReadVariants(key, entry);
+    return ReadStrings(key, entry);
+  }
+
+  // Reads `region` of the tensor of `shape` from `parts` (PlanRegion) into
+  // `out` (fixed-size dtypes: exactly the region's bytes) or `elements`
+  // (string and variant: the region's element count). Each part is read
+  // whole and verified before its bytes are copied; a part that is
+  // contiguous in the region is read straight into `out`; otherwise one
+  // part at a time is held in scratch memory.
+  absl::Status ReadParts(absl::string_view key, const std::vector<Part>& parts,
+                         const TensorShape& shape, const TensorSlice& region,
+                         absl::Span<char> out,
+                         std::vector<std::string>* elements) const {
+    std::string scratch;
+    for (const Part& part : parts) {
+      absl::Status st = ReadPart(part, shape, region, out, elements, scratch);
+      if (!st.ok() && part.key != key) {
+        // Name the tensor and the slice, not only the slice's binary key.
+        return Annotate(
+            st, absl::StrCat("tensor ", QuoteForMessage(key), ", slice ",
+                             part.stored.DebugString()));
+      }
+      CKPT_RETURN_IF_ERROR(st);
+    }
+    return absl::OkStatus();
+  }
+
+  // One part of ReadParts(); `scratch` is reused from part to part.
+  absl::Status ReadPart(const Part& part, const TensorShape& shape,
+                        const TensorSlice& region, absl::Span<char> out,
+                        std::vector<std::string>* elements,
+                        std::string& scratch) const {
+    if (elements != nullptr) {
+      CKPT_ASSIGN_OR_RETURN(std::vector<std::string> values,
+                            ReadElements(part.key, part.entry));
+      bundle::CopyRegion(
+          part.overlap, part.stored, region, shape,
+          [&](int64_t dst, int64_t src, int64_t n) {
+            for (int64_t i = 0; i < n; ++i) {
+              (*elements)[static_cast<size_t>(dst + i)] =
+                  std::move(values[static_cast<size_t>(src + i)]);
+            }
+          });
+      return absl::OkStatus();
+    }
+    const size_t elem = DataTypeSize(part.entry.dtype);
+    const int64_t stored_elements = bundle::NumElements(part.stored, shape);
+    const int64_t overlap_elements = bundle::NumElements(part.overlap, shape);
+    // The whole part lies in the region (the overlap is all of it) and in
+    // one run of it: straight into `out`.
+    if (overlap_elements == stored_elements &&
+        bundle::IsContiguousIn(part.stored, region, shape)) {
+      const size_t at =
+          static_cast<size_t>(bundle::OffsetIn(part.stored, region, shape)) *
+          elem;
+      return ReadFixedInto(
+          part.key, part.entry,
+          out.subspan(at, static_cast<size_t>(stored_elements) * elem));
+    }
+    // The region is one run of an uncompressed plain tensor (rows of it):
+    // streamed, the run's bytes copied out as they pass, every byte
+    // checksummed.
+    if (part.entry.num_slices == 0 &&
+        part.entry.compression == Compression::kNone &&
+        overlap_elements == bundle::NumElements(region, shape) &&
+        bundle::IsContiguousIn(part.overlap, part.stored, shape)) {
+      const size_t begin = static_cast<size_t>(bundle::OffsetIn(
+                               part.overlap, part.stored, shape)) *
+                           elem;
+      return ReadRangeStreaming(part.key, part.entry, begin, out);
+    }
+    // Otherwise through scratch memory, one stored part at a time.
+    scratch.resize(static_cast<size_t>(stored_elements) * elem);
+    CKPT_RETURN_IF_ERROR(
+        ReadFixedInto(part.key, part.entry, absl::MakeSpan(scratch)));
+    const int64_t e = static_cast<int64_t>(elem);
+    bundle::CopyRegion(part.overlap, part.stored, region, shape,
+                       [&](int64_t dst, int64_t src, int64_t n) {
+                         std::memcpy(out.data() + dst * e,
+                                     scratch.data() + src * e,
+                                     static_cast<size_t>(n * e));
+                       });
+    return absl::OkStatus();
+  }
+
+  // Reads bytes [begin, begin + out.size()) of the uncompressed entry into
+  // `out`, reading (and checksumming) all of the entry through one chunk
+  // of scratch memory.
+  absl::Status ReadRangeStreaming(absl::string_view key,
+                                  const BundleEntry& entry, size_t begin,
+                                  absl::Span<char> out) const {
+    CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file,
+                          OpenChecked(key, entry));
+    const size_t size = static_cast<size_t>(entry.size);
+    const size_t end = begin + out.size();
+    std::string buffer(std::min(size, kReadChunkBytes), '\0');
+    size_t at = 0;  // the chunk being read starts here
+    CKPT_ASSIGN_OR_RETURN(const uint32_t crc,
+                          ReadChunks(*file, key, entry, size, [&](size_t done) {
+                            // Copy out what the previous chunk held of the
+                            // range.
+                            if (done > 0) CopyOut(buffer, at, begin, end, out);
+                            at = done;
+                            return buffer.data();
+                          }));
+    if (size > 0) CopyOut(buffer, at, begin, end, out);
+    return CheckCrcValue(*file, key, entry, crc, size);
+  }
+
+  // Copies the part of [begin, end) that the chunk at `at` holds.
+  static void CopyOut(const std::string& chunk, size_t at, size_t begin,
+                      size_t end, absl::Span<char> out) {
+    const size_t lo = std::max(at, begin);
+    const size_t hi = std::min(at + chunk.size(), end);
+    if (lo < hi)
+      std::memcpy(out.data() + (lo - begin), chunk.data() + (lo - at), hi - lo);
+  }
+
+  // Reads `region` of a fixed-size tensor into `out` (its exact size).
+  absl::Status ReadRegionInto(absl::string_view key, const BundleEntry& entry,
+                              const TensorSlice& region,
+                              absl::Span<char> out) const {
+    CKPT_ASSIGN_OR_RETURN(std::vector<Part> parts,
+                          PlanRegion(key, entry, region));
+    return ReadParts(key, parts, entry.shape, region, out, nullptr);
+  }
+
+  // Reads `region` of any tensor into a new Tensor.
+  absl::StatusOr<Tensor> ReadRegion(absl::string_view key,
+                                    const BundleEntry& entry,
+                                    const TensorSlice& region) const {
+    CKPT_ASSIGN_OR_RETURN(std::vector<Part> parts,
+                          PlanRegion(key, entry, region));
+    // Fits: validated against the entry's shape.
+    const TensorShape region_shape = region.SliceShape(entry.shape).value();
+    if (!IsFixedSizeDataType(entry.dtype)) {
+      std::vector<std::string> elements(
+          static_cast<size_t>(region_shape.num_elements()));
+      CKPT_RETURN_IF_ERROR(
+          ReadParts(key, parts, entry.shape, region, {}, &elements));
+      if (entry.dtype == DataType::kVariant) {
+        return Tensor::FromVariantElements(region_shape, std::move(elements));
+      }
+      return Tensor::FromStrings(region_shape, std::move(elements));
+    }
+    CKPT_ASSIGN_OR_RETURN(Tensor tensor,
+                          Tensor::Create(entry.dtype, region_shape));
+    CKPT_RETURN_IF_ERROR(ReadParts(key, parts, entry.shape, region,
+                                   tensor.mutable_bytes(), nullptr));
+    return tensor;
+  }
+
+  // InvalidArgument naming the key unless `slice` fits the tensor's shape.
+  absl::Status CheckRegion(absl::string_view key, const BundleEntry& entry,
+                           const TensorSlice& slice) const {
+    return Annotate(slice.CheckFits(entry.shape), KeyContext(index_path, key));
+  }
+
+  // Verify() of a slice entry: its key decodes, the tensor it belongs to
+  // lists it, and its dtype and shape agree. The last tensor's slice keys
+  // are cached (slice keys of one tensor are neighbours in key order).
+  absl::Status VerifySliceKey(absl::string_view key,
+                              const BundleEntry& entry) const;
+
+  mutable Mutex slice_cache_mu;
+  mutable std::string slice_cache_name ABSL_GUARDED_BY(slice_cache_mu);
+  mutable BundleEntry slice_cache_entry ABSL_GUARDED_BY(slice_cache_mu);
+  mutable std::vector<std::string> slice_cache_keys
+      ABSL_GUARDED_BY(slice_cache_mu);  // sorted
+
+  // Verify() of a partitioned tensor's full entry: its slices are valid
+  // (ValidateSliceLayout), tile the whole tensor, and each has an entry of
+  // the right dtype and shape. Their bytes are checked by Verify() of their
+  // own entries.
+  absl::Status VerifyPartitioned(absl::string_view key,
+                                 const BundleEntry& entry) const {
+    CKPT_RETURN_IF_ERROR(CheckReadable(key, entry));
+    CKPT_ASSIGN_OR_RETURN(std::vector<TensorSlice> slices,
+                          LoadSlices(key, entry));
+    const TensorSlice all = TensorSlice::Full(entry.shape.rank());
+    const int64_t covered = bundle::CoveredElements(slices, all, entry.shape);
+    if (covered != entry.shape.num_elements()) {
+      return absl::DataLossError(
+          absl::StrCat(KeyContext(index_path, key), ": the ", slices.size(),
+                       " slices leave a hole: they cover ", covered, " of the ",
+                       entry.shape.num_elements(), " elements of shape ",
+                       entry.shape.DebugString()));
+    }
+    for (const TensorSlice& slice : slices) {
+      CKPT_RETURN_IF_ERROR(
+          LookupSlice(key, entry, slice, EncodeTensorNameSlice(key, slice))
+              .status());
+    }
+    return absl::OkStatus();
+  }
 };
+
+absl::Status BundleReader::Impl::VerifySliceKey(
+    absl::string_view key, const BundleEntry& entry) const {
+  absl::StatusOr<std::pair<std::string, TensorSlice>> decoded =
+      DecodeTensorNameSlice(key);
+  if (!decoded.ok()) return Annotate(decoded.status(), index_path);
+  const std::string& name = decoded->first;
+  const TensorSlice& slice = decoded->second;
+  const auto bad = [&](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat(
+        KeyContext(index_path, key), ": slice ", slice.DebugString(),
+        " of tensor ", QuoteForMessage(name), " ", why));
+  };
+  MutexLock lock(&slice_cache_mu);
+  if (slice_cache_keys.empty() || slice_cache_name != name) {
+    slice_cache_keys.clear();
+    absl::StatusOr<BundleEntry> full = Lookup(name);
+    if (absl::IsNotFound(full.status())) {
+      return bad("has no entry for the tensor (an orphaned slice)");
+    }
+    CKPT_RETURN_IF_ERROR(full.status());
+    if (full->num_slices == 0) {
+      return bad("belongs to a tensor that is not partitioned");
+    }
+    absl::StatusOr<std::vector<TensorSlice>> slices = LoadSlices(name, *full);
+    if (!slices.ok()) {
+      return Annotate(slices.status(),
+                      absl::StrCat(KeyContext(index_path, key),
+                                   ": cannot check this slice entry"));
+    }
+    for (const TensorSlice& s : *slices) {
+      slice_cache_keys.push_back(EncodeTensorNameSlice(name, s));
+    }
+    std::sort(slice_cache_keys.begin(), slice_cache_keys.end());
+    slice_cache_name = name;
+    slice_cache_entry = *std::move(full);
+  }
+  if (!std::binary_search(slice_cache_keys.begin(), slice_cache_keys.end(),
+                          key)) {
+    return bad("is not listed by the tensor's entry");
+  }
+  if (entry.dtype != slice_cache_entry.dtype) {
+    return bad(absl::StrCat(
+        "has dtype ", DataTypeDisplayName(static_cast<int32_t>(entry.dtype)),
+        " but the tensor is ",
+        DataTypeDisplayName(static_cast<int32_t>(slice_cache_entry.dtype))));
+  }
+  // Listed by a validated layout: it fits.
+  const TensorShape expected =
+      slice.SliceShape(slice_cache_entry.shape).value();
+  if (!(entry.shape == expected)) {
+    return bad(absl::StrCat("has shape ", entry.shape.DebugString(),
+                            " but the slice's shape is ",
+                            expected.DebugString()));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<BundleReader>> BundleReader::Open(
     Env* env, std::string prefix, BundleReaderOptions options) {
@@ -378,10 +764,18 @@ BundleReader::ListEntries() const {
 absl::StatusOr<Tensor> BundleReader::Read(absl::string_view key) const {
   const Impl& r = *impl_;
   CKPT_ASSIGN_OR_RETURN(BundleEntry entry, r.LookupReadable(key));
+  if (entry.num_slices > 0) {
+    return r.ReadRegion(key, entry, TensorSlice::Full(entry.shape.rank()));
+  }
   if (entry.dtype == DataType::kString) {
     CKPT_ASSIGN_OR_RETURN(std::vector<std::string> values,
                           r.ReadStrings(key, entry));
     return Tensor::FromStrings(entry.shape, std::move(values));
+  }
+  if (entry.dtype == DataType::kVariant) {
+    CKPT_ASSIGN_OR_RETURN(std::vector<std::string> elements,
+                          r.ReadVariants(key, entry));
+    return Tensor::FromVariantElements(entry.shape, std::move(elements));
   }
   // The data file must exist and hold the entry's bytes before the tensor
   // is allocated (for LZ4 the raw size is bounded by the validated entry).
@@ -397,7 +791,44 @@ absl::Status BundleReader::ReadInto(absl::string_view key,
   const Impl& r = *impl_;
   CKPT_ASSIGN_OR_RETURN(BundleEntry entry, r.LookupReadable(key));
   CKPT_RETURN_IF_ERROR(r.CheckReadInto(key, entry, out));
+  if (entry.num_slices > 0) {
+    return r.ReadRegionInto(key, entry, TensorSlice::Full(entry.shape.rank()),
+                            out);
+  }
   return r.ReadFixedInto(key, entry, out);
+}
+
+absl::StatusOr<std::vector<TensorSlice>> BundleReader::GetSlices(
+    absl::string_view key) const {
+  const Impl& r = *impl_;
+  CKPT_ASSIGN_OR_RETURN(BundleEntry entry, r.Lookup(key));
+  if (entry.num_slices == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(KeyContext(r.index_path, key),
+                     ": not a partitioned tensor (it has no slices)"));
+  }
+  return r.LoadSlices(key, entry);
+}
+
+absl::StatusOr<Tensor> BundleReader::ReadSlice(absl::string_view key,
+                                               const TensorSlice& slice) const {
+  const Impl& r = *impl_;
+  CKPT_ASSIGN_OR_RETURN(BundleEntry entry, r.LookupReadable(key));
+  CKPT_RETURN_IF_ERROR(r.CheckRegion(key, entry, slice));
+  return r.ReadRegion(key, entry, slice);
+}
+
+absl::Status BundleReader::ReadSliceInto(absl::string_view key,
+                                         const TensorSlice& slice,
+                                         absl::Span<char> out) const {
+  const Impl& r = *impl_;
+  CKPT_ASSIGN_OR_RETURN(BundleEntry entry, r.LookupReadable(key));
+  CKPT_RETURN_IF_ERROR(r.CheckRegion(key, entry, slice));
+  // The region's shape: it fits (checked above).
+  BundleEntry region_entry = entry;
+  region_entry.shape = slice.SliceShape(entry.shape).value();
+  CKPT_RETURN_IF_ERROR(r.CheckReadInto(key, region_entry, out));
+  return r.ReadRegionInto(key, entry, slice, out);
 }
 
 void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
@@ -438,8 +869,17 @@ void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
         st = r.CheckReadable(q.key, *entry_of[i]);
       }
     }
-    if (st.ok()) st = r.CheckReadInto(q.key, *entry_of[i], q.out);
-    if (st.ok()) {
+    if (st.ok() && q.slice != nullptr) {
+      st = r.CheckRegion(q.key, *entry_of[i], *q.slice);
+      if (st.ok()) {
+        BundleEntry region = *entry_of[i];
+        region.shape = q.slice->SliceShape(region.shape).value();
+        st = r.CheckReadInto(q.key, region, q.out);
+      }
+    } else if (st.ok()) {
+      st = r.CheckReadInto(q.key, *entry_of[i], q.out);
+    }
+    if (st.ok() && entry_of[i]->num_slices == 0 && q.slice == nullptr) {
       absl::StatusOr<const RandomAccessFile*> file =
           r.OpenChecked(q.key, *entry_of[i]);
       st = file.status();
@@ -447,7 +887,8 @@ void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
     }
     statuses[i] = st;
     if (!st.ok()) continue;
-    if (entry_of[i]->compression != Compression::kNone || q.out.empty()) {
+    if (entry_of[i]->compression != Compression::kNone || q.out.empty() ||
+        entry_of[i]->num_slices > 0 || q.slice != nullptr) {
       jobs.push_back({Kind::kWhole, i, 0, q.out.size()});
     } else if (q.out.size() <= kRunTensorBytes) {
       small.push_back(i);
@@ -526,7 +967,15 @@ void BundleReader::ReadManyInto(absl::Span<const ReadRequest> requests,
     }
     const ReadRequest& q = requests[job.request];
     if (job.kind == Kind::kWhole) {
-      job_status[j] = r.ReadFixedInto(q.key, *entry_of[job.request], q.out);
+      const BundleEntry& e = *entry_of[job.request];
+      if (q.slice != nullptr) {
+        job_status[j] = r.ReadRegionInto(q.key, e, *q.slice, q.out);
+      } else if (e.num_slices > 0) {
+        job_status[j] = r.ReadRegionInto(
+            q.key, e, TensorSlice::Full(e.shape.rank()), q.out);
+      } else {
+        job_status[j] = r.ReadFixedInto(q.key, e, q.out);
+      }
       return;
     }
     char* dst = q.out.data() + job.begin;
@@ -566,11 +1015,12 @@ absl::Status BundleReader::Impl::CheckReadInto(absl::string_view key,
                                                const BundleEntry& entry,
                                                absl::Span<char> out) const {
   const Impl& r = *this;
-  if (entry.dtype == DataType::kString) {
+  if (!IsFixedSizeDataType(entry.dtype)) {
     return absl::InvalidArgumentError(
         absl::StrCat(KeyContext(r.index_path, key),
-                     ": ReadInto needs a fixed-size tensor, this one is "
-                     "string; use Read()"));
+                     ": ReadInto needs a fixed-size tensor, this one is ",
+                     DataTypeDisplayName(static_cast<int32_t>(entry.dtype)),
+                     "; use Read()"));
   }
   // Validated: cannot fail for a decoded entry.
   CKPT_ASSIGN_OR_RETURN(
@@ -588,10 +1038,25 @@ absl::Status BundleReader::Impl::CheckReadInto(absl::string_view key,
 
 absl::Status BundleReader::Verify(absl::string_view key,
                                   const BundleEntry& entry) const {
-  // The full-tensor entry of a partitioned tensor stores no bytes; its slices
-  // are entries of their own.
-  if (entry.num_slices > 0) return absl::OkStatus();
-  if (entry.dtype != DataType::kString &&
+  const Impl& r = *impl_;
+  if (IsSliceKey(key)) {
+    if (entry.num_slices > 0) {
+      absl::StatusOr<std::pair<std::string, TensorSlice>> decoded =
+          DecodeTensorNameSlice(key);
+      return absl::DataLossError(absl::StrCat(
+          KeyContext(r.index_path, key), ": a slice entry",
+          decoded.ok() ? absl::StrCat(" (slice ", decoded->second.DebugString(),
+                                      " of tensor ",
+                                      QuoteForMessage(decoded->first), ")")
+                       : "",
+          " that is itself partitioned"));
+    }
+    CKPT_RETURN_IF_ERROR(r.VerifySliceKey(key, entry));
+  }
+  // The full-tensor entry of a partitioned tensor stores no bytes; its
+  // slices are entries of their own, checked when they are verified.
+  if (entry.num_slices > 0) return r.VerifyPartitioned(key, entry);
+  if (IsFixedSizeDataType(entry.dtype) &&
       entry.compression == Compression::kNone) {
     // Streamed through one small buffer: nothing the size of the tensor is
     // allocated, and each chunk is checksummed while in cache.
@@ -609,6 +1074,7 @@ absl::StatusOr<std::string> BundleReader::ReadStoredBytes(
     absl::string_view key) const {
   const Impl& r = *impl_;
   CKPT_ASSIGN_OR_RETURN(BundleEntry entry, r.LookupReadable(key));
+  CKPT_RETURN_IF_ERROR(r.CheckHasBytes(key, entry));
   CKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file,
                         r.OpenChecked(key, entry));
   CKPT_ASSIGN_OR_RETURN(std::string stored, r.ReadRaw(*file, entry));
@@ -618,6 +1084,12 @@ absl::StatusOr<std::string> BundleReader::ReadStoredBytes(
     CKPT_RETURN_IF_ERROR(
         Annotate(bundle::DecodeStringTensor(stored, entry.shape.num_elements(),
                                             entry.masked_crc32c, nullptr),
+                 KeyContext(file->path(), key)));
+  } else if (entry.dtype == DataType::kVariant) {
+    // Likewise (spec 3.6): every element checksum and the entry checksum.
+    CKPT_RETURN_IF_ERROR(
+        Annotate(bundle::DecodeVariantTensor(stored, entry.shape.num_elements(),
+                                             entry.masked_crc32c, nullptr),
                  KeyContext(file->path(), key)));
   } else {
     CKPT_RETURN_IF_ERROR(

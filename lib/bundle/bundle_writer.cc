@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -18,7 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/status/status.h"
@@ -26,6 +29,7 @@
 #include "bundle/entry_codec.h"
 #include "bundle/lz4_codec.h"
 #include "bundle/string_codec.h"
+#include "bundle/variant_codec.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/crc32c.h"
 #include "ckpt/dtype.h"
@@ -205,6 +209,14 @@ struct BundleWriter::Impl {
   std::string index_temp_path;
   bool index_temp_exists = false;
   PendingIndex entries;
+  // Partitioned tensors (AddSlice): their full-tensor entries are encoded
+  // at Finish(), once every slice is known.
+  struct SlicedTensor {
+    DataType dtype = DataType::kInvalid;
+    TensorShape shape;
+    std::vector<std::pair<int, TensorSlice>> slices;  // (shard, slice)
+  };
+  absl::btree_map<std::string, SlicedTensor> sliced;
   bool any_compressed = false;
   WriteScratch add_scratch;  // of Add()
   // Helpers computing CRCs of large tensors as they are written; null with
@@ -368,6 +380,25 @@ struct BundleWriter::Impl {
     return absl::OkStatus();
   }
 
+  // The spec 3.6 payload, streamed element by element.
+  absl::Status WriteVariant(Shard& s, const Tensor& t, BundleEntry* e) const {
+    uint32_t crc = 0;
+    std::string head;
+    for (const std::string& element : t.strings()) {
+      head.clear();
+      crc = bundle::PutVariantLength(crc, element.size(), &head);
+      CKPT_RETURN_IF_ERROR(Append(s, head));
+      CKPT_RETURN_IF_ERROR(AppendWithCrc(s, element, &crc));
+      head.clear();
+      crc = bundle::PutVariantChecksum(crc, &head);
+      CKPT_RETURN_IF_ERROR(Append(s, head));
+    }
+    e->size =
+        static_cast<int64_t>(s.position - static_cast<uint64_t>(e->offset));
+    e->masked_crc32c = crc32c::Mask(crc);
+    return absl::OkStatus();
+  }
+
   absl::Status WriteString(Shard& s, const Tensor& t, BundleEntry* e) const {
     const std::vector<std::string>& values = t.strings();
     std::string prefix_bytes;
@@ -398,19 +429,35 @@ struct BundleWriter::Impl {
                                                      QuoteForMessage(key),
                                                      " was already added"));
     }
+    if (sliced.contains(key)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("BundleWriter::Add: key ", QuoteForMessage(key),
+                       " is a partitioned tensor (added with AddSlice)"));
+    }
     if (shard_id < 0 || shard_id >= options.num_shards) {
       return absl::InvalidArgumentError(absl::StrCat(
           "BundleWriter::Add: key ", QuoteForMessage(key), ": shard ", shard_id,
           " out of range [0, ", options.num_shards, ")"));
     }
-    if (!IsStorableDataType(t.dtype())) {
+    if (!IsCheckpointableDataType(t.dtype())) {
       return absl::InvalidArgumentError(absl::StrCat(
           "BundleWriter::Add: key ", QuoteForMessage(key), ": dtype ",
           DataTypeDisplayName(static_cast<int32_t>(t.dtype())),
           " cannot be stored in a bundle"));
     }
     const int64_t n = t.num_elements();
-    if (t.is_string()) {
+    if (t.is_variant()) {
+      // Never write what a reader (TensorFlow's or ours) refuses.
+      for (size_t i = 0; i < t.strings().size(); ++i) {
+        absl::Status st = bundle::ParseVariantElement(t.strings()[i]).status();
+        if (!st.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("BundleWriter::Add: key ", QuoteForMessage(key),
+                           ": variant element ", i, ": ", st.message()));
+        }
+      }
+    }
+    if (t.holds_strings()) {
       if (t.strings().size() != static_cast<uint64_t>(n)) {
         return absl::InvalidArgumentError(
             absl::StrCat("BundleWriter::Add: key ", QuoteForMessage(key), ": ",
@@ -430,6 +477,85 @@ struct BundleWriter::Impl {
     return absl::OkStatus();
   }
 
+  // Checks AddSlice(full_key, full_shape, slice, t, shard): InvalidArgument
+  // for a slice that does not fit, a tensor of another shape, or a full key
+  // added whole or with another dtype or shape (also by an earlier item of
+  // the same batch, `batch`). Sets *key to the key the tensor is stored
+  // under: full_key itself for a slice that covers the tensor.
+  absl::Status CheckSlice(
+      absl::string_view full_key, const TensorShape& full_shape,
+      const TensorSlice& slice, const Tensor& t,
+      const absl::flat_hash_map<absl::string_view, const SlicedTensor*>& batch,
+      std::string* key) const {
+    const auto bad = [&](absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "BundleWriter::AddSlice: key ", QuoteForMessage(full_key), ", slice ",
+          slice.DebugString(), ": ", why));
+    };
+    if (full_key.empty()) return bad("the empty key is reserved");
+    if (absl::Status s = slice.CheckFits(full_shape); !s.ok()) {
+      return bad(s.message());
+    }
+    const TensorShape part = slice.SliceShape(full_shape).value();
+    if (!(t.shape() == part)) {
+      return bad(absl::StrCat("the tensor's shape ", t.shape().DebugString(),
+                              " is not the slice's shape ",
+                              part.DebugString()));
+    }
+    if (slice.Covers(full_shape)) {  // stored whole, as TensorFlow does
+      *key = std::string(full_key);
+      return absl::OkStatus();
+    }
+    if (entries.contains(full_key)) {
+      return bad("the key was added as a whole tensor");
+    }
+    const SlicedTensor* earlier = nullptr;
+    if (auto it = sliced.find(full_key); it != sliced.end()) {
+      earlier = &it->second;
+    } else if (auto b = batch.find(full_key); b != batch.end()) {
+      earlier = b->second;
+    }
+    if (earlier != nullptr &&
+        (earlier->dtype != t.dtype() || !(earlier->shape == full_shape))) {
+      return bad(absl::StrCat(
+          "earlier slices are ",
+          DataTypeDisplayName(static_cast<int32_t>(earlier->dtype)), " of ",
+          earlier->shape.DebugString(), ", this one ",
+          DataTypeDisplayName(static_cast<int32_t>(t.dtype())), " of ",
+          full_shape.DebugString()));
+    }
+    *key = EncodeTensorNameSlice(full_key, slice);
+    return absl::OkStatus();
+  }
+
+  // Notes a slice written under its slice key.
+  void RecordSlice(absl::string_view full_key, const TensorShape& full_shape,
+                   const TensorSlice& slice, DataType dtype, int shard_id) {
+    SlicedTensor& st = sliced[full_key];
+    st.dtype = dtype;
+    st.shape = full_shape;
+    st.slices.emplace_back(shard_id, slice);
+  }
+
+  // The full-tensor entries of the partitioned tensors, into `entries`.
+  void AddSlicedEntries() {
+    for (auto& [key, st] : sliced) {
+      std::stable_sort(
+          st.slices.begin(), st.slices.end(),
+          [](const auto& a, const auto& b) { return a.first < b.first; });
+      std::vector<TensorSlice> slices;
+      slices.reserve(st.slices.size());
+      for (const auto& shard_slice : st.slices) {
+        slices.push_back(shard_slice.second);
+      }
+      BundleEntry e;
+      e.dtype = st.dtype;
+      e.shape = st.shape;
+      e.shard_id = st.slices.front().first;
+      entries.AddEncoded(key, bundle::EncodeEntry(e, slices));
+    }
+  }
+
   // Appends one tensor (and its padding) to shard `shard_id` and describes
   // it in `e`. Thread-compatible per shard (see WriteFixed).
   absl::Status WriteEntry(const Tensor& t, int shard_id, BundleEntry* e,
@@ -439,7 +565,9 @@ struct BundleWriter::Impl {
     e->shape = t.shape();
     e->shard_id = shard_id;
     e->offset = static_cast<int64_t>(s.position);
-    if (t.is_string()) {
+    if (t.is_variant()) {
+      CKPT_RETURN_IF_ERROR(WriteVariant(s, t, e));
+    } else if (t.is_string()) {
       CKPT_RETURN_IF_ERROR(WriteString(s, t, e));
     } else {
       CKPT_RETURN_IF_ERROR(WriteFixed(s, t, e, scratch, pooled));
@@ -467,19 +595,64 @@ struct BundleWriter::Impl {
 
   absl::Status AddBatchImpl(absl::Span<const BundleWriter::BatchItem> items,
                             int num_threads) {
-    // Every check first: nothing is written for an invalid batch.
+    // Every check first: nothing is written for an invalid batch. Slices
+    // are stored under their slice keys (slice_keys[i]); `batch_sliced`
+    // holds the partitioned tensors of this batch so far.
     absl::flat_hash_set<absl::string_view> batch_keys;
-    for (const BundleWriter::BatchItem& item : items) {
-      if (item.tensor == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("BundleWriter::AddBatch: key ",
-                         QuoteForMessage(item.key), ": null tensor"));
+    std::vector<std::string> slice_keys;
+    std::deque<SlicedTensor> batch_tensors;
+    absl::flat_hash_map<absl::string_view, const SlicedTensor*> batch_sliced;
+    const auto key_of = [&](size_t i) {
+      return items[i].slice != nullptr ? absl::string_view(slice_keys[i])
+                                       : items[i].key;
+    };
+    for (size_t i = 0; i < items.size(); ++i) {
+      const BundleWriter::BatchItem& item = items[i];
+      if (item.tensor == nullptr ||
+          (item.slice != nullptr && item.full_shape == nullptr)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "BundleWriter::AddBatch: key ", QuoteForMessage(item.key),
+            item.tensor == nullptr ? ": null tensor" : ": null full_shape"));
       }
-      CKPT_RETURN_IF_ERROR(CheckAdd(item.key, *item.tensor, item.shard_id));
-      if (!batch_keys.insert(item.key).second) {
+      if (item.slice != nullptr) {
+        if (slice_keys.empty()) slice_keys.resize(items.size());
+        CKPT_RETURN_IF_ERROR(CheckSlice(item.key, *item.full_shape, *item.slice,
+                                        *item.tensor, batch_sliced,
+                                        &slice_keys[i]));
+        const bool whole = slice_keys[i] == item.key;
+        if (!whole && (entries.contains(slice_keys[i]) ||
+                       batch_keys.contains(slice_keys[i]))) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "BundleWriter::AddSlice: key ", QuoteForMessage(item.key),
+              ", slice ", item.slice->DebugString(),
+              ": the slice was already added"));
+        }
+        if (whole && batch_sliced.contains(item.key)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "BundleWriter::AddBatch: key ", QuoteForMessage(item.key),
+              " appears whole and as slices"));
+        }
+        if (!whole && !batch_sliced.contains(item.key)) {
+          if (batch_keys.contains(item.key)) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "BundleWriter::AddBatch: key ", QuoteForMessage(item.key),
+                " appears whole and as slices"));
+          }
+          SlicedTensor& st = batch_tensors.emplace_back();
+          st.dtype = item.tensor->dtype();
+          st.shape = *item.full_shape;
+          batch_sliced.emplace(item.key, &st);
+        }
+      } else if (batch_sliced.contains(item.key)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "BundleWriter::AddBatch: key ", QuoteForMessage(item.key),
+            " appears whole and as slices"));
+      }
+      CKPT_RETURN_IF_ERROR(CheckAdd(key_of(i), *item.tensor, item.shard_id));
+      if (!batch_keys.insert(key_of(i)).second) {
         return absl::InvalidArgumentError(
             absl::StrCat("BundleWriter::AddBatch: key ",
-                         QuoteForMessage(item.key), " appears twice"));
+                         QuoteForMessage(key_of(i)), " appears twice"));
       }
     }
     // Items per shard, in batch order.
@@ -529,7 +702,7 @@ struct BundleWriter::Impl {
                                      scratch, is_pooled ? &pooled : nullptr);
         if (!st.ok()) {
           results[b] = Annotate(
-              st, absl::StrCat("writing ", QuoteForMessage(items[i].key)));
+              st, absl::StrCat("writing ", QuoteForMessage(key_of(i))));
           break;
         }
         const std::string value = bundle::EncodeEntry(e);
@@ -544,9 +717,12 @@ struct BundleWriter::Impl {
       if (compressed[b] != 0) any_compressed = true;
     }
     for (size_t i = 0; i < items.size(); ++i) {
-      entries.AddEncoded(items[i].key,
-                         absl::string_view(encoded[where[i].buffer])
-                             .substr(where[i].at, where[i].size));
+      entries.AddEncoded(key_of(i), absl::string_view(encoded[where[i].buffer])
+                                        .substr(where[i].at, where[i].size));
+      if (items[i].slice != nullptr && key_of(i) != items[i].key) {
+        RecordSlice(items[i].key, *items[i].full_shape, *items[i].slice,
+                    items[i].tensor->dtype(), items[i].shard_id);
+      }
     }
     return absl::OkStatus();
   }
@@ -562,6 +738,7 @@ struct BundleWriter::Impl {
       s.file.reset();
     }
     // 2. Write, sync and close the index.
+    AddSlicedEntries();
     const std::string index_path = IndexFilename(prefix);
     index_temp_path = TempName(index_path);
     CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> index,
@@ -661,6 +838,14 @@ absl::Status BundleWriter::Add(absl::string_view key, const Tensor& tensor,
     return w.Fail(std::move(s));
   }
   return absl::OkStatus();
+}
+
+absl::Status BundleWriter::AddSlice(absl::string_view full_key,
+                                    const TensorShape& full_shape,
+                                    const TensorSlice& slice,
+                                    const Tensor& tensor, int shard_id) {
+  const BatchItem item{full_key, &tensor, shard_id, &slice, &full_shape};
+  return AddBatch(absl::MakeConstSpan(&item, 1), 1);
 }
 
 absl::Status BundleWriter::AddBatch(absl::Span<const BatchItem> items,

@@ -143,6 +143,10 @@ bool IsStorableDataType(DataType dt) {
   return dt == DataType::kString || IsFixedSizeDataType(dt);
 }
 
+bool IsCheckpointableDataType(DataType dt) {
+  return dt == DataType::kVariant || IsStorableDataType(dt);
+}
+
 bool IsKnownDataType(int32_t raw_value) { return Find(raw_value) != nullptr; }
 
 bool IsFloatingDataType(DataType dt) {

@@ -17,10 +17,12 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "bundle/variant_codec.h"
 #include "ckpt/dtype.h"
 #include "ckpt/proto/tensor_bundle.pb.h"
 #include "ckpt/status.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 #include "util/coding.h"
 #include "util/errors.h"
 
@@ -52,6 +54,23 @@ absl::Status ValidateStringEntry(absl::string_view key,
     return absl::DataLossError(absl::StrCat(
         KeyContext(key), ": string tensor of ", n, " elements needs at least ",
         n, " + 4 bytes but its size is ", entry.size));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateVariantEntry(absl::string_view key,
+                                  const BundleEntry& entry) {
+  if (entry.compression != Compression::kNone || entry.byte_shuffle) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        KeyContext(key), ": variant tensors cannot be compressed or shuffled"));
+  }
+  // Every element takes a length varint and a 4-byte checksum at least.
+  const int64_t n = entry.shape.num_elements();
+  if (n > entry.size / kMinVariantElementBytes) {
+    return absl::DataLossError(
+        absl::StrCat(KeyContext(key), ": variant tensor of ", n,
+                     " elements needs at least ", kMinVariantElementBytes,
+                     " bytes per element but its size is ", entry.size));
   }
   return absl::OkStatus();
 }
@@ -132,7 +151,8 @@ absl::StatusOr<int64_t> FixedTensorBytes(DataType dtype, int64_t num_elements) {
   return num_elements * elem64;
 }
 
-std::string EncodeEntry(const BundleEntry& entry) {
+std::string EncodeEntry(const BundleEntry& entry,
+                        absl::Span<const TensorSlice> slices) {
   proto::BundleEntryProto p;
   p.set_dtype(static_cast<proto::DataType>(entry.dtype));
   proto::TensorShapeProto* shape = p.mutable_shape();  // always present
@@ -148,18 +168,41 @@ std::string EncodeEntry(const BundleEntry& entry) {
                        : proto::CkptEncoding::NONE);
     enc->set_byte_shuffle(entry.byte_shuffle);
   }
+  for (const TensorSlice& slice : slices) {
+    proto::TensorSliceProto* sp = p.add_slices();
+    for (const TensorSlice::Extent& e : slice.extents()) {
+      proto::TensorSliceProto::Extent* ep = sp->add_extent();
+      if (e.full()) continue;  // an empty Extent
+      ep->set_start(e.start);
+      ep->set_length(e.length);
+    }
+  }
   std::string out;
   p.SerializeToString(&out);
   return out;
 }
 
+absl::Status CheckReadableDataType(absl::string_view key, DataType dtype) {
+  if (IsCheckpointableDataType(dtype)) return absl::OkStatus();
+  const auto raw = static_cast<int32_t>(dtype);
+  // TensorFlow's reference types (DT_FLOAT_REF = 101, ...): value type + 100.
+  const bool ref = raw > 100 && raw < 200;
+  if (raw < 0 || ref || IsKnownDataType(raw)) {  // invalid, resource, refs
+    return absl::DataLossError(absl::StrCat(
+        KeyContext(key), ": dtype ",
+        IsKnownDataType(raw)
+            ? absl::StrCat(DataTypeDisplayName(raw), " (", raw, ")")
+            : absl::StrCat(raw),
+        ref ? " is a reference type, which" : "",
+        " cannot appear in a checkpoint; the entry cannot be read"));
+  }
+  return absl::UnimplementedError(absl::StrCat(
+      KeyContext(key), ": unknown dtype ", raw,
+      " (written by a newer TensorFlow?); the entry cannot be read"));
+}
+
 absl::Status ValidateEntry(absl::string_view key, const BundleEntry& entry,
                            const BundleHeader& header) {
-  if (!IsStorableDataType(entry.dtype)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(KeyContext(key), ": dtype ", DtypeText(entry.dtype),
-                     " cannot be stored in a bundle"));
-  }
   if (entry.offset < 0) {
     return absl::DataLossError(
         absl::StrCat(KeyContext(key), ": negative offset ", entry.offset));
@@ -179,7 +222,12 @@ absl::Status ValidateEntry(absl::string_view key, const BundleEntry& entry,
   }
   // A partitioned tensor's full entry holds no bytes of its own (spec 8.2).
   if (entry.num_slices > 0) return absl::OkStatus();
+  // Listed, but reads refuse it (CheckReadableDataType): nothing to size.
+  if (!IsCheckpointableDataType(entry.dtype)) return absl::OkStatus();
   if (entry.dtype == DataType::kString) return ValidateStringEntry(key, entry);
+  if (entry.dtype == DataType::kVariant) {
+    return ValidateVariantEntry(key, entry);
+  }
   return ValidateFixedEntry(key, entry, header);
 }
 
@@ -255,14 +303,9 @@ absl::StatusOr<BundleEntry> DecodeEntry(absl::string_view key,
                                             value.size(), " bytes)"));
   }
   BundleEntry entry;
-  const int32_t raw_dtype = static_cast<int32_t>(p.dtype());
-  if (!IsKnownDataType(raw_dtype) ||
-      !IsStorableDataType(static_cast<DataType>(raw_dtype))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        KeyContext(key), ": dtype ", DataTypeDisplayName(raw_dtype), " (",
-        raw_dtype, ") cannot be stored in a bundle"));
-  }
-  entry.dtype = static_cast<DataType>(raw_dtype);
+  // Kept as stored even when it cannot be read (resource, an unknown value):
+  // the entry is listed and reads return CheckReadableDataType's error.
+  entry.dtype = static_cast<DataType>(p.dtype());
 
   if (p.shape().dim_size() > TensorShape::kMaxRank) {
     return absl::InvalidArgumentError(
@@ -304,6 +347,133 @@ absl::StatusOr<BundleEntry> DecodeEntry(absl::string_view key,
   }
   CKPT_RETURN_IF_ERROR(ValidateEntry(key, entry, header));
   return entry;
+}
+
+namespace {
+
+// Skips the value of a record with wire type `wire` at the front of *in.
+bool SkipValue(absl::string_view* in, uint64_t wire) {
+  uint64_t v;
+  switch (wire) {
+    case 0:
+      return GetVarint64(in, &v);
+    case 1:
+      if (in->size() < 8) return false;
+      in->remove_prefix(8);
+      return true;
+    case 2:
+      if (!GetVarint64(in, &v) || v > in->size()) return false;
+      in->remove_prefix(static_cast<size_t>(v));
+      return true;
+    case 5:
+      if (in->size() < 4) return false;
+      in->remove_prefix(4);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Reads a length-delimited value at the front of *in into *out.
+bool GetLengthDelimited(absl::string_view* in, absl::string_view* out) {
+  uint64_t n;
+  if (!GetVarint64(in, &n) || n > in->size()) return false;
+  *out = in->substr(0, static_cast<size_t>(n));
+  in->remove_prefix(static_cast<size_t>(n));
+  return true;
+}
+
+// One TensorSliceProto.Extent: start (1), oneof length (2). A missing
+// length means a full dimension. Unknown fields are skipped.
+bool ParseExtent(absl::string_view in, TensorSlice::Extent* e) {
+  bool has_length = false;
+  int64_t start = 0, length = 0;
+  while (!in.empty()) {
+    uint64_t tag, v;
+    if (!GetVarint64(&in, &tag)) return false;
+    const uint64_t field = tag >> 3, wire = tag & 7;
+    if ((field == 1 || field == 2) && wire == 0) {
+      if (!GetVarint64(&in, &v)) return false;
+      if (field == 1) {
+        start = static_cast<int64_t>(v);
+      } else {
+        length = static_cast<int64_t>(v);
+        has_length = true;
+      }
+    } else if (field == 1 || field == 2 || !SkipValue(&in, wire)) {
+      return false;
+    }
+  }
+  *e = {start, has_length ? length : TensorSlice::kFullLength};
+  return true;
+}
+
+// One TensorSliceProto: repeated Extent extent = 1.
+absl::Status ParseSlice(absl::string_view key, size_t index,
+                        absl::string_view in, TensorSlice* slice) {
+  std::vector<TensorSlice::Extent> extents;
+  const auto bad = [&](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat(KeyContext(key), ": slice ", index,
+                                            " of the entry: ", why));
+  };
+  while (!in.empty()) {
+    uint64_t tag;
+    if (!GetVarint64(&in, &tag)) return bad("malformed TensorSliceProto");
+    if ((tag >> 3) != 1) {
+      if (!SkipValue(&in, tag & 7)) return bad("malformed TensorSliceProto");
+      continue;
+    }
+    absl::string_view value;
+    if ((tag & 7) != 2 || !GetLengthDelimited(&in, &value)) {
+      return bad("malformed TensorSliceProto");
+    }
+    if (extents.size() >= static_cast<size_t>(TensorShape::kMaxRank)) {
+      return bad(
+          absl::StrCat("more than ", TensorShape::kMaxRank, " dimensions"));
+    }
+    TensorSlice::Extent e;
+    if (!ParseExtent(value, &e)) return bad("malformed Extent");
+    extents.push_back(e);
+  }
+  absl::StatusOr<TensorSlice> s = TensorSlice::Create(std::move(extents));
+  if (!s.ok()) return bad(s.status().message());
+  *slice = *std::move(s);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<TensorSlice>> DecodeEntrySlices(
+    absl::string_view key, absl::string_view value, size_t max_slices) {
+  constexpr uint64_t kSlicesField = 7;
+  std::vector<TensorSlice> slices;
+  absl::string_view in = value;
+  while (!in.empty()) {
+    uint64_t tag;
+    bool ok = GetVarint64(&in, &tag);
+    absl::string_view slice_bytes;
+    const bool is_slice = ok && (tag >> 3) == kSlicesField;
+    if (is_slice) {
+      ok = (tag & 7) == 2 && GetLengthDelimited(&in, &slice_bytes);
+    } else if (ok) {
+      ok = SkipValue(&in, tag & 7);
+    }
+    if (!ok) {
+      return absl::DataLossError(
+          absl::StrCat(KeyContext(key), ": cannot parse BundleEntryProto (",
+                       value.size(), " bytes)"));
+    }
+    if (!is_slice) continue;
+    if (slices.size() >= max_slices) {
+      return absl::DataLossError(
+          absl::StrCat(KeyContext(key), ": partitioned tensor lists more than ",
+                       max_slices, " slices"));
+    }
+    TensorSlice slice;
+    CKPT_RETURN_IF_ERROR(ParseSlice(key, slices.size(), slice_bytes, &slice));
+    slices.push_back(std::move(slice));
+  }
+  return slices;
 }
 
 std::string EncodeHeader(const BundleHeader& header) {

@@ -39,7 +39,7 @@ std::string KeyContext(absl::string_view path, absl::string_view key) {
 
 // True for entries whose stored bytes are the tensor's element bytes.
 bool IsPlainFixedSize(const BundleEntry& entry) {
-  return entry.num_slices == 0 && entry.dtype != DataType::kString &&
+  return entry.num_slices == 0 && IsFixedSizeDataType(entry.dtype) &&
          entry.compression == Compression::kNone;
 }
 
@@ -239,15 +239,23 @@ absl::StatusOr<absl::string_view> MappedBundleReader::GetBytes(
   CKPT_ASSIGN_OR_RETURN(Impl::Located located, r.Locate(key));
   const BundleEntry& entry = located.entry;
   if (entry.num_slices > 0) {
-    // BundleReader's Unimplemented error for sliced entries.
-    return r.reader->Read(key).status();
+    return absl::InvalidArgumentError(absl::StrCat(
+        KeyContext(r.index_path, key), ": a partitioned tensor of ",
+        entry.num_slices,
+        " slices has no stored bytes of its own to view; use Get(), which "
+        "assembles it"));
   }
-  if (entry.dtype == DataType::kString ||
+  if (!IsFixedSizeDataType(entry.dtype) ||
       entry.compression != Compression::kNone) {
+    if (!IsCheckpointableDataType(entry.dtype)) {
+      return r.reader->Read(key).status();  // BundleReader's dtype error
+    }
     return absl::InvalidArgumentError(absl::StrCat(
         KeyContext(r.index_path, key),
         ": GetBytes needs an uncompressed fixed-size tensor, this one is ",
-        entry.dtype == DataType::kString ? "string" : "LZ4-compressed",
+        IsFixedSizeDataType(entry.dtype)
+            ? "LZ4-compressed"
+            : DataTypeDisplayName(static_cast<int32_t>(entry.dtype)),
         "; use Get()"));
   }
   if (located.mapped) {

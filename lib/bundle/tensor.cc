@@ -25,6 +25,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "bundle/variant_codec.h"
 
 namespace ckpt {
 namespace {
@@ -88,7 +89,9 @@ absl::Status CheckFixedSize(absl::string_view what, DataType dtype) {
   return absl::InvalidArgumentError(absl::StrCat(
       what, ": dtype ", DataTypeDisplayName(static_cast<int32_t>(dtype)),
       " is not a fixed-size type",
-      dtype == DataType::kString ? " (use FromStrings)" : ""));
+      dtype == DataType::kString    ? " (use FromStrings)"
+      : dtype == DataType::kVariant ? " (use FromVariantElements)"
+                                    : ""));
 }
 
 // Reads element `i` of type T from possibly unaligned bytes.
@@ -150,6 +153,21 @@ std::string FormatElement(DataType dtype, const char* data, int64_t i) {
       return absl::StrCat("0x",
                           absl::Hex(Load<uint8_t>(data, i), absl::kZeroPad2));
   }
+}
+
+// A variant element as its type_name and size: `tensorflow::Iterator (120
+// bytes)`, or `<malformed> (7 bytes)`.
+std::string FormatVariant(const std::string& s) {
+  absl::StatusOr<bundle::VariantElementInfo> info =
+      bundle::ParseVariantElement(s);
+  std::string name = "<malformed>";
+  if (info.ok()) {
+    name = info->type_name.empty()
+               ? "<no type_name>"
+               : absl::CHexEscape(absl::string_view(info->type_name)
+                                      .substr(0, kMaxDebugStringBytes));
+  }
+  return absl::StrCat(name, " (", s.size(), " bytes)");
 }
 
 std::string FormatString(const std::string& s) {
@@ -225,7 +243,7 @@ Tensor& Tensor::operator=(const Tensor& other) {
 }
 
 absl::StatusOr<Tensor> Tensor::Create(DataType dtype, TensorShape shape) {
-  if (!IsStorableDataType(dtype)) {
+  if (!IsCheckpointableDataType(dtype)) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot create a tensor of dtype ",
                      DataTypeDisplayName(static_cast<int32_t>(dtype)),
@@ -238,10 +256,11 @@ absl::StatusOr<Tensor> Tensor::Create(DataType dtype, TensorShape shape) {
   t.dtype_ = dtype;
   t.shape_ = *std::move(valid);
   const int64_t n = t.shape_.num_elements();
-  if (dtype == DataType::kString) {
+  if (dtype == DataType::kString || dtype == DataType::kVariant) {
     if (static_cast<uint64_t>(n) > t.strings_.max_size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "string tensor of shape ", t.shape_.DebugString(), " is too large"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Name(dtype), " tensor of shape ", t.shape_.DebugString(),
+                       " is too large"));
     }
     t.strings_.resize(static_cast<size_t>(n));
     return t;
@@ -323,19 +342,36 @@ absl::StatusOr<Tensor> Tensor::FromStrings(TensorShape shape,
   return t;
 }
 
+absl::StatusOr<Tensor> Tensor::FromVariantElements(
+    TensorShape shape, std::vector<std::string> elements) {
+  absl::StatusOr<TensorShape> valid = TensorShape::Create(shape.dims());
+  if (!valid.ok()) return valid.status();
+  const auto n = static_cast<uint64_t>(valid->num_elements());
+  if (elements.size() != n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("FromVariantElements: shape ", valid->DebugString(),
+                     " has ", n, " elements, got ", elements.size()));
+  }
+  Tensor t;
+  t.dtype_ = DataType::kVariant;
+  t.shape_ = *std::move(valid);
+  t.strings_ = std::move(elements);
+  return t;
+}
+
 absl::string_view Tensor::bytes() const {
-  if (is_string() || data() == nullptr) return {};
+  if (holds_strings() || data() == nullptr) return {};
   return absl::string_view(data(), byte_size_);
 }
 
 absl::Span<char> Tensor::mutable_bytes() {
-  if (is_string() || owned_ == nullptr) return {};
+  if (holds_strings() || owned_ == nullptr) return {};
   return absl::Span<char>(owned_.get(), byte_size_);
 }
 
 bool Tensor::Equals(const Tensor& other) const {
   if (dtype_ != other.dtype_ || shape_ != other.shape_) return false;
-  if (is_string()) return strings_ == other.strings_;
+  if (holds_strings()) return strings_ == other.strings_;
   return bytes() == other.bytes();
 }
 
@@ -344,7 +380,7 @@ bool Tensor::Equals(const Tensor& other) const {
 std::string Tensor::DebugString() const {
   std::string out = absl::StrCat(Name(dtype_), " ", shape_.DebugString(), " {");
   int64_t available = 0;
-  if (is_string()) {
+  if (holds_strings()) {
     available = static_cast<int64_t>(strings_.size());
   } else if (data() != nullptr && DataTypeSize(dtype_) != 0) {
     available = static_cast<int64_t>(byte_size_ / DataTypeSize(dtype_));
@@ -352,8 +388,12 @@ std::string Tensor::DebugString() const {
   const int64_t shown = std::min(available, kMaxDebugValues);
   for (int64_t i = 0; i < shown; ++i) {
     if (i > 0) out += ", ";
-    out += is_string() ? FormatString(strings_[static_cast<size_t>(i)])
-                       : FormatElement(dtype_, data(), i);
+    if (is_variant()) {
+      out += FormatVariant(strings_[static_cast<size_t>(i)]);
+    } else {
+      out += is_string() ? FormatString(strings_[static_cast<size_t>(i)])
+                         : FormatElement(dtype_, data(), i);
+    }
   }
   if (available > shown) out += ", ...";
   out += "}";

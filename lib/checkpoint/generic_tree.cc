@@ -3,7 +3,9 @@
 // GenericTree: any object-based checkpoint as a tree of generic objects
 // (contract in ckpt/generic_tree.h).
 //
-// Load builds one object per saved node, in node order:
+// Load reads the graph under NodePathTable's bound (graph/graph_table.h:
+// DataLoss for a graph whose paths would exhaust memory, before any object
+// is built), then builds one object per saved node, in node order:
 //   * node 0 (the root) is always a GenericObject, so root() has one type;
 //   * a node with exactly one attribute named VARIABLE_VALUE, no children, no
 //     slot variables and no registered saver becomes a Variable named by the
@@ -22,6 +24,8 @@
 
 #include "ckpt/generic_tree.h"
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -35,6 +39,7 @@
 #include "ckpt/object_graph.h"
 #include "ckpt/status.h"
 #include "ckpt/trackable.h"
+#include "graph/graph_table.h"
 
 namespace ckpt {
 
@@ -43,7 +48,16 @@ void GenericObject::VisitChildren(ChildVisitor& visit) {
 }
 
 void GenericObject::VisitAttributes(AttributeVisitor& visit) {
-  for (Attribute& a : attributes_) visit.Tensor(a.name, &a.value, a.full_name);
+  for (Attribute& a : attributes_) {
+    if (a.slices.empty()) {
+      visit.Tensor(a.name, &a.value, a.full_name);
+      continue;
+    }
+    std::vector<ckpt::Tensor*> parts;
+    parts.reserve(a.parts.size());
+    for (ckpt::Tensor& t : a.parts) parts.push_back(&t);
+    visit.Partitioned(a.name, a.full_shape, parts, a.slices, a.full_name);
+  }
 }
 
 void GenericObject::VisitSlots(SlotVisitor& visit) {
@@ -53,10 +67,26 @@ void GenericObject::VisitSlots(SlotVisitor& visit) {
 namespace {
 
 // Whether `node` (other than the root) is held by a Variable.
-bool IsVariableNode(const ObjectGraph::Node& node) {
-  return node.attributes.size() == 1 &&
+bool IsVariableNode(const ObjectGraph::Node& node, bool partitioned) {
+  return node.attributes.size() == 1 && !partitioned &&
          node.attributes[0].name == "VARIABLE_VALUE" && node.children.empty() &&
          node.slots.empty() && !node.registered_saver.has_value();
+}
+
+// For a partitioned attribute stored under `key`: its slices and their
+// values, read (and verified) part by part. Empty slices for a plain one.
+absl::Status LoadParts(const BundleReader& reader, const std::string& key,
+                       GenericObject::Attribute* a) {
+  absl::StatusOr<BundleEntry> entry = reader.GetEntry(key);
+  // A missing or damaged entry is reported by the restore, per key.
+  if (!entry.ok() || entry->num_slices == 0) return absl::OkStatus();
+  CKPT_ASSIGN_OR_RETURN(a->slices, reader.GetSlices(key));
+  a->full_shape = entry->shape;
+  for (const TensorSlice& slice : a->slices) {
+    CKPT_ASSIGN_OR_RETURN(ckpt::Tensor part, reader.ReadSlice(key, slice));
+    a->parts.push_back(std::move(part));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -66,6 +96,9 @@ absl::StatusOr<std::unique_ptr<GenericTree>> GenericTree::Load(
   if (env == nullptr) env = Env::Default();
   std::unique_ptr<GenericTree> tree(new GenericTree());
   tree->env_ = env;
+  // Node -> its partitioned attribute (at most one per name is kept: the
+  // restore matches attributes by name).
+  std::multimap<size_t, GenericObject::Attribute> partitioned;
   {
     CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> reader,
                           BundleReader::Open(env, prefix));
@@ -75,7 +108,21 @@ absl::StatusOr<std::unique_ptr<GenericTree>> GenericTree::Load(
           absl::StrCat("checkpoint '", prefix,
                        "' has no object graph: a TF1 name-based checkpoint"));
     }
-    CKPT_ASSIGN_OR_RETURN(tree->graph_, ReadObjectGraph(*reader));
+    // ReadObjectGraph, held to the bound of every reader of untrusted graphs
+    // before any object is built (the restore below applies it again).
+    CKPT_ASSIGN_OR_RETURN(internal::GraphTable table,
+                          internal::ReadGraphTable(*reader));
+    CKPT_RETURN_IF_ERROR(internal::NodePathTable::Check(
+        table, absl::StrCat("checkpoint '", prefix, "'")));
+    tree->graph_ = table.ToObjectGraph();
+    // Partitioned attributes: their slices, to be written as stored.
+    for (size_t i = 0; i < tree->graph_.nodes.size(); ++i) {
+      for (const ObjectGraph::Attribute& a : tree->graph_.nodes[i].attributes) {
+        GenericObject::Attribute loaded{a.name, a.full_name, {}, {}, {}, {}};
+        CKPT_RETURN_IF_ERROR(LoadParts(*reader, a.checkpoint_key, &loaded));
+        if (!loaded.slices.empty()) partitioned.emplace(i, std::move(loaded));
+      }
+    }
   }
   const std::vector<ObjectGraph::Node>& nodes = tree->graph_.nodes;
   if (nodes.empty()) {
@@ -95,7 +142,7 @@ absl::StatusOr<std::unique_ptr<GenericTree>> GenericTree::Load(
           " is saved by registered saver '", node.registered_saver->name,
           "', which ckpt cannot rewrite"));
     }
-    if (i != 0 && IsVariableNode(node)) {
+    if (i != 0 && IsVariableNode(node, partitioned.count(i) > 0)) {
       auto var = std::make_unique<Variable>();
       var->set_name(node.attributes[0].full_name);
       variables[i] = var.get();
@@ -103,8 +150,18 @@ absl::StatusOr<std::unique_ptr<GenericTree>> GenericTree::Load(
       tree->variables_.push_back(std::move(var));
     } else {
       auto obj = std::make_unique<GenericObject>();
+      auto [first, last] = partitioned.equal_range(i);
       for (const ObjectGraph::Attribute& a : node.attributes) {
-        obj->attributes().push_back({a.name, a.full_name, ckpt::Tensor()});
+        auto it = std::find_if(first, last, [&](const auto& p) {
+          return p.second.name == a.name && p.second.full_name == a.full_name;
+        });
+        if (it != last) {
+          obj->attributes().push_back(std::move(it->second));
+          it->second.name.clear();  // used
+          continue;
+        }
+        obj->attributes().push_back(
+            {a.name, a.full_name, ckpt::Tensor(), {}, {}, {}});
       }
       generics[i] = obj.get();
       refs[i] = ObjectRef::Of(*obj);

@@ -28,6 +28,7 @@
 #include "ckpt/object_graph.h"
 #include "ckpt/status.h"
 #include "graph/anchor.h"
+#include "util/errors.h"
 #include "util/parallel.h"
 
 namespace ckpt {
@@ -150,19 +151,34 @@ class AttributeCollector : public AttributeVisitor {
  public:
   struct Attr {
     std::string name;
-    ckpt::Tensor* tensor = nullptr;  // null for custom attributes
+    ckpt::Tensor* tensor = nullptr;  // null for custom and partitioned ones
     std::string full_name;
     std::function<absl::Status(const ckpt::Tensor&)> restore;
+    // Partitioned (parts non-empty): part i holds region slices[i].
+    std::vector<ckpt::Tensor*> parts;
+    std::vector<TensorSlice> slices;
+    TensorShape full_shape;
   };
   void Tensor(std::string_view name, ckpt::Tensor* value,
               std::string_view full_name) override {
-    attrs.push_back({Str(name), value, Str(full_name), nullptr});
+    attrs.push_back({Str(name), value, Str(full_name), nullptr, {}, {}, {}});
   }
   void Custom(
       std::string_view name, std::function<absl::StatusOr<ckpt::Tensor>()> save,
       std::function<absl::Status(const ckpt::Tensor&)> restore) override {
     (void)save;
-    attrs.push_back({Str(name), nullptr, "", std::move(restore)});
+    attrs.push_back({Str(name), nullptr, "", std::move(restore), {}, {}, {}});
+  }
+  void Partitioned(std::string_view name, const TensorShape& full_shape,
+                   absl::Span<ckpt::Tensor* const> parts,
+                   absl::Span<const TensorSlice> slices,
+                   std::string_view full_name) override {
+    Attr& a = attrs.emplace_back();
+    a.name = Str(name);
+    a.full_name = Str(full_name);
+    a.parts.assign(parts.begin(), parts.end());
+    a.slices.assign(slices.begin(), slices.end());
+    a.full_shape = full_shape;
   }
   std::vector<Attr> attrs;
 };
@@ -173,11 +189,17 @@ class SlotCollector : public SlotVisitor {
   struct Entry {
     std::string slot_name;
     ObjectRef original;
-    Variable* slot;
+    ObjectRef slot;
   };
   void Slot(std::string_view slot_name, Variable& original,
             Variable& slot) override {
-    slots.push_back({Str(slot_name), ObjectRef::Of(original), &slot});
+    slots.push_back(
+        {Str(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
+  }
+  void Slot(std::string_view slot_name, ShardedVariable& original,
+            ShardedVariable& slot) override {
+    slots.push_back(
+        {Str(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
   }
   std::vector<Entry> slots;
 };
@@ -210,6 +232,24 @@ void RestoreSession::RecordError(absl::string_view path, absl::string_view key,
       {std::string(path), std::string(key), std::move(detail)});
   if (first_error_.ok()) first_error_ = status;
   if (walk_error->ok()) *walk_error = std::move(status);
+}
+
+void RestoreSession::RecordRestoreError(absl::string_view path,
+                                        absl::string_view key,
+                                        const absl::Status& s,
+                                        absl::Status* walk_error) {
+  RecordError(path, key, Msg(s),
+              Annotate(s, absl::StrCat("restoring ", QuoteForMessage(path))),
+              walk_error);
+}
+
+void RestoreSession::RecordMismatch(absl::string_view path,
+                                    absl::string_view key, std::string detail,
+                                    absl::Status* walk_error) {
+  absl::Status s = absl::InvalidArgumentError(
+      absl::StrCat("cannot restore ", QuoteForMessage(path), " (key ",
+                   QuoteForMessage(key), "): ", detail));
+  RecordError(path, key, std::move(detail), std::move(s), walk_error);
 }
 
 const BundleEntry* RestoreSession::Scanned(int node, size_t attr) const {
@@ -247,8 +287,7 @@ absl::Status RestoreSession::StartGraph(GraphTable graph) {
   graph_ = std::move(graph);
   CKPT_ASSIGN_OR_RETURN(
       paths_, NodePathTable::Build(
-                  graph_, absl::StrCat("object graph of ", reader_->prefix()),
-                  NodePathTable::kMaxBytes + 2 * graph_.string_bytes()));
+                  graph_, absl::StrCat("object graph of ", reader_->prefix())));
   // A restore that reads many values decodes the whole index in one pass
   // rather than looking keys up one by one. A damaged index is left to the
   // lookups, which report it per key.
@@ -296,6 +335,11 @@ absl::Status RestoreSession::StartGraph(GraphTable graph) {
 absl::Status RestoreSession::OnChildrenChanged(Trackable& owner) {
   // Keep this session alive even if the anchor drops us below.
   std::shared_ptr<RestoreSession> self = shared_from_this();
+  if (name_based_) {
+    auto it = name_paths_.find(&owner);
+    const std::string path = it == name_paths_.end() ? "" : it->second;
+    return NameBasedWalk(ObjectRef::Of(owner), path);
+  }
   const ObjectRef owner_ref = ObjectRef::Of(owner);
   std::vector<Item> start;
   for (size_t n = 0; n < bound_.size(); ++n) {
@@ -400,7 +444,7 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
       AddPending(opt.trackable(), ref.slot_node_id);
       continue;
     }
-    const ObjectRef slot = ObjectRef::Of(*found->slot);
+    const ObjectRef slot = found->slot;
     Bind(ref.slot_node_id, slot);
     restored_nodes_[slot_node] = true;
     RestoreNode(ref.slot_node_id, slot, walk_error);
@@ -435,6 +479,12 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
       continue;
     }
     const absl::string_view key = graph_.str(stored->key);
+    if (!attr.parts.empty()) {
+      RestoreParts(path, key,
+                   Scanned(node, static_cast<size_t>(stored - saved.data())),
+                   attr.parts, attr.slices, attr.full_shape, walk_error);
+      continue;
+    }
     if (attr.tensor != nullptr) {
       RestoreTensor(path, key,
                     Scanned(node, static_cast<size_t>(stored - saved.data())),
@@ -446,10 +496,7 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
     absl::StatusOr<ckpt::Tensor> value = reader_->Read(key);
     absl::Status s = value.ok() ? attr.restore(*value) : value.status();
     if (!s.ok()) {
-      RecordError(path, key, Msg(s),
-                  absl::Status(s.code(), absl::StrCat("restoring '", path,
-                                                      "': ", s.message())),
-                  walk_error);
+      RecordRestoreError(path, key, s, walk_error);
       continue;
     }
     AddMatched(path, key, value->dtype(), value->shape());
@@ -471,11 +518,7 @@ void RestoreSession::RestoreTensor(absl::string_view path,
                                    absl::Status* walk_error) {
   absl::StatusOr<const BundleEntry*> found = Entry(key, scanned);
   if (!found.ok()) {
-    RecordError(path, key, Msg(found.status()),
-                absl::Status(found.status().code(),
-                             absl::StrCat("restoring '", path,
-                                          "': ", found.status().message())),
-                walk_error);
+    RecordRestoreError(path, key, found.status(), walk_error);
     return;
   }
   const BundleEntry& entry = **found;
@@ -490,17 +533,15 @@ void RestoreSession::RestoreTensor(absl::string_view path,
     return;
   }
   if (entry.dtype != value->dtype() || entry.shape != value->shape()) {
-    std::string detail =
+    RecordMismatch(
+        path, key,
         absl::StrCat("checkpoint ", Describe(entry.dtype, entry.shape),
-                     " vs object ", Describe(value->dtype(), value->shape()));
-    RecordError(path, key, detail,
-                absl::InvalidArgumentError(absl::StrCat(
-                    "cannot restore '", path, "' (key '", key, "'): ", detail)),
-                walk_error);
+                     " vs object ", Describe(value->dtype(), value->shape())),
+        walk_error);
     return;
   }
   absl::Status s;
-  if (value->is_string()) {
+  if (value->holds_strings()) {  // string or variant elements
     absl::StatusOr<ckpt::Tensor> t = reader_->Read(key);
     if (t.ok()) {
       *value->mutable_strings() = t->strings();
@@ -518,13 +559,60 @@ void RestoreSession::RestoreTensor(absl::string_view path,
     return;
   }
   if (!s.ok()) {
-    RecordError(path, key, Msg(s),
-                absl::Status(s.code(), absl::StrCat("restoring '", path,
-                                                    "': ", s.message())),
-                walk_error);
+    RecordRestoreError(path, key, s, walk_error);
     return;
   }
   AddMatched(path, key, entry.dtype, entry.shape);
+}
+
+void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
+                                  const BundleEntry* scanned,
+                                  absl::Span<ckpt::Tensor* const> parts,
+                                  absl::Span<const TensorSlice> slices,
+                                  const TensorShape& full_shape,
+                                  absl::Status* walk_error) {
+  absl::StatusOr<const BundleEntry*> found = Entry(key, scanned);
+  if (!found.ok()) {
+    RecordRestoreError(path, key, found.status(), walk_error);
+    return;
+  }
+  const BundleEntry& entry = **found;
+  const DataType dtype = parts.front()->dtype();
+  if (entry.dtype != dtype || entry.shape != full_shape) {
+    RecordMismatch(
+        path, key,
+        absl::StrCat("checkpoint ", Describe(entry.dtype, entry.shape),
+                     " vs object ", Describe(dtype, full_shape), " in ",
+                     parts.size(), " parts"),
+        walk_error);
+    return;
+  }
+  absl::Status s;
+  for (size_t i = 0; i < parts.size() && s.ok(); ++i) {
+    ckpt::Tensor* part = parts[i];
+    if (part->holds_strings()) {  // string or variant elements
+      absl::StatusOr<ckpt::Tensor> t = reader_->ReadSlice(key, slices[i]);
+      if (t.ok()) {
+        *part->mutable_strings() = t->strings();
+      } else {
+        s = t.status();
+      }
+    } else if (part->is_borrowed()) {
+      s = absl::FailedPreconditionError(
+          absl::StrCat("part ", i, " is a read-only borrow"));
+    } else {
+      // Read when the walk ends, with the other values: only its region.
+      const absl::Span<char> out = part->mutable_bytes();
+      queued_bytes_ += out.size();
+      const TensorSlice* slice = &queued_slices_.emplace_back(slices[i]);
+      queued_reads_.push_back({key, out, &entry, slice});
+      queued_matched_.push_back(
+          AddMatched(path, key, entry.dtype, entry.shape));
+    }
+  }
+  if (!s.ok()) {
+    RecordRestoreError(path, key, s, walk_error);
+  }
 }
 
 void RestoreSession::FlushReads(absl::Status* walk_error) {
@@ -542,33 +630,46 @@ void RestoreSession::FlushReads(absl::Status* walk_error) {
   queued_bytes_ = 0;
   std::vector<absl::Status> results(reads.size());
   reader_->ReadManyInto(reads, threads, absl::MakeSpan(results));
+  queued_slices_.clear();
   // Failed values leave "matched" and are reported in read order.
   for (size_t i = 0; i < reads.size(); ++i) {
     if (results[i].ok()) continue;
     Matched& m = matched_[matched[i]];
     m.failed = true;
     const absl::Status& s = results[i];
-    RecordError(m.path, m.key, Msg(s),
-                absl::Status(s.code(), absl::StrCat("restoring '", m.path,
-                                                    "': ", s.message())),
-                walk_error);
+    RecordRestoreError(m.path, m.key, s, walk_error);
   }
 }
 
 absl::Status RestoreSession::StartNameBased() {
   name_based_ = true;
+  return NameBasedWalk(root_, "");
+}
+
+absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
+                                           const std::string& start_path) {
   absl::Status error;
-  absl::flat_hash_set<IdentityKey> seen;
+  // The whole subtree is walked (containers that grew are not Trackables
+  // and cannot say so); values are assigned to objects not restored before.
+  absl::flat_hash_set<IdentityKey> visited;
   std::deque<std::pair<ObjectRef, std::string>> queue;
-  queue.emplace_back(root_, "");
-  seen.insert(KeyOf(root_));
+  queue.emplace_back(start, start_path);
+  visited.insert(KeyOf(start));
   while (!queue.empty()) {
     auto [obj, path] = queue.front();
     queue.pop_front();
+    const bool restore_attrs = name_seen_.insert(KeyOf(obj)).second;
+    if (Trackable* t = obj.trackable(); t != nullptr) {
+      // Objects created under it later are restored by name too, as
+      // TensorFlow's name-based restore does.
+      name_paths_.try_emplace(t, path);
+      Anchor::Of(*t).AddWaiter(shared_from_this());
+    }
     AttributeCollector attrs;
-    obj.VisitAttributes(attrs);
+    if (restore_attrs) obj.VisitAttributes(attrs);
     for (const AttributeCollector::Attr& attr : attrs.attrs) {
-      if (attr.tensor == nullptr) continue;  // custom state: no global name
+      // Custom state has no global name.
+      if (attr.tensor == nullptr && attr.parts.empty()) continue;
       const std::string where = AttributeKey(path, attr.name);
       if (attr.full_name.empty()) {
         report_.missing.push_back({where, "", "no full_name"});
@@ -585,13 +686,27 @@ absl::Status RestoreSession::StartNameBased() {
       const std::string& key = owned_strings_.emplace_back(attr.full_name);
       const std::string& shown =
           path.empty() ? key : owned_strings_.emplace_back(path);
-      RestoreTensor(shown, key, &looked_up_.back(), attr.tensor, &error);
+      if (!attr.parts.empty()) {
+        RestoreParts(shown, key, &looked_up_.back(), attr.parts, attr.slices,
+                     attr.full_shape, &error);
+      } else {
+        RestoreTensor(shown, key, &looked_up_.back(), attr.tensor, &error);
+      }
     }
     ChildCollector children;
     obj.VisitChildren(children);
     for (const auto& [name, child] : children.children) {
-      if (seen.insert(KeyOf(child)).second) {
+      if (visited.insert(KeyOf(child)).second) {
         queue.emplace_back(child, JoinPath(path, name));
+      }
+    }
+    // Slot variables carry names of their own (TensorFlow 1 names them
+    // "<variable>/<optimizer>"): restored by name like any variable.
+    SlotCollector slots;
+    obj.VisitSlots(slots);
+    for (const SlotCollector::Entry& e : slots.slots) {
+      if (visited.insert(KeyOf(e.slot)).second) {
+        queue.emplace_back(e.slot, JoinPath(path, e.slot_name));
       }
     }
   }
@@ -626,7 +741,7 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
     SlotCollector slots;
     obj.VisitSlots(slots);
     for (const auto& e : slots.slots) {
-      const ObjectRef slot = ObjectRef::Of(*e.slot);
+      const ObjectRef slot = e.slot;
       if (bound_objects_.contains(KeyOf(slot))) continue;
       auto it = path_of.find(KeyOf(e.original));
       const std::string original =

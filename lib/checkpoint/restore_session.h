@@ -140,7 +140,19 @@ class RestoreSession : public Waiter,
   void RestoreTensor(absl::string_view path, absl::string_view key,
                      const BundleEntry* scanned, ckpt::Tensor* value,
                      absl::Status* walk_error);
+  // Reads the regions of `key` into the parts of a partitioned attribute
+  // (its dtype and full shape checked); fixed-size parts are queued.
+  void RestoreParts(absl::string_view path, absl::string_view key,
+                    const BundleEntry* scanned,
+                    absl::Span<ckpt::Tensor* const> parts,
+                    absl::Span<const TensorSlice> slices,
+                    const TensorShape& full_shape, absl::Status* walk_error);
   void ProcessSlots(int opt_node, ObjectRef opt, absl::Status* walk_error);
+  // Name-based restore (no object graph) of every object reachable from
+  // `start` (children and slots) not restored by name before; registers
+  // this session with each Trackable so that objects created later are
+  // restored too.
+  absl::Status NameBasedWalk(ObjectRef start, const std::string& start_path);
   // The scanned entry of attribute `attr` of `node`, or null.
   const BundleEntry* Scanned(int node, size_t attr) const;
   // The index entry of `key`: `scanned` when set, else looked up into
@@ -157,6 +169,14 @@ class RestoreSession : public Waiter,
   void RecordError(absl::string_view path, absl::string_view key,
                    std::string detail, absl::Status status,
                    absl::Status* walk_error);
+  // RecordError of a failure `s` while restoring `path` (docs/errors.md:
+  // "restoring 'PATH': <s's message>", with s's code).
+  void RecordRestoreError(absl::string_view path, absl::string_view key,
+                          const absl::Status& s, absl::Status* walk_error);
+  // RecordError of a dtype or shape mismatch: InvalidArgument "cannot
+  // restore 'PATH' (key 'KEY'): <detail>".
+  void RecordMismatch(absl::string_view path, absl::string_view key,
+                      std::string detail, absl::Status* walk_error);
   // Live objects reachable from the root that save values and were never
   // bound.
   std::vector<RestoreReport::Entry> ComputeMissing() const;
@@ -183,6 +203,7 @@ class RestoreSession : public Waiter,
   // Reads queued by RestoreTensor, each with its index in matched_, and the
   // entries looked up for them (a deque: the requests point into it).
   std::vector<BundleReader::ReadRequest> queued_reads_;
+  std::deque<TensorSlice> queued_slices_;  // regions of queued part reads
   std::vector<size_t> queued_matched_;
   std::deque<BundleEntry> looked_up_;
   uint64_t queued_bytes_ = 0;
@@ -192,6 +213,9 @@ class RestoreSession : public Waiter,
   std::vector<BundleEntry> scanned_;
   std::vector<bool> scanned_found_;
   bool name_based_ = false;
+  // Name-based mode: the objects visited, and each Trackable's path.
+  absl::flat_hash_set<IdentityKey> name_seen_;
+  absl::flat_hash_map<const Trackable*, std::string> name_paths_;
   GraphTable graph_;
   NodePathTable paths_;
   std::vector<ObjectRef> bound_;  // per node

@@ -47,6 +47,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bundle/entry_codec.h"
+#include "bundle/slice_layout.h"
 #include "checkpoint/save_plan.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
@@ -101,6 +102,8 @@ struct GraphBuilder {
   absl::flat_hash_map<RefKey, int> ids;
   std::vector<PlannedTensor> tensors;  // keys set once the graph is complete
   std::deque<Tensor> produced;
+  std::deque<internal::PlannedSlice> slices;  // of partitioned parts
+  uint32_t num_attributes = 0;
   std::string scratch;  // a path or key being built
 
   absl::string_view path(size_t node) const {
@@ -175,6 +178,11 @@ class SlotCollector : public SlotVisitor {
  public:
   void Slot(std::string_view slot_name, Variable& original,
             Variable& slot) override {
+    slots.push_back(
+        {std::string(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
+  }
+  void Slot(std::string_view slot_name, ShardedVariable& original,
+            ShardedVariable& slot) override {
     slots.push_back(
         {std::string(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
   }
@@ -309,6 +317,24 @@ class AttributeCollector : public AttributeVisitor {
     t.produced = &b_.produced.emplace_back(*std::move(value));
   }
 
+  void Partitioned(std::string_view name, const TensorShape& full_shape,
+                   absl::Span<ckpt::Tensor* const> parts,
+                   absl::Span<const TensorSlice> slices,
+                   std::string_view full_name) override {
+    if (!status_.ok() || !CheckName(View(name))) return;
+    status_ = CheckParts(name, full_shape, parts, slices);
+    if (!status_.ok()) return;
+    const uint32_t attribute = Add(View(name), View(full_name)).attribute;
+    b_.tensors.pop_back();  // one tensor per part instead, below
+    for (size_t i = 0; i < parts.size(); ++i) {
+      PlannedTensor& t = b_.tensors.emplace_back();
+      t.attribute = attribute;
+      t.live = parts[i];
+      t.slice = &b_.slices.emplace_back(
+          internal::PlannedSlice{slices[i], full_shape});
+    }
+  }
+
   const absl::Status& status() const { return status_; }
 
  private:
@@ -343,7 +369,53 @@ class AttributeCollector : public AttributeVisitor {
     g.AddAttribute(node_, {g.AddString(name), g.AddString(full_name),
                            g.AddString(b_.scratch), false});
     if (!names_.empty()) names_.insert(std::string(name));
-    return b_.tensors.emplace_back();
+    PlannedTensor& t = b_.tensors.emplace_back();
+    t.attribute = b_.num_attributes++;
+    return t;
+  }
+
+  // FailedPrecondition / InvalidArgument unless the parts of a partitioned
+  // attribute tile `full_shape` with one dtype.
+  absl::Status CheckParts(std::string_view name, const TensorShape& full_shape,
+                          absl::Span<ckpt::Tensor* const> parts,
+                          absl::Span<const TensorSlice> slices) const {
+    const std::string what =
+        absl::StrCat(b_.Describe(node_), ": attribute ", Quote(name));
+    if (parts.empty() || parts.size() != slices.size()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, " has ", parts.size(), " parts and ", slices.size(),
+          " slices; a partitioned value needs at least one part, each with "
+          "its slice (is the variable initialized?)"));
+    }
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (parts[i] == nullptr || parts[i]->dtype() == DataType::kInvalid ||
+          parts[i]->dtype() != parts[0]->dtype()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            what, ": part ", i, " is not initialized or differs in dtype"));
+      }
+      absl::StatusOr<TensorShape> shape = slices[i].SliceShape(full_shape);
+      if (!shape.ok() || !(*shape == parts[i]->shape())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            what, ": part ", i, " of shape ", parts[i]->shape().DebugString(),
+            " does not hold slice ", slices[i].DebugString(), " of ",
+            full_shape.DebugString()));
+      }
+    }
+    absl::Status layout =
+        bundle::ValidateSliceLayout(View(name), full_shape, slices);
+    const int64_t covered = bundle::CoveredElements(
+        slices, TensorSlice::Full(full_shape.rank()), full_shape);
+    if (layout.ok() && covered != full_shape.num_elements()) {
+      layout = absl::InvalidArgumentError(
+          absl::StrCat("the parts cover ", covered, " of ",
+                       full_shape.num_elements(), " elements"));
+    }
+    if (!layout.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": the parts do not tile ",
+                       full_shape.DebugString(), ": ", layout.message()));
+    }
+    return absl::OkStatus();
   }
 
   static constexpr size_t kScanLimit = 16;
@@ -362,9 +434,10 @@ absl::Status BuildAttributes(GraphBuilder& b) {
   return absl::OkStatus();
 }
 
-// Byte size of a tensor as written (strings: their bytes), for sharding.
+// Byte size of a tensor as written (strings, variant: their bytes), for
+// sharding.
 uint64_t StoredSize(const Tensor& t) {
-  if (!t.is_string()) return t.bytes().size();
+  if (!t.holds_strings()) return t.bytes().size();
   uint64_t n = 0;
   for (const std::string& v : t.strings()) n += v.size() + 1;
   return n;
@@ -471,11 +544,11 @@ absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options) {
   b.graph.ShrinkToFit();
   plan.graph = std::move(b.graph);
   plan.produced = std::move(b.produced);
+  plan.slices = std::move(b.slices);
   plan.tensors = std::move(b.tensors);
-  // One tensor per attribute, in node order: the keys, now that the pool
-  // no longer grows.
-  for (size_t i = 0; i < plan.tensors.size(); ++i) {
-    plan.tensors[i].key = plan.graph.str(plan.graph.attribute(i).key);
+  // The keys, now that the pool no longer grows.
+  for (PlannedTensor& t : plan.tensors) {
+    t.key = plan.graph.str(plan.graph.attribute(t.attribute).key);
   }
   return plan;
 }
@@ -513,8 +586,10 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
     const size_t end = std::min(plan.tensors.size(), begin + window);
     items.clear();
     for (size_t i = begin; i < end; ++i) {
-      items.push_back(
-          {plan.tensors[i].key, &plan.tensors[i].value(), shard[i]});
+      const PlannedTensor& t = plan.tensors[i];
+      items.push_back({t.key, &t.value(), shard[i],
+                       t.slice != nullptr ? &t.slice->slice : nullptr,
+                       t.slice != nullptr ? &t.slice->full_shape : nullptr});
     }
     // Errors name the key already.
     CKPT_RETURN_IF_ERROR(writer->AddBatch(items, threads));
@@ -545,7 +620,7 @@ absl::Status StagingBuffers::Stage(SavePlan& plan, int num_threads) {
   std::vector<Copy> copies;
   size_t pieces = 0;  // reserved: 100,000 small tensors must not regrow it
   for (const PlannedTensor& t : plan.tensors) {
-    if (t.live != nullptr && !t.live->is_string()) {
+    if (t.live != nullptr && !t.live->holds_strings()) {
       pieces +=
           (t.live->bytes().size() + kStageCopyPiece - 1) / kStageCopyPiece;
     }
@@ -557,9 +632,9 @@ absl::Status StagingBuffers::Stage(SavePlan& plan, int num_threads) {
     if (t.live == nullptr) continue;
     const Tensor& live = *t.live;
     Tensor& buffer = buffers_[j++];
-    const bool reusable = !live.is_string() && buffer.dtype() == live.dtype() &&
-                          buffer.shape() == live.shape() &&
-                          !buffer.is_borrowed();
+    const bool reusable =
+        !live.holds_strings() && buffer.dtype() == live.dtype() &&
+        buffer.shape() == live.shape() && !buffer.is_borrowed();
     if (reusable) {
       const absl::string_view src = live.bytes();
       for (size_t at = 0; at < src.size(); at += kStageCopyPiece) {
@@ -567,9 +642,8 @@ absl::Status StagingBuffers::Stage(SavePlan& plan, int num_threads) {
                           std::min(kStageCopyPiece, src.size() - at)});
       }
       copy_bytes += src.size();
-    } else if (live.is_string()) {
-      CKPT_ASSIGN_OR_RETURN(buffer,
-                            Tensor::FromStrings(live.shape(), live.strings()));
+    } else if (live.holds_strings()) {
+      buffer = live;  // string or variant: a deep copy of the elements
     } else {
       CKPT_ASSIGN_OR_RETURN(
           buffer, Tensor::FromBytes(live.dtype(), live.shape(), live.bytes()));

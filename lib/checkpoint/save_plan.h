@@ -42,13 +42,23 @@
 namespace ckpt {
 namespace internal {
 
+// Where a part of a partitioned attribute goes: its region of the full
+// tensor.
+struct PlannedSlice {
+  TensorSlice slice;
+  TensorShape full_shape;
+};
+
 // One tensor to write: a live (or staged) tensor, or the value a custom
-// attribute produced. 24 bytes: a plan for 100,000 variables must not cost
-// more than the variables' metadata already does.
+// attribute produced; for a partitioned attribute, one part of it (all
+// parts share the attribute, hence the key). 48 bytes: a plan for 100,000
+// variables must not cost more than the variables' metadata already does.
 struct PlannedTensor {
   absl::string_view key;             // the attribute's key in SavePlan::graph
   const Tensor* live = nullptr;      // a variable's tensor, or its staged copy
   const Tensor* produced = nullptr;  // in SavePlan::produced, if not live
+  const PlannedSlice* slice = nullptr;  // in SavePlan::slices: a part
+  uint32_t attribute = 0;  // index of the attribute in SavePlan::graph
   const Tensor& value() const { return live != nullptr ? *live : *produced; }
 };
 
@@ -57,7 +67,8 @@ struct PlannedTensor {
 struct SavePlan {
   GraphTable graph;
   std::deque<Tensor> produced;         // values of custom attributes
-  std::vector<PlannedTensor> tensors;  // in node order
+  std::deque<PlannedSlice> slices;     // regions of partitioned parts
+  std::vector<PlannedTensor> tensors;  // in node order (parts in order)
 };
 
 absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options);

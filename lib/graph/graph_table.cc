@@ -650,17 +650,22 @@ size_t AddSat(size_t a, size_t b) {
              : a + b;
 }
 
-}  // namespace
-
-absl::StatusOr<NodePathTable> NodePathTable::Build(const GraphTable& table,
-                                                   absl::string_view what,
-                                                   size_t max_bytes) {
-  const size_t n = table.num_nodes();
-  // Recipes in the order paths are assigned; a recipe only uses paths
-  // assigned before it.
+// The recipes of all paths, in the order they are assigned (a recipe only
+// uses paths assigned before it), and their sizes.
+struct PathPlan {
   std::vector<size_t> order;
-  order.reserve(n);
-  std::vector<PathRecipe> recipe(n);
+  std::vector<PathRecipe> recipe;
+  std::vector<size_t> size;  // per node
+  size_t total = 0;          // saturating
+};
+
+PathPlan PlanPaths(const GraphTable& table) {
+  const size_t n = table.num_nodes();
+  PathPlan plan;
+  plan.order.reserve(n);
+  plan.recipe.resize(n);
+  std::vector<PathRecipe>& recipe = plan.recipe;
+  std::vector<size_t>& order = plan.order;
   if (n > 0) {
     recipe[0].kind = PathRecipe::kRoot;
     order.push_back(0);
@@ -693,34 +698,66 @@ absl::StatusOr<NodePathTable> NodePathTable::Build(const GraphTable& table,
       order.push_back(slot);
     }
   }
-
-  // Sizes first: the limit is checked before anything large is allocated.
-  NodePathTable paths;
-  paths.begin_.assign(n, 0);
-  paths.size_.assign(n, 0);
-  size_t total = 0;
+  plan.size.assign(n, 0);
   for (size_t id : order) {
     const PathRecipe& r = recipe[id];
     const size_t name = EscapedSize(table.str(r.name));
     size_t size = 0;
     if (r.kind == PathRecipe::kEdge) {
-      const size_t parent = paths.size_[r.a];
+      const size_t parent = plan.size[r.a];
       size = parent == 0 ? name : AddSat(parent, 1 + name);
     } else if (r.kind == PathRecipe::kSlot) {
-      size = AddSat(AddSat(paths.size_[r.a], kSlotMarker.size()),
-                    AddSat(paths.size_[r.b], 1 + name));
+      size = AddSat(AddSat(plan.size[r.a], kSlotMarker.size()),
+                    AddSat(plan.size[r.b], 1 + name));
     }
-    paths.size_[id] = size;
-    total = AddSat(total, size);
+    plan.size[id] = size;
+    plan.total = AddSat(plan.total, size);
   }
-  if (total > max_bytes) {
-    return absl::DataLossError(absl::StrCat(
-        std::string(what), ": the paths of the object graph's ", n,
-        " nodes take ", total, " bytes, more than the limit of ", max_bytes));
-  }
-  paths.bytes_.reserve(total);  // never reallocates below: views stay put
-  for (size_t id : order) {
-    const PathRecipe& r = recipe[id];
+  return plan;
+}
+
+absl::Status CheckPlan(const PathPlan& plan, const GraphTable& table,
+                       absl::string_view what, size_t max_bytes) {
+  if (plan.total <= max_bytes) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      std::string(what), ": the paths of the object graph's ",
+      table.num_nodes(), " nodes take ", plan.total,
+      " bytes, more than the limit of ", max_bytes, " bytes",
+      max_bytes == NodePathTable::Limit(table)
+          ? absl::StrCat(" (1 GiB plus twice the ", table.string_bytes(),
+                         " bytes of the graph's names and keys); a graph "
+                         "made to exhaust memory")
+          : std::string()));
+}
+
+}  // namespace
+
+size_t NodePathTable::Limit(const GraphTable& table) {
+  return AddSat(kMaxBytes, AddSat(table.string_bytes(), table.string_bytes()));
+}
+
+absl::Status NodePathTable::Check(const GraphTable& table,
+                                  absl::string_view what) {
+  return CheckPlan(PlanPaths(table), table, what, Limit(table));
+}
+
+absl::StatusOr<NodePathTable> NodePathTable::Build(const GraphTable& table,
+                                                   absl::string_view what) {
+  return Build(table, what, Limit(table));
+}
+
+absl::StatusOr<NodePathTable> NodePathTable::Build(const GraphTable& table,
+                                                   absl::string_view what,
+                                                   size_t max_bytes) {
+  // Sizes first: the limit is checked before anything large is allocated.
+  PathPlan plan = PlanPaths(table);
+  CKPT_RETURN_IF_ERROR(CheckPlan(plan, table, what, max_bytes));
+  NodePathTable paths;
+  paths.begin_.assign(table.num_nodes(), 0);
+  paths.size_ = std::move(plan.size);
+  paths.bytes_.reserve(plan.total);  // never reallocates below: views stay put
+  for (size_t id : plan.order) {
+    const PathRecipe& r = plan.recipe[id];
     std::string& out = paths.bytes_;
     paths.begin_[id] = out.size();
     // The paths appended from are in `out`, which does not reallocate.

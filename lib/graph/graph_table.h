@@ -219,18 +219,38 @@ absl::Status ValidateGraphTableStrings(const GraphTable& table);
 void ComputeHasCheckpointValues(GraphTable& table);
 
 // The path of every node (NodePaths' rules), in one buffer.
+//
+// The memory bound of untrusted graphs lives here: every reader of an object
+// graph from a file (restore, GenericTree::Load, `ckpt tree`, `tree --json`,
+// `dot`, `diff --by path`, the fuzz targets) applies Limit() through Build()
+// or Check(), so they all accept and refuse the same files. A chain of n
+// nodes has paths of n^2 bytes: a small hostile graph (a long chain, a long
+// name at the top of a chain) must not exhaust memory. A real graph stores a
+// key that contains its node's path for every node with a value, so its
+// paths take about as many bytes as its strings: kMaxBytes plus twice
+// string_bytes() refuses only graphs made to blow up. Everything else a
+// reader keeps per node (recipes, sizes, the walk's stack) is linear in
+// nodes + edges + slots; nothing recurses on file data.
 class NodePathTable {
  public:
-  // DataLoss naming `what` if the paths together pass `max_bytes` (a chain
-  // of n nodes has paths of n^2 bytes: a small hostile graph must not
-  // exhaust memory). A real graph stores a key that contains its node's
-  // path for every node with a value, so its paths take about as many bytes
-  // as its strings: a limit of kMaxBytes plus twice string_bytes() refuses
-  // only graphs made to blow up.
+  static constexpr size_t kMaxBytes = size_t{1} << 30;
+
+  // The bound on the bytes of all of `table`'s node paths together:
+  // kMaxBytes + 2 * table.string_bytes() (saturating).
+  static size_t Limit(const GraphTable& table);
+
+  // DataLoss naming `what` (the file or prefix) and the limit if the paths
+  // together pass Limit(table), or `max_bytes` when given. The sizes are
+  // computed before anything large is allocated.
+  static absl::StatusOr<NodePathTable> Build(const GraphTable& table,
+                                             absl::string_view what);
   static absl::StatusOr<NodePathTable> Build(const GraphTable& table,
                                              absl::string_view what,
-                                             size_t max_bytes = kMaxBytes);
-  static constexpr size_t kMaxBytes = size_t{1} << 30;
+                                             size_t max_bytes);
+
+  // Build's check alone (same status), for readers that need no paths:
+  // allocates O(nodes), never the paths.
+  static absl::Status Check(const GraphTable& table, absl::string_view what);
 
   absl::string_view operator[](size_t node) const {
     return absl::string_view(bytes_.data() + begin_[node], size_[node]);

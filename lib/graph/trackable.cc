@@ -8,8 +8,10 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ckpt/status.h"
 #include "graph/anchor.h"
 
 namespace ckpt {
@@ -83,6 +85,106 @@ absl::Status Variable::Assign(const ckpt::Tensor& value) {
 
 void Variable::VisitAttributes(AttributeVisitor& visit) {
   visit.Tensor("VARIABLE_VALUE", &value_, name_);
+}
+
+namespace {
+
+absl::Status BadParts(absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("ShardedVariable: ", why));
+}
+
+}  // namespace
+
+absl::StatusOr<ShardedVariable> ShardedVariable::Create(DataType dtype,
+                                                        TensorShape shape,
+                                                        int num_parts) {
+  if (shape.rank() < 1) {
+    return BadParts(
+        "a sharded variable needs rank >= 1 (it is split along "
+        "axis 0)");
+  }
+  if (num_parts < 1) {
+    return BadParts(absl::StrCat("num_parts ", num_parts, " must be >= 1"));
+  }
+  const int64_t rows = shape.dim(0);
+  const int64_t n = std::max<int64_t>(1, std::min<int64_t>(num_parts, rows));
+  std::vector<ckpt::Tensor> parts;
+  parts.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<int64_t> dims = shape.dims();
+    dims[0] = rows / n + (i < rows % n ? 1 : 0);
+    CKPT_ASSIGN_OR_RETURN(ckpt::Tensor part,
+                          ckpt::Tensor::Create(dtype, TensorShape(dims)));
+    parts.push_back(std::move(part));
+  }
+  return FromParts(std::move(parts));
+}
+
+absl::StatusOr<ShardedVariable> ShardedVariable::FromParts(
+    std::vector<ckpt::Tensor> parts) {
+  if (parts.empty()) return BadParts("no parts");
+  const ckpt::Tensor& first = parts.front();
+  if (first.shape().rank() < 1) {
+    return BadParts("parts need rank >= 1 (they are stacked along axis 0)");
+  }
+  ShardedVariable v;
+  v.dtype_ = first.dtype();
+  std::vector<int64_t> dims = first.shape().dims();
+  int64_t rows = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const ckpt::Tensor& p = parts[i];
+    if (p.dtype() != first.dtype() ||
+        p.shape().rank() != first.shape().rank()) {
+      return BadParts(absl::StrCat("part ", i, " is ",
+                                   std::string(DataTypeName(p.dtype())), " ",
+                                   p.shape().DebugString(), " but part 0 is ",
+                                   std::string(DataTypeName(first.dtype())),
+                                   " ", first.shape().DebugString()));
+    }
+    for (int d = 1; d < p.shape().rank(); ++d) {
+      if (p.shape().dim(d) != first.shape().dim(d)) {
+        return BadParts(absl::StrCat(
+            "part ", i, " has shape ", p.shape().DebugString(), ", part 0 ",
+            first.shape().DebugString(), ": they differ beyond axis 0"));
+      }
+    }
+    std::vector<int64_t> start(dims.size(), 0);
+    start[0] = rows;
+    CKPT_ASSIGN_OR_RETURN(TensorSlice slice, TensorSlice::FromStartLength(
+                                                 start, p.shape().dims()));
+    v.slices_.push_back(std::move(slice));
+    rows += p.shape().dim(0);
+  }
+  dims[0] = rows;
+  CKPT_ASSIGN_OR_RETURN(v.shape_, TensorShape::Create(dims));
+  v.parts_ = std::move(parts);
+  return v;
+}
+
+absl::StatusOr<ckpt::Tensor> ShardedVariable::Concat() const {
+  if (parts_.empty()) return BadParts("no parts to concatenate");
+  if (!IsFixedSizeDataType(dtype_)) {
+    std::vector<std::string> values;
+    for (const ckpt::Tensor& p : parts_) {
+      values.insert(values.end(), p.strings().begin(), p.strings().end());
+    }
+    if (dtype_ == DataType::kVariant) {
+      return ckpt::Tensor::FromVariantElements(shape_, std::move(values));
+    }
+    return ckpt::Tensor::FromStrings(shape_, std::move(values));
+  }
+  std::string bytes;
+  for (const ckpt::Tensor& p : parts_) {
+    bytes.append(p.bytes().data(), p.bytes().size());
+  }
+  return ckpt::Tensor::FromBytes(dtype_, shape_, bytes);
+}
+
+void ShardedVariable::VisitAttributes(AttributeVisitor& visit) {
+  std::vector<ckpt::Tensor*> parts;
+  parts.reserve(parts_.size());
+  for (ckpt::Tensor& p : parts_) parts.push_back(&p);
+  visit.Partitioned("VARIABLE_VALUE", shape_, parts, slices_, name_);
 }
 
 }  // namespace ckpt

@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "bundle/slice_spec_encoder.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
 #include "ckpt/crc32c.h"
@@ -44,17 +45,8 @@ using StatusCode = absl::StatusCode;
 // Byte helpers (little-endian fixed32, base-128 varints).
 // ---------------------------------------------------------------------------
 
-void PutVarint(std::string* dst, uint64_t v) {
-  while (v >= 0x80) {
-    dst->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  dst->push_back(static_cast<char>(v));
-}
-
-void PutFixed32(std::string* dst, uint32_t v) {
-  for (int i = 0; i < 4; ++i) dst->push_back(static_cast<char>(v >> (8 * i)));
-}
+using testing::spec::PutFixed32;
+using testing::spec::PutVarint;
 
 uint32_t GetFixed32(absl::string_view s) {
   REQUIRE(s.size() >= 4);
@@ -220,53 +212,11 @@ std::string EncodeHeader(int num_shards) {
   return out;
 }
 
-struct RawEntry {
-  int32_t dtype = 0;
-  std::vector<int64_t> dims;
-  int32_t shard_id = 0;
-  int64_t offset = 0;
-  int64_t size = 0;
-  uint32_t crc = 0;
-};
-
-// Canonical proto3 encoding, as TensorFlow writes it (spec section 3.2).
+// The test's own encoder of entries, written from the spec (shared with the
+// slice tests): canonical proto3, as TensorFlow writes them.
+using RawEntry = testing::spec::Entry;
 std::string EncodeEntry(const RawEntry& e) {
-  std::string shape;
-  for (int64_t d : e.dims) {
-    std::string dim;
-    if (d != 0) {
-      dim.push_back('\x08');
-      PutVarint(&dim, static_cast<uint64_t>(d));
-    }
-    shape.push_back('\x12');
-    PutVarint(&shape, dim.size());
-    shape += dim;
-  }
-  std::string out;
-  if (e.dtype != 0) {
-    out.push_back('\x08');
-    PutVarint(&out, static_cast<uint64_t>(static_cast<int64_t>(e.dtype)));
-  }
-  out.push_back('\x12');
-  PutVarint(&out, shape.size());
-  out += shape;
-  if (e.shard_id != 0) {
-    out.push_back('\x18');
-    PutVarint(&out, static_cast<uint64_t>(static_cast<int64_t>(e.shard_id)));
-  }
-  if (e.offset != 0) {
-    out.push_back('\x20');
-    PutVarint(&out, static_cast<uint64_t>(e.offset));
-  }
-  if (e.size != 0) {
-    out.push_back('\x28');
-    PutVarint(&out, static_cast<uint64_t>(e.size));
-  }
-  if (e.crc != 0) {
-    out.push_back('\x35');
-    PutFixed32(&out, e.crc);
-  }
-  return out;
+  return testing::spec::EntryValue(e);
 }
 
 RawEntry DecodeEntry(absl::string_view in) {
@@ -775,15 +725,35 @@ TEST_CASE("Entry with offset + size past the end of the data file is DataLoss",
   CHECK(allocation_scope.peak_bytes() < (int64_t{1} << 20));
 }
 
-TEST_CASE("Entry with an unknown dtype is InvalidArgument", "[corruption]") {
+TEST_CASE("Entry with an unknown dtype is listed; reading it is Unimplemented",
+          "[corruption]") {
   std::unique_ptr<Reference> ref = MakeReference();
   RawEntry entry = ReferenceEntry(*ref, kScalarKey);
   entry.dtype = 99;
   ReplaceEntry(*ref, kScalarKey, entry);
   std::unique_ptr<BundleReader> reader = OpenOrDie(ref->prefix);
-  RequireError(StatusOf(reader->Read(kScalarKey)), StatusCode::kInvalidArgument,
-               {"ref.index", kScalarKey, "99"});
+  RequireError(StatusOf(reader->Read(kScalarKey)), StatusCode::kUnimplemented,
+               {"ref.index", kScalarKey, "unknown dtype 99"});
+  absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> listed =
+      reader->ListEntries();
+  CKPT_REQUIRE_OK(listed);
+  CHECK(listed->size() == ReferenceTensors().size());
   RequireReadsOk(*reader, kFloatKey);
+}
+
+TEST_CASE("Entry with dtype resource is listed; reading it is DataLoss",
+          "[corruption]") {
+  std::unique_ptr<Reference> ref = MakeReference();
+  RawEntry entry = ReferenceEntry(*ref, kFloatKey);
+  entry.dtype = 20;
+  ReplaceEntry(*ref, kFloatKey, entry);
+  std::unique_ptr<BundleReader> reader = OpenOrDie(ref->prefix);
+  const BundleEntry listed = reader->GetEntry(kFloatKey).value();
+  CHECK(listed.dtype == DataType::kResource);
+  RequireError(reader->Verify(kFloatKey, listed), StatusCode::kDataLoss,
+               {"ref.index", kFloatKey, "resource", "cannot appear"});
+  RequireReadsOk(*reader, kScalarKey);
+  RequireReadsOk(*reader, kStringKey);
 }
 
 TEST_CASE("Entry with a negative dimension is InvalidArgument",

@@ -1185,7 +1185,9 @@ void WriteRawIndex(
   }
 }
 
-TEST_CASE("reader: a sliced entry is listed but reading is Unimplemented") {
+// Two empty TensorSliceProtos: rank-0 slices of a rank-2 tensor. Listed;
+// reading checks the slices (tests/bundle/slice_*_test.cc cover the rest).
+TEST_CASE("reader: a sliced entry with bad slices is listed, reads DataLoss") {
   std::unique_ptr<Env> env = NewMemEnv();
   proto::BundleEntryProto p;
   p.set_dtype(proto::DT_FLOAT);
@@ -1202,14 +1204,14 @@ TEST_CASE("reader: a sliced entry is listed but reading is Unimplemented") {
   CHECK(e->shape == TensorShape({4, 3}));
   CHECK(r->ListEntries()->size() == 1);
   CKPT_REQUIRE_ERROR(r->Read("v/.ATTRIBUTES/VARIABLE_VALUE"),
-                     StatusCode::kUnimplemented,
-                     "'v/.ATTRIBUTES/VARIABLE_VALUE'");
+                     StatusCode::kDataLoss,
+                     "'v/.ATTRIBUTES/VARIABLE_VALUE': slice 0 of 2");
   std::vector<char> buf(48);
   CKPT_REQUIRE_ERROR(
       r->ReadInto("v/.ATTRIBUTES/VARIABLE_VALUE", absl::MakeSpan(buf)),
-      StatusCode::kUnimplemented, "slices");
+      StatusCode::kDataLoss, "has rank 0");
   CKPT_REQUIRE_ERROR(r->ReadStoredBytes("v/.ATTRIBUTES/VARIABLE_VALUE"),
-                     StatusCode::kUnimplemented, "partitioned");
+                     StatusCode::kInvalidArgument, "partitioned");
 }
 
 TEST_CASE("reader: a bad entry fails listing with the index path and key") {
@@ -2314,7 +2316,8 @@ TEST_CASE("ReadInto: a corrupt byte in the 2nd chunk is a checksum mismatch") {
 // sliced-entry check that ReadInto makes, and read the full-tensor entry of a
 // partitioned tensor from its meaningless offset 0.
 TEST_CASE(
-    "ReadManyInto: a sliced entry is Unimplemented with or without entry") {
+    "ReadManyInto: a sliced entry's slices are checked with or without "
+    "entry") {
   std::unique_ptr<Env> env = NewMemEnv();
   // 48 bytes in the data file whose CRC the sliced entry carries, so reading
   // them as the tensor would even pass the checksum.
@@ -2334,14 +2337,14 @@ TEST_CASE(
   REQUIRE(e.num_slices == 2);
   std::vector<char> buf(48);
   CKPT_REQUIRE_ERROR(r->ReadInto("v", absl::MakeSpan(buf)),
-                     StatusCode::kUnimplemented, "slices");
+                     StatusCode::kDataLoss, "has rank 0");
   for (bool with_entry : {false, true}) {
     INFO("with entry " << with_entry);
     const BundleReader::ReadRequest requests[] = {
         {"v", absl::MakeSpan(buf), with_entry ? &e : nullptr}};
     absl::Status statuses[1];
     r->ReadManyInto(requests, 2, absl::MakeSpan(statuses));
-    CKPT_REQUIRE_ERROR(statuses[0], StatusCode::kUnimplemented, "slices");
+    CKPT_REQUIRE_ERROR(statuses[0], StatusCode::kDataLoss, "has rank 0");
   }
 }
 

@@ -107,6 +107,20 @@ TEST_CASE("Storable types are the fixed-size ones plus string", "[dtype]") {
   CHECK(IsStorableDataType(DataType::kBool));
 }
 
+TEST_CASE("Checkpointable types are the storable ones plus variant",
+          "[dtype]") {
+  for (const Expected& e : AllTypes()) {
+    INFO(e.name);
+    CHECK(IsCheckpointableDataType(e.dt) ==
+          (IsStorableDataType(e.dt) || e.dt == DataType::kVariant));
+  }
+  CHECK(IsCheckpointableDataType(DataType::kVariant));
+  CHECK_FALSE(IsCheckpointableDataType(DataType::kResource));
+  CHECK_FALSE(IsCheckpointableDataType(DataType::kInvalid));
+  CHECK_FALSE(IsCheckpointableDataType(static_cast<DataType>(31)));
+  CHECK_FALSE(IsCheckpointableDataType(static_cast<DataType>(-1)));
+}
+
 TEST_CASE("DataTypeOf maps C++ types to element sizes", "[dtype]") {
   STATIC_REQUIRE(DataTypeOf<float>::value == DataType::kFloat);
   STATIC_REQUIRE(DataTypeOf<Half>::value == DataType::kHalf);

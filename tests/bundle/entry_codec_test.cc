@@ -208,28 +208,93 @@ TEST_CASE("entry: unparseable bytes are DataLoss naming the key") {
                      StatusCode::kDataLoss, "'my/key'");
 }
 
-TEST_CASE("entry: dtype invalid (0) is InvalidArgument") {
+// Entries of dtypes that cannot be read decode with the stored dtype (so
+// that they can be listed); CheckReadableDataType gives the read error.
+BundleEntry DecodeUnreadable(int32_t dtype) {
   proto::BundleEntryProto p = ValidProto();
-  p.set_dtype(proto::DT_INVALID);
-  CKPT_REQUIRE_ERROR(DecodeProto(p), StatusCode::kInvalidArgument, "invalid");
+  p.set_dtype(static_cast<proto::DataType>(dtype));
+  p.set_size(7);  // no size check for a dtype without a known layout
+  absl::StatusOr<BundleEntry> e = DecodeProto(p);
+  CKPT_REQUIRE_OK(e);
+  CHECK(static_cast<int32_t>(e->dtype) == dtype);
+  CHECK(e->shape == TensorShape({2, 3}));
+  CHECK(e->size == 7);
+  return *e;
 }
 
-TEST_CASE("entry: dtype variant is InvalidArgument naming it") {
-  proto::BundleEntryProto p = ValidProto();
-  p.set_dtype(proto::DT_VARIANT);
-  CKPT_REQUIRE_ERROR(DecodeProto(p), StatusCode::kInvalidArgument, "variant");
+TEST_CASE("entry: dtype invalid (0) decodes; reading it is DataLoss") {
+  const BundleEntry e = DecodeUnreadable(0);
+  CKPT_REQUIRE_ERROR(CheckReadableDataType("w/kernel", e.dtype),
+                     StatusCode::kDataLoss,
+                     "key 'w/kernel': dtype invalid (0) cannot appear in a "
+                     "checkpoint");
 }
 
-TEST_CASE("entry: dtype resource is InvalidArgument naming it") {
+TEST_CASE("entry: dtype resource decodes; reading it is DataLoss") {
+  const BundleEntry e = DecodeUnreadable(proto::DT_RESOURCE);
+  CKPT_REQUIRE_ERROR(CheckReadableDataType("w/kernel", e.dtype),
+                     StatusCode::kDataLoss,
+                     "dtype resource (20) cannot appear in a checkpoint");
+}
+
+TEST_CASE("entry: a reference dtype decodes; reading it is DataLoss") {
+  const BundleEntry e = DecodeUnreadable(101);  // DT_FLOAT_REF
+  CKPT_REQUIRE_ERROR(CheckReadableDataType("w/kernel", e.dtype),
+                     StatusCode::kDataLoss,
+                     "dtype 101 is a reference type, which cannot appear");
+  CKPT_REQUIRE_ERROR(CheckReadableDataType("k", DecodeUnreadable(-5).dtype),
+                     StatusCode::kDataLoss, "cannot appear");
+}
+
+TEST_CASE("entry: an unknown dtype decodes; reading it is Unimplemented") {
+  const BundleEntry e = DecodeUnreadable(99);
+  CKPT_REQUIRE_ERROR(CheckReadableDataType("w/kernel", e.dtype),
+                     StatusCode::kUnimplemented,
+                     "key 'w/kernel': unknown dtype 99 (written by a newer");
+  CKPT_REQUIRE_OK(CheckReadableDataType("k", DataType::kVariant));
+  CKPT_REQUIRE_OK(CheckReadableDataType("k", DataType::kString));
+  CKPT_REQUIRE_OK(CheckReadableDataType("k", DataType::kFloat));
+}
+
+TEST_CASE("entry: an unreadable dtype keeps the other checks") {
   proto::BundleEntryProto p = ValidProto();
   p.set_dtype(proto::DT_RESOURCE);
-  CKPT_REQUIRE_ERROR(DecodeProto(p), StatusCode::kInvalidArgument, "resource");
+  p.set_shard_id(3);
+  CKPT_REQUIRE_ERROR(DecodeProto(p), StatusCode::kInvalidArgument,
+                     "shard_id 3 out of range");
+  p = ValidProto();
+  p.set_dtype(static_cast<proto::DataType>(99));
+  p.mutable_shape()->mutable_dim(0)->set_size(-1);
+  CKPT_REQUIRE_ERROR(DecodeProto(p), StatusCode::kInvalidArgument, "-1");
+  p = ValidProto();
+  p.set_dtype(proto::DT_RESOURCE);
+  p.set_offset(-2);
+  CKPT_REQUIRE_ERROR(DecodeProto(p), StatusCode::kDataLoss,
+                     "negative offset -2");
 }
 
-TEST_CASE("entry: unknown dtype number is InvalidArgument naming it") {
+TEST_CASE("entry: variant entries need 5 bytes per element") {
+  proto::BundleEntryProto p = ValidProto();  // [2,3]: 6 elements
+  p.set_dtype(proto::DT_VARIANT);
+  p.set_size(30);
+  absl::StatusOr<BundleEntry> e = DecodeProto(p);
+  CKPT_REQUIRE_OK(e);
+  CHECK(e->dtype == DataType::kVariant);
+  CHECK(EncodeEntry(*e) == p.SerializeAsString());
+  p.set_size(29);
+  CKPT_REQUIRE_ERROR(DecodeProto(p), StatusCode::kDataLoss,
+                     "variant tensor of 6 elements needs at least 5 bytes per "
+                     "element but its size is 29");
+}
+
+TEST_CASE("entry: compressed variant entries are InvalidArgument") {
   proto::BundleEntryProto p = ValidProto();
-  p.set_dtype(static_cast<proto::DataType>(99));
-  CKPT_REQUIRE_ERROR(DecodeProto(p), StatusCode::kInvalidArgument, "99");
+  p.set_dtype(proto::DT_VARIANT);
+  p.set_size(30);
+  p.mutable_ckpt_encoding()->set_codec(proto::CkptEncoding::LZ4);
+  CKPT_REQUIRE_ERROR(DecodeProto(p, Header(1, true)),
+                     StatusCode::kInvalidArgument,
+                     "variant tensors cannot be compressed");
 }
 
 TEST_CASE("entry: negative dimension is InvalidArgument") {

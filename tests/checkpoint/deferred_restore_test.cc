@@ -324,5 +324,66 @@ TEST_CASE("an object destroyed while values wait on it") {
   m2.reset();
 }
 
+// TensorFlow 1 name-based restore defers too: objects created after the
+// restore (layers built on first call, optimizer slots) get their values by
+// name when their owner calls ChildrenChanged().
+struct NamedLayers : Trackable {
+  void VisitChildren(ChildVisitor& visit) override { visit("layers", layers); }
+  std::deque<Variable> layers;
+};
+
+struct NamedSlots : Trackable {
+  void VisitSlots(SlotVisitor& visit) override {
+    if (var != nullptr && m != nullptr) visit.Slot("m", *var, *m);
+  }
+  Variable* var = nullptr;
+  std::unique_ptr<Variable> m;
+};
+
+struct NamedRoot : Trackable {
+  void VisitChildren(ChildVisitor& visit) override {
+    visit("model", model);
+    visit("opt", opt);
+  }
+  NamedLayers model;
+  NamedSlots opt;
+};
+
+TEST_CASE("name-based restore reaches objects created after it") {
+  TempDir dir;
+  const std::string prefix = dir.Join("model.ckpt");
+  testing::WriteBundleOrDie(prefix,
+                            {{"dense/kernel", Tensor::Scalar<float>(3)},
+                             {"dense/bias", Tensor::Scalar<float>(4)},
+                             {"dense/kernel/Adam", Tensor::Scalar<float>(5)}});
+  NamedRoot root;
+  Checkpoint ckpt;
+  CKPT_REQUIRE_OK(ckpt.Track("root", root));
+  absl::StatusOr<RestoreStatus> st = ckpt.Read(prefix);
+  CKPT_REQUIRE_OK(st);
+  REQUIRE(st->report().name_based);
+  // Built after the restore.
+  Variable& kernel =
+      root.model.layers.emplace_back(DataType::kFloat, TensorShape());
+  kernel.set_name("dense/kernel");
+  Variable& bias =
+      root.model.layers.emplace_back(DataType::kFloat, TensorShape());
+  bias.set_name("dense/bias");
+  CKPT_REQUIRE_OK(root.model.ChildrenChanged());
+  REQUIRE(kernel.flat<float>()[0] == 3);
+  REQUIRE(bias.flat<float>()[0] == 4);
+  // A slot created on the first step.
+  root.opt.var = &kernel;
+  root.opt.m = Zero();
+  root.opt.m->set_name("dense/kernel/Adam");
+  CKPT_REQUIRE_OK(root.opt.ChildrenChanged());
+  REQUIRE(root.opt.m->flat<float>()[0] == 5);
+  // Restored once: a later change of the value is not overwritten.
+  kernel.mutable_flat<float>()[0] = 9;
+  root.model.layers.emplace_back(DataType::kFloat, TensorShape());
+  CKPT_REQUIRE_OK(root.model.ChildrenChanged());
+  REQUIRE(kernel.flat<float>()[0] == 9);
+}
+
 }  // namespace
 }  // namespace ckpt::deferred_test

@@ -19,6 +19,7 @@
 #include "ckpt/env.h"
 #include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 #include "ckpt/trackable.h"
 #include "testing/test_util.h"
 
@@ -306,6 +307,61 @@ TEST_CASE("GenericTree reports a missing checkpoint as NotFound",
   CHECK(
       GenericTree::Load(Env::Default(), tmp.Join("nothing")).status().code() ==
       absl::StatusCode::kNotFound);
+}
+
+// Saves a tensor in parts cut along axis 1, one of them with a full ("-")
+// first dimension, as a custom object can.
+struct ColumnParts : Trackable {
+  void VisitAttributes(AttributeVisitor& visit) override {
+    std::vector<ckpt::Tensor*> ptrs = {&parts[0], &parts[1]};
+    visit.Partitioned("table", TensorShape({2, 5}), ptrs, slices, "t");
+  }
+  std::vector<ckpt::Tensor> parts = {
+      ckpt::Tensor::FromVector<int32_t>(TensorShape({2, 2}), {1, 2, 6, 7})
+          .value(),
+      ckpt::Tensor::FromVector<int32_t>(TensorShape({2, 3}),
+                                        {3, 4, 5, 8, 9, 10})
+          .value()};
+  std::vector<TensorSlice> slices = {TensorSlice::Parse("-:0,2").value(),
+                                     TensorSlice::Parse("0,2:2,3").value()};
+};
+
+struct PartsRoot : Trackable {
+  void VisitChildren(ChildVisitor& visit) override {
+    visit("emb", emb);
+    visit("columns", columns);
+    visit("bias", bias);
+  }
+  ShardedVariable emb =
+      ShardedVariable::Create(DataType::kFloat, TensorShape({7, 3}), 3).value();
+  ColumnParts columns;
+  Variable bias{DataType::kFloat, TensorShape({3})};
+};
+
+TEST_CASE("GenericTree keeps partitioned tensors byte for byte") {
+  TempDir dir;
+  PartsRoot root;
+  for (int i = 0; i < root.emb.num_parts(); ++i) {
+    absl::Span<float> f = root.emb.mutable_part(i).mutable_flat<float>();
+    for (size_t k = 0; k < f.size(); ++k)
+      f[k] = static_cast<float>(i * 100 + k);
+  }
+  const std::string src = dir.Join("src/ckpt-1");
+  CKPT_REQUIRE_OK(SaveObjectGraph(ObjectRef::Of(root), src, SaveOptions()));
+  absl::StatusOr<std::unique_ptr<GenericTree>> tree =
+      GenericTree::Load(Env::Default(), src);
+  CKPT_REQUIRE_OK(tree);
+  const std::string out = dir.Join("out/ckpt-1");
+  CKPT_REQUIRE_OK((*tree)->Write(out));
+  CHECK(ReadFileOrDie(out + ".index") == ReadFileOrDie(src + ".index"));
+  CHECK(ReadFileOrDie(out + ".data-00000-of-00001") ==
+        ReadFileOrDie(src + ".data-00000-of-00001"));
+  auto reader = BundleReader::Open(Env::Default(), out).value();
+  REQUIRE(reader->GetSlices("columns/.ATTRIBUTES/table").value() ==
+          root.columns.slices);
+  REQUIRE(reader->Read("emb/.ATTRIBUTES/VARIABLE_VALUE")
+              .value()
+              .Equals(root.emb.Concat().value()));
 }
 
 }  // namespace

@@ -12,8 +12,9 @@
 // The index goes to `/b/ckpt.index` and the data bytes to every data file the
 // header names (at most the first 4 shards) in a MemEnv. Reaches the table
 // reader, header and entry decoding, tensor reads of every dtype (fixed-size,
-// string, LZ4 + byte shuffle), ReadInto, ReadStoredBytes and the object graph
-// reader.
+// string, LZ4 + byte shuffle), partitioned tensors (GetSlices, ReadSlice,
+// Read and ReadInto assembling them), ReadInto, ReadStoredBytes, Verify and
+// the object graph reader.
 
 #include <algorithm>
 #include <cstddef>
@@ -30,7 +31,9 @@
 #include "ckpt/env.h"
 #include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 #include "fuzz_inputs.h"
+#include "graph/graph_table.h"
 
 namespace {
 
@@ -90,7 +93,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
       }
       (void)r.ReadStoredBytes(key);
-      if (entry.dtype != ckpt::DataType::kString && entry.num_slices == 0) {
+      (void)r.Verify(key, entry);
+      if (entry.num_slices > 0) {
+        // Slices: the list, and a region (the first half of axis 0).
+        auto slices = r.GetSlices(key);
+        if (slices.ok() != t.ok() && t.ok()) __builtin_trap();
+        if (entry.shape.rank() > 0) {
+          std::vector<int64_t> start(static_cast<size_t>(entry.shape.rank()));
+          std::vector<int64_t> length = entry.shape.dims();
+          length[0] /= 2;
+          auto region = ckpt::TensorSlice::FromStartLength(start, length);
+          if (region.ok() &&
+              ckpt::TensorShape(length).num_elements() <= kMaxReadIntoBytes) {
+            auto part = r.ReadSlice(key, *region);
+            if (part.ok() && part->shape() != ckpt::TensorShape(length)) {
+              __builtin_trap();
+            }
+          }
+        }
+      }
+      if (entry.dtype != ckpt::DataType::kString &&
+          entry.dtype != ckpt::DataType::kVariant &&
+          ckpt::IsFixedSizeDataType(entry.dtype)) {
         const size_t elem = ckpt::DataTypeSize(entry.dtype);
         const int64_t elems = entry.shape.num_elements();
         if (elem > 0 && elems >= 0 &&
@@ -113,8 +137,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)r.Read("no such key");
   auto has_graph = ckpt::HasObjectGraph(r);
   if (has_graph.ok() && *has_graph) {
-    auto graph = ckpt::ReadObjectGraph(r);
-    if (graph.ok()) (void)ckpt::NodePaths(*graph);
+    // ReadObjectGraph, and the paths under the bound every reader applies
+    // (NodePaths has none: a 1 MiB chain would have terabytes of paths).
+    auto table = ckpt::internal::ReadGraphTable(r);
+    if (table.ok()) {
+      (void)table->ToObjectGraph();
+      auto paths = ckpt::internal::NodePathTable::Build(*table, "fuzz");
+      if (!paths.ok() && !absl::IsDataLoss(paths.status())) __builtin_trap();
+    }
   }
   return 0;
 }

@@ -13,7 +13,9 @@
 //      graph (after the node limit and id range checks), and
 //      SerializeObjectGraph writes what protobuf writes for the parsed
 //      message without its unknown fields (a mismatch traps).
-//   1. ParseObjectGraph with small limits; NodePaths, AttributeKey,
+//   1. ParseObjectGraph with small limits; the node paths under the bound
+//      every reader applies (NodePathTable::Build and Check, which must
+//      agree, and NodePaths when within it), AttributeKey,
 //      ValidateObjectGraphStrings, ComputeHasCheckpointValues.
 //   2. SerializeObjectGraph must parse back to the same graph and serialize
 //      to the same bytes (a mismatch traps).
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
@@ -41,6 +44,7 @@
 #include "ckpt/proto/trackable_object_graph.pb.h"
 #include "ckpt/tensor.h"
 #include "fuzz_inputs.h"
+#include "graph/graph_table.h"
 
 namespace {
 
@@ -151,9 +155,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!graph.ok()) return 0;
   if (graph->nodes.empty()) __builtin_trap();  // empty graphs are refused
 
-  // 1. Paths and derived values.
+  // 1. Paths (under the bound every reader applies) and derived values.
+  const ckpt::internal::GraphTable table =
+      ckpt::internal::GraphTable::FromObjectGraph(*graph);
+  auto bounded = ckpt::internal::NodePathTable::Build(table, "fuzz");
+  const absl::Status checked =
+      ckpt::internal::NodePathTable::Check(table, "fuzz");
+  if (bounded.ok() != checked.ok()) __builtin_trap();
+  if (!bounded.ok()) {
+    if (!absl::IsDataLoss(checked) || !absl::IsDataLoss(bounded.status())) {
+      __builtin_trap();
+    }
+    return 0;  // GenericTree::Load refuses it too
+  }
   const std::vector<std::string> paths = ckpt::NodePaths(*graph);
   if (paths.size() != graph->nodes.size()) __builtin_trap();
+  if (bounded->size() != paths.size()) __builtin_trap();
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if ((*bounded)[i] != paths[i]) __builtin_trap();
+  }
   if (!paths[0].empty()) __builtin_trap();  // the root's path
   for (size_t i = 0; i < graph->nodes.size(); ++i) {
     for (const ckpt::ObjectGraph::Attribute& attr :

@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "bundle/entry_codec.h"
 #include "bundle/lz4_codec.h"
@@ -43,6 +44,7 @@
 #include "ckpt/env.h"
 #include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 #include "fuzz_inputs.h"
 #include "snappy.h"
 #include "table/block_builder.h"
@@ -237,8 +239,59 @@ ckpt::ObjectGraph HandMadeGraph() {
   return g;
 }
 
+// Graphs made to blow up a reader's memory or output (issue 19), small
+// enough for fuzz_object_graph (at most 512 nodes, 64 KiB): a deep chain,
+// a long name at the top of a chain, fan-out (many edges, many to one
+// node), and cycles (a node its own child, a child back to an ancestor).
+// Their full-size versions are in tests/testing/crafted_graphs.h.
+std::vector<std::pair<std::string, ckpt::ObjectGraph>> CraftedGraphs() {
+  using G = ckpt::ObjectGraph;
+  std::vector<std::pair<std::string, G>> out;
+  {
+    G chain;
+    chain.nodes.resize(512);
+    for (int i = 0; i + 1 < 512; ++i) {
+      chain.nodes[static_cast<size_t>(i)].children = {{i + 1, "c"}};
+    }
+    chain.nodes[511].attributes = {
+        {"VARIABLE_VALUE", "", "deep/.ATTRIBUTES/VARIABLE_VALUE", false}};
+    out.emplace_back("crafted_deep_chain", std::move(chain));
+  }
+  {
+    G chain;
+    chain.nodes.resize(64);
+    for (int i = 0; i + 1 < 64; ++i) {
+      chain.nodes[static_cast<size_t>(i)].children = {
+          {i + 1, i == 0 ? std::string(32 << 10, 'n') : std::string("c")}};
+    }
+    out.emplace_back("crafted_long_name_chain", std::move(chain));
+  }
+  {
+    G fan;
+    fan.nodes.resize(4);
+    fan.nodes[0].children = {{1, "deep"}, {3, "refs"}};
+    fan.nodes[1].children = {{2, std::string(300, 'x')}};
+    for (int i = 0; i < 4000; ++i) fan.nodes[3].children.push_back({2, "r"});
+    out.emplace_back("crafted_fan_out", std::move(fan));
+  }
+  {
+    G cycle;
+    cycle.nodes.resize(3);
+    cycle.nodes[0].children = {{1, "a"}, {0, "self_root"}};
+    cycle.nodes[1].children = {{1, "self"}, {2, "b"}, {0, "up"}};
+    cycle.nodes[2].children = {{1, "back"}};
+    cycle.nodes[2].attributes = {
+        {"VARIABLE_VALUE", "", "a/b/.ATTRIBUTES/VARIABLE_VALUE", false}};
+    out.emplace_back("crafted_cycle", std::move(cycle));
+  }
+  return out;
+}
+
 void HandMadeSeeds() {
   // Object graphs.
+  for (const auto& [name, graph] : CraftedGraphs()) {
+    Emit("fuzz_object_graph", name, ckpt::SerializeObjectGraph(graph));
+  }
   ckpt::ObjectGraph g = HandMadeGraph();
   Emit("fuzz_object_graph", "hand_model", ckpt::SerializeObjectGraph(g));
   ckpt::ComputeHasCheckpointValues(&g);
@@ -301,6 +354,31 @@ void HandMadeSeeds() {
     if (s.ok()) s = (*w)->Add("e/step", ckpt::Tensor::Scalar<int64_t>(7));
     if (s.ok()) {
       s = (*w)->Add("f/half", ckpt::Tensor::Scalar<ckpt::Half>(ckpt::Half{}));
+    }
+    // A partitioned tensor: rows of the ramp as three slices, one with a
+    // full column dimension, and a partitioned string tensor.
+    for (int part = 0; part < 3 && s.ok(); ++part) {
+      const int64_t start = part * 6, rows = part == 2 ? 4 : 6;
+      auto slice = ckpt::TensorSlice::Parse(
+          absl::StrCat(start, ",", rows, part == 1 ? ":-" : ":0,32"));
+      auto piece = ckpt::Tensor::FromVector<float>(
+          ckpt::TensorShape{rows, 32},
+          std::vector<float>(ramp.begin() + start * 32,
+                             ramp.begin() + (start + rows) * 32));
+      s = slice.ok() && piece.ok()
+              ? (*w)->AddSlice("g/sliced", ckpt::TensorShape{16, 32}, *slice,
+                               *piece)
+              : absl::InternalError("slice seed");
+    }
+    if (s.ok()) {
+      auto a = ckpt::Tensor::FromStrings(ckpt::TensorShape{1}, {"x"});
+      auto b = ckpt::Tensor::FromStrings(ckpt::TensorShape{2}, {"yy", ""});
+      s = (*w)->AddSlice("h/sliced_strings", ckpt::TensorShape{3},
+                         ckpt::TensorSlice::Parse("0,1").value(), *a);
+      if (s.ok()) {
+        s = (*w)->AddSlice("h/sliced_strings", ckpt::TensorShape{3},
+                           ckpt::TensorSlice::Parse("1,2").value(), *b);
+      }
     }
     if (s.ok()) {
       auto graph = ckpt::Tensor::FromStrings(

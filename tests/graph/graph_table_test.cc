@@ -19,6 +19,7 @@
 #include "ckpt/bundle_reader.h"
 #include "ckpt/env.h"
 #include "ckpt/object_graph.h"
+#include "testing/crafted_graphs.h"
 #include "testing/test_util.h"
 
 namespace ckpt::internal {
@@ -251,6 +252,69 @@ TEST_CASE("NodePathTable: DataLoss past the path-size limit") {
              Catch::Contains("g: the paths of the object graph's 2000 nodes "
                              "take " +
                              std::to_string(total) + " bytes"));
+}
+
+// ---- the bound every reader of an untrusted graph applies (issue 19) ----
+
+// Build and Check under Limit() on `graph`: both OK, or both the same
+// DataLoss; returns Check's status.
+absl::Status BuildAndCheck(const ObjectGraph& graph) {
+  const GraphTable t = GraphTable::FromObjectGraph(graph);
+  absl::StatusOr<NodePathTable> built = NodePathTable::Build(t, "f.index");
+  const absl::Status checked = NodePathTable::Check(t, "f.index");
+  REQUIRE(built.status() == checked);
+  if (built.ok()) {
+    const std::vector<std::string> want = NodePaths(graph);
+    REQUIRE(built->size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) CHECK((*built)[i] == want[i]);
+  }
+  return checked;
+}
+
+TEST_CASE("NodePathTable::Limit is 1 GiB plus twice the string bytes") {
+  GraphTable t;
+  t.AddNode();
+  CHECK(NodePathTable::Limit(t) == NodePathTable::kMaxBytes);
+  t.AddString("abcde");
+  CHECK(NodePathTable::Limit(t) == NodePathTable::kMaxBytes + 10);
+}
+
+TEST_CASE("the path bound refuses a deep chain") {
+  // 100,000 nodes: 10^10 bytes of paths, refused before any is built.
+  testing::AllocationScope scope;
+  CKPT_REQUIRE_ERROR(BuildAndCheck(testing::DeepChain(100'000)),
+                     absl::StatusCode::kDataLoss,
+                     "f.index: the paths of the object graph's 100000 nodes "
+                     "take 9999800001 bytes, more than the limit of " +
+                         std::to_string(NodePathTable::kMaxBytes + 199'998) +
+                         " bytes (1 GiB plus twice the 99999 bytes of the "
+                         "graph's names and keys)");
+  CHECK(scope.peak_bytes() < (int64_t{128} << 20));
+}
+
+TEST_CASE("the path bound refuses a long name atop a chain") {
+  // 1 MiB, 1,100 times over: 1.1 GiB of paths.
+  const ObjectGraph g = testing::LongNameChain(1100, size_t{1} << 20);
+  testing::AllocationScope scope;
+  CKPT_REQUIRE_ERROR(BuildAndCheck(g), absl::StatusCode::kDataLoss,
+                     "f.index: the paths of the object graph's 1100 nodes");
+  CKPT_REQUIRE_ERROR(BuildAndCheck(g), absl::StatusCode::kDataLoss,
+                     "take 1153591726 bytes, more than the limit of "
+                     "1075841172 bytes");
+  CHECK(scope.peak_bytes() < (int64_t{128} << 20));
+}
+
+TEST_CASE("the path bound accepts a huge fan-out, shared long paths, cycles") {
+  CKPT_REQUIRE_OK(BuildAndCheck(testing::FanOut(100'000)));
+  CKPT_REQUIRE_OK(BuildAndCheck(testing::DeepReference(100'000, 1 << 20)));
+  CKPT_REQUIRE_OK(BuildAndCheck(testing::Cycle()));
+  CKPT_REQUIRE_OK(BuildAndCheck(testing::DeepChain(5000)));
+  const GraphTable cycle = GraphTable::FromObjectGraph(testing::Cycle());
+  absl::StatusOr<NodePathTable> paths = NodePathTable::Build(cycle, "c");
+  CKPT_REQUIRE_OK(paths);
+  CHECK((*paths)[0].empty());
+  CHECK((*paths)[1] == "a");
+  CHECK((*paths)[2] == "a/b");
 }
 
 TEST_CASE("AppendEscapedName escapes like EscapeLocalName") {

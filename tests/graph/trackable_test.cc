@@ -172,7 +172,87 @@ struct AttrCollect : AttributeVisitor {
               std::function<absl::Status(const ckpt::Tensor&)>) override {
     names.emplace_back(name);
   }
+  void Partitioned(std::string_view name, const TensorShape& full_shape,
+                   absl::Span<ckpt::Tensor* const> parts,
+                   absl::Span<const TensorSlice> slices,
+                   std::string_view full_name) override {
+    names.emplace_back(name);
+    full_names.emplace_back(full_name);
+    partitioned_shape = full_shape;
+    part_tensors.assign(parts.begin(), parts.end());
+    part_slices.assign(slices.begin(), slices.end());
+  }
+  TensorShape partitioned_shape;
+  std::vector<ckpt::Tensor*> part_tensors;
+  std::vector<TensorSlice> part_slices;
 };
+
+TEST_CASE(
+    "ShardedVariable splits rows as TensorFlow's fixed-size partitioner") {
+  ShardedVariable v =
+      ShardedVariable::Create(DataType::kFloat, TensorShape({11, 3}), 4)
+          .value();
+  REQUIRE(v.num_parts() == 4);
+  REQUIRE(v.shape() == TensorShape({11, 3}));
+  // 11 = 3 + 3 + 3 + 2: the first 11 % 4 parts get one more row.
+  const std::vector<int64_t> rows = {3, 3, 3, 2}, offsets = {0, 3, 6, 9};
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(v.part(i).shape() ==
+            TensorShape({rows[static_cast<size_t>(i)], 3}));
+    REQUIRE(v.row_offset(i) == offsets[static_cast<size_t>(i)]);
+  }
+  REQUIRE(v.slice(3).DebugString() == "9,2:0,3");
+  // More parts than rows: one part per row; zero rows: one empty part.
+  REQUIRE(ShardedVariable::Create(DataType::kInt32, TensorShape({2}), 5)
+              .value()
+              .num_parts() == 2);
+  REQUIRE(ShardedVariable::Create(DataType::kInt32, TensorShape({0, 4}), 3)
+              .value()
+              .num_parts() == 1);
+  CKPT_REQUIRE_ERROR(
+      ShardedVariable::Create(DataType::kFloat, TensorShape(), 2),
+      absl::StatusCode::kInvalidArgument, "rank >= 1");
+  CKPT_REQUIRE_ERROR(
+      ShardedVariable::Create(DataType::kFloat, TensorShape({4}), 0),
+      absl::StatusCode::kInvalidArgument, "num_parts 0");
+}
+
+TEST_CASE("ShardedVariable::FromParts stacks parts along axis 0") {
+  std::vector<ckpt::Tensor> parts;
+  parts.push_back(
+      ckpt::Tensor::FromVector<int32_t>(TensorShape({1, 2}), {1, 2}).value());
+  parts.push_back(
+      ckpt::Tensor::FromVector<int32_t>(TensorShape({2, 2}), {3, 4, 5, 6})
+          .value());
+  ShardedVariable v = ShardedVariable::FromParts(std::move(parts)).value();
+  REQUIRE(v.shape() == TensorShape({3, 2}));
+  ckpt::Tensor whole = v.Concat().value();
+  const absl::Span<const int32_t> flat = whole.flat<int32_t>();
+  REQUIRE(std::vector<int32_t>(flat.begin(), flat.end()) ==
+          std::vector<int32_t>{1, 2, 3, 4, 5, 6});
+  v.set_name("emb");
+  AttrCollect c;
+  ObjectRef::Of(v).VisitAttributes(c);
+  REQUIRE(c.names == std::vector<std::string>{"VARIABLE_VALUE"});
+  REQUIRE(c.full_names == std::vector<std::string>{"emb"});
+  REQUIRE(c.partitioned_shape == TensorShape({3, 2}));
+  REQUIRE(c.part_tensors.size() == 2);
+  REQUIRE(c.part_tensors[1] == &v.mutable_part(1));
+  REQUIRE(c.part_slices[1].DebugString() == "1,2:0,2");
+
+  std::vector<ckpt::Tensor> bad;
+  bad.push_back(
+      ckpt::Tensor::Create(DataType::kFloat, TensorShape({1, 2})).value());
+  bad.push_back(
+      ckpt::Tensor::Create(DataType::kFloat, TensorShape({1, 3})).value());
+  CKPT_REQUIRE_ERROR(ShardedVariable::FromParts(bad),
+                     absl::StatusCode::kInvalidArgument, "beyond axis 0");
+  bad[1] = ckpt::Tensor::Create(DataType::kInt8, TensorShape({1, 2})).value();
+  CKPT_REQUIRE_ERROR(ShardedVariable::FromParts(bad),
+                     absl::StatusCode::kInvalidArgument, "part 1 is int8");
+  CKPT_REQUIRE_ERROR(ShardedVariable::FromParts({}),
+                     absl::StatusCode::kInvalidArgument, "no parts");
+}
 
 TEST_CASE("Variable saves VARIABLE_VALUE with its name as full_name") {
   Variable v(DataType::kFloat, {2});

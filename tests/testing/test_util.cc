@@ -14,7 +14,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "bundle/entry_codec.h"
+#include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
+#include "table/table_builder.h"
 
 namespace ckpt::testing {
 
@@ -109,6 +112,68 @@ void WriteBundleOrDie(
   CKPT_REQUIRE_OK(w);
   for (const auto& [key, t] : tensors) CKPT_REQUIRE_OK((*w)->Add(key, t));
   CKPT_REQUIRE_OK((*w)->Finish());
+}
+
+void SetEntryDtypesOrDie(
+    const std::string& prefix,
+    const std::vector<std::pair<std::string, int32_t>>& dtypes) {
+  Env* env = Env::Default();
+  std::string header;
+  std::vector<std::pair<std::string, std::string>> entries;
+  {
+    absl::StatusOr<std::unique_ptr<BundleReader>> r =
+        BundleReader::Open(env, prefix);
+    CKPT_REQUIRE_OK(r);
+    header = bundle::EncodeHeader((*r)->header());
+    absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> listed =
+        (*r)->ListEntries();
+    CKPT_REQUIRE_OK(listed);
+    for (auto& [key, entry] : *listed) {
+      for (const auto& [k, dtype] : dtypes) {
+        if (k == key) entry.dtype = static_cast<DataType>(dtype);
+      }
+      entries.emplace_back(key, bundle::EncodeEntry(entry));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<WritableFile>> f =
+      env->NewWritableFile(IndexFilename(prefix));
+  CKPT_REQUIRE_OK(f);
+  table::TableBuilder b(table::TableOptions(), f->get());
+  CKPT_REQUIRE_OK(b.Add("", header));
+  for (const auto& [k, v] : entries) CKPT_REQUIRE_OK(b.Add(k, v));
+  CKPT_REQUIRE_OK(b.Finish());
+  CKPT_REQUIRE_OK((*f)->Close());
+}
+
+std::string VariantElementBytes(const std::string& type_name,
+                                const std::string& metadata, int num_tensors) {
+  const auto varint = [](uint64_t v, std::string* out) {
+    while (v >= 0x80) {
+      out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out->push_back(static_cast<char>(v));
+  };
+  std::string out;
+  if (!type_name.empty()) {
+    out.push_back('\x0a');
+    varint(type_name.size(), &out);
+    out += type_name;
+  }
+  if (!metadata.empty()) {
+    out.push_back('\x12');
+    varint(metadata.size(), &out);
+    out += metadata;
+  }
+  for (int i = 0; i < num_tensors; ++i) {
+    // TensorProto { dtype: DT_INT64, int64_val: i }
+    const std::string tensor = {'\x08', '\x09', '\x50',
+                                static_cast<char>(i & 0x7f)};
+    out.push_back('\x1a');
+    varint(tensor.size(), &out);
+    out += tensor;
+  }
+  return out;
 }
 
 int RunCommand(const std::string& command, std::string* out, std::string* err) {

@@ -85,6 +85,20 @@ void WriteBundleOrDie(
     const std::string& prefix,
     const std::vector<std::pair<std::string, Tensor>>& tensors);
 
+// Rewrites the index of the bundle at `prefix` (default Env) with the raw
+// dtype values of `dtypes` (key -> value) in place of the stored ones,
+// keeping every other field and the data files: makes entries no writer
+// produces (resource, unknown values) out of ordinary ones.
+void SetEntryDtypesOrDie(
+    const std::string& prefix,
+    const std::vector<std::pair<std::string, int32_t>>& dtypes);
+
+// A serialized VariantTensorDataProto: type_name (field 1), metadata
+// (field 2) and `num_tensors` small TensorProtos (field 3), written here by
+// hand from the wire format.
+std::string VariantElementBytes(const std::string& type_name,
+                                const std::string& metadata, int num_tensors);
+
 // A tensor of `shape` holding `values` (test data: must be valid).
 // Every dtype a bundle can store, in enum order.
 std::vector<DataType> StorableDataTypes();

@@ -25,8 +25,10 @@
 #include "absl/strings/string_view.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
+#include "ckpt/checkpoint.h"
 #include "ckpt/env.h"
 #include "ckpt/tensor.h"
+#include "ckpt/trackable.h"
 #include "cli/output.h"
 #include "cli/prefix.h"
 #include "testing/test_util.h"
@@ -627,6 +629,138 @@ TEST_CASE("ls escapes arbitrary key bytes", "[cli][ls]") {
   CHECK_THAT(lines[2], StartsWith("caf\xc3\xa9 "));
   CHECK_THAT(lines[3], StartsWith("quote\"key "));
   CHECK_THAT(lines[4], StartsWith("\\xff\\x00z "));
+}
+
+// ---- variant and unreadable dtypes ----
+
+constexpr char kVariantKey[] = "iterator/.ATTRIBUTES/ITERATOR_STATE";
+
+Tensor IteratorState() {
+  return Tensor::FromVariantElements(
+             TensorShape({1}),
+             {testing::VariantElementBytes("tensorflow::Iterator", "pos=3", 2)})
+      .value();
+}
+
+// float, variant and string entries, plus (with `unreadable`) a resource
+// entry and one of unknown dtype 99.
+std::string WriteVariantBundle(const TempDir& tmp, bool unreadable) {
+  const std::string prefix = tmp.Join("v/ckpt-1");
+  testing::WriteBundleOrDie(
+      prefix, {{"w", Tensor::FromVector<float>({2}, {1, 2}).value()},
+               {kVariantKey, IteratorState()},
+               {"res", Tensor::Scalar<int64_t>(5)},
+               {"s", Tensor::FromStrings({1}, {"x"}).value()},
+               {"zz_new", Tensor::Scalar<int32_t>(6)}});
+  if (unreadable) {
+    testing::SetEntryDtypesOrDie(prefix, {{"res", 20}, {"zz_new", 99}});
+  }
+  return prefix;
+}
+
+TEST_CASE("ls lists variant, resource and unknown dtypes with the rest",
+          "[cli][ls][variant]") {
+  TempDir tmp;
+  const std::string prefix = WriteVariantBundle(tmp, true);
+  const CliResult r = Cli({"ls", prefix});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const std::vector<std::string> lines = Lines(r.out);
+  REQUIRE(lines.size() == 6);
+  CHECK_THAT(lines[1],
+             StartsWith(std::string(kVariantKey) + "  variant    [1]"));
+  CHECK_THAT(lines[2], StartsWith("res "));
+  CHECK_THAT(lines[2], Contains("  resource   []"));
+  CHECK_THAT(lines[5], Contains("  dtype(99)  []"));
+  const CliResult json = Cli({"ls", "--json", prefix});
+  REQUIRE(json.code == 0);
+  CHECK(ParseJsonOrFail(json.out).items[4]["dtype"].text == "dtype(99)");
+}
+
+TEST_CASE("verify checks every entry and fails only the unreadable ones",
+          "[cli][verify][variant]") {
+  TempDir tmp;
+  const std::string prefix = WriteVariantBundle(tmp, true);
+  const CliResult r = Cli({"verify", prefix});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Contains("ckpt verify: " + IndexFilename(prefix) +
+                             ": key 'res': dtype resource (20) cannot appear"));
+  CHECK_THAT(r.err, Contains("key 'zz_new': unknown dtype 99"));
+  CHECK_THAT(r.err, Contains("FAILED: 2 of 5 tensors failed; 3 tensors"));
+  CHECK_THAT(r.err, !Contains("is corrupt"));
+
+  const std::string clean = WriteVariantBundle(tmp, false);
+  const CliResult ok = Cli({"verify", clean});
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, StartsWith("OK: 5 tensors"));
+
+  // A damaged variant element is found and named.
+  const std::string data_path = DataFilename(clean, 0, 1);
+  std::string data = ReadFileOrDie(data_path);
+  const BundleEntry e = BundleReader::Open(Env::Default(), clean)
+                            .value()
+                            ->GetEntry(kVariantKey)
+                            .value();
+  const size_t at = static_cast<size_t>(e.offset) + 3;
+  data[at] = static_cast<char>(data[at] ^ 0x04);
+  WriteFileOrDie(data_path, data);
+  const CliResult bad = Cli({"verify", clean});
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.err, Contains("key 'iterator/.ATTRIBUTES/ITERATOR_STATE': "
+                               "variant tensor: element 0: checksum mismatch"));
+  CHECK_THAT(bad.err, Contains("FAILED: 1 of 5 tensors failed"));
+}
+
+TEST_CASE("convert copies variant bytes unchanged; unreadable is refused",
+          "[cli][convert][variant]") {
+  TempDir tmp;
+  const std::string src = WriteVariantBundle(tmp, false);
+  const std::string dst = tmp.Join("out/ckpt-1");
+  const CliResult r = Cli({"convert", src, dst});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(ReadFileOrDie(IndexFilename(dst)) == ReadFileOrDie(IndexFilename(src)));
+  CHECK(ReadFileOrDie(DataFilename(dst, 0, 1)) ==
+        ReadFileOrDie(DataFilename(src, 0, 1)));
+  // Variant entries are never compressed.
+  const std::string lz4 = tmp.Join("lz4/ckpt-1");
+  REQUIRE(Cli({"convert", src, lz4, "--compression", "lz4"}).code == 0);
+  CHECK(BundleReader::Open(Env::Default(), lz4)
+            .value()
+            ->Read(kVariantKey)
+            ->Equals(IteratorState()));
+
+  const std::string mixed = WriteVariantBundle(tmp, true);
+  const CliResult refused = Cli({"convert", mixed, tmp.Join("m/ckpt-1")});
+  CHECK(refused.code == 4);
+  CHECK_THAT(refused.err, Contains("key 'res'"));
+}
+
+TEST_CASE("resave keeps a variant value byte for byte",
+          "[cli][resave][variant]") {
+  TempDir tmp;
+  const std::string src = tmp.Join("src/ckpt-1");
+  {
+    Variable w(DataType::kFloat, {3});
+    Variable iterator(IteratorState());
+    Checkpoint c;
+    CKPT_REQUIRE_OK(c.Track("iterator", iterator));
+    CKPT_REQUIRE_OK(c.Track("w", w));
+    SaveOptions options;
+    options.bundle.sync = false;
+    CKPT_REQUIRE_OK(c.Write(src, options));
+  }
+  const std::string dst = tmp.Join("dst/ckpt-1");
+  const CliResult r = Cli({"resave", src, dst});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(ReadFileOrDie(IndexFilename(dst)) == ReadFileOrDie(IndexFilename(src)));
+  CHECK(ReadFileOrDie(DataFilename(dst, 0, 1)) ==
+        ReadFileOrDie(DataFilename(src, 0, 1)));
+  const CliResult tree = Cli({"tree", dst});
+  CHECK(tree.code == 0);
+  CHECK_THAT(tree.out, Contains("variant [1]"));
 }
 
 // ---- verify ----

@@ -274,6 +274,94 @@ TEST_CASE("show reports a missing key as NotFound naming the key") {
   CHECK_THAT(r.err, Contains("'no/such/key' not found"));
 }
 
+// ---- variant and unreadable dtypes ----
+
+// A variant [2,2] tensor (one element of each kind), a resource entry and an
+// entry of unknown dtype 99.
+std::string WriteVariantBundle(const TempDir& dir) {
+  const std::string prefix = dir.Join("variant");
+  const std::vector<std::string> elements = {
+      testing::VariantElementBytes("tensorflow::Iterator", "0123456789", 3), "",
+      testing::VariantElementBytes("int", "\x01", 0),
+      testing::VariantElementBytes("bad\nname", "", 1)};
+  testing::WriteBundleOrDie(
+      prefix, {{"it", Tensor::FromVariantElements({2, 2}, elements).value()},
+               {"res", Tensor::Scalar<int64_t>(1)},
+               {"new", Tensor::Scalar<int64_t>(2)}});
+  testing::SetEntryDtypesOrDie(prefix, {{"res", 20}, {"new", 99}});
+  return prefix;
+}
+
+TEST_CASE("show summarizes a variant tensor element by element") {
+  TempDir dir;
+  const std::string prefix = WriteVariantBundle(dir);
+  const Result r = Show({prefix, "it"});
+  INFO(r.err);
+  REQUIRE(r.code == kExitOk);
+  CHECK(r.out ==
+        "key: it  dtype: variant  shape: [2,2]\n"
+        "variant tensor: 4 elements, 76 bytes\n"
+        "  [0] type_name: \"tensorflow::Iterator\"  size: 52  metadata: 10 "
+        "bytes  tensors: 3\n"
+        "  [1] type_name: \"\"  size: 0  metadata: 0 bytes  tensors: 0\n"
+        "  [2] type_name: \"int\"  size: 8  metadata: 1 bytes  tensors: 0\n"
+        "  [3] type_name: \"bad\\x0aname\"  size: 16  metadata: 0 bytes  "
+        "tensors: 1\n");
+  const Result sliced = Show({prefix, "it", "--slice", "1,0"});
+  REQUIRE(sliced.code == kExitOk);
+  CHECK_THAT(sliced.out, EndsWith("variant tensor: 1 element, 8 bytes\n"
+                                  "  [0] type_name: \"int\"  size: 8  "
+                                  "metadata: 1 bytes  tensors: 0\n"));
+}
+
+TEST_CASE("show --json lists every variant element") {
+  TempDir dir;
+  const std::string prefix = WriteVariantBundle(dir);
+  const Result r = Show({prefix, "it", "--json"});
+  REQUIRE(r.code == kExitOk);
+  CHECK(r.out ==
+        "{\"key\": \"it\", \"dtype\": \"variant\", \"shape\": [2,2], "
+        "\"slice\": null, \"elements\": ["
+        "{\"type_name\": \"tensorflow::Iterator\", \"size\": 52, "
+        "\"metadata_bytes\": 10, \"tensors\": 3}, "
+        "{\"type_name\": \"\", \"size\": 0, \"metadata_bytes\": 0, "
+        "\"tensors\": 0}, "
+        "{\"type_name\": \"int\", \"size\": 8, \"metadata_bytes\": 1, "
+        "\"tensors\": 0}, "
+        "{\"type_name\": \"bad\\u000aname\", \"size\": 16, "
+        "\"metadata_bytes\": 0, \"tensors\": 1}]}\n");
+}
+
+TEST_CASE("show caps the variant summary unless --all") {
+  TempDir dir;
+  const std::string prefix = dir.Join("many");
+  testing::WriteBundleOrDie(
+      prefix, {{"it", Tensor::Create(DataType::kVariant, {25}).value()}});
+  const Result r = Show({prefix, "it"});
+  REQUIRE(r.code == kExitOk);
+  CHECK_THAT(r.out, Contains("  [19] type_name"));
+  CHECK_THAT(r.out, !Contains("  [20] type_name"));
+  CHECK_THAT(r.out,
+             EndsWith("  ... 5 more elements (--all lists every one)\n"));
+  const Result all = Show({prefix, "it", "--all"});
+  REQUIRE(all.code == kExitOk);
+  CHECK_THAT(all.out, EndsWith("  [24] type_name: \"\"  size: 0  metadata: "
+                               "0 bytes  tensors: 0\n"));
+}
+
+TEST_CASE("show of an unreadable dtype reports the reader's error") {
+  TempDir dir;
+  const std::string prefix = WriteVariantBundle(dir);
+  const Result res = Show({prefix, "res"});
+  CHECK(res.code == kExitDataLoss);
+  CHECK(res.out.empty());
+  CHECK_THAT(res.err, Contains("key 'res': dtype resource (20) cannot appear "
+                               "in a checkpoint"));
+  const Result unknown = Show({prefix, "new"});
+  CHECK(unknown.code == kExitUnsupported);
+  CHECK_THAT(unknown.err, Contains("key 'new': unknown dtype 99"));
+}
+
 TEST_CASE("show rejects bad slices as InvalidArgument naming the part") {
   TempDir dir;
   const std::string prefix = WriteTypesBundle(dir);

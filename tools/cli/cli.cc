@@ -20,9 +20,11 @@ constexpr absl::string_view kTopUsage =
     "Inspect and rewrite TensorFlow checkpoints (TensorBundle V2).\n"
     "\n"
     "Commands:\n"
-    "  ls PATH [--json]       list the entries of a checkpoint\n"
+    "  ls PATH [--slices] [--json]\n"
+    "                         list the entries of a checkpoint\n"
     "  verify PATH [--json]   read every tensor and check all checksums\n"
-    "  convert SRC DST [--compression none|lz4]\n"
+    "  convert SRC DST [--compression none|lz4] [--merge-slices]\n"
+    "          [--partition KEY=N]...\n"
     "                         rewrite a checkpoint, optionally LZ4-compressed\n"
     "  tree PATH [--json]     print the object graph of a checkpoint\n"
     "  resave SRC DST         load a checkpoint by structure and save it "
@@ -50,14 +52,22 @@ constexpr absl::string_view kTopUsage =
     "4 corrupt data, 5 unsupported, 6 other error.\n";
 
 constexpr absl::string_view kLsUsage =
-    "usage: ckpt ls PATH [--json]\n"
+    "usage: ckpt ls PATH [--slices] [--json]\n"
     "\n"
     "Lists every entry stored in the checkpoint's index, in key order: key,\n"
     "dtype, shape and stored size in bytes. Needs the .index file only.\n"
+    "A partitioned tensor is listed once, with its full shape, the bytes of\n"
+    "all its slices and `N slices`; its slice keys are hidden. A slice key\n"
+    "no tensor lists is shown, escaped, as an orphan.\n"
     "\n"
     "Options:\n"
+    "  --slices  list each slice of a partitioned tensor under it: its\n"
+    "            region (0,2:- is rows 0-1, all columns), dtype, shape,\n"
+    "            size and shard\n"
     "  --json    print a JSON array of objects with the fields key, dtype,\n"
-    "            shape, size, shard, offset and crc32c (masked, as stored)\n";
+    "            shape, size, shard, offset and crc32c (masked, as stored);\n"
+    "            a partitioned tensor adds slices (slice, start, length,\n"
+    "            key, shard, offset, size, crc32c)\n";
 
 constexpr absl::string_view kVerifyUsage =
     "usage: ckpt verify PATH [--json]\n"
@@ -70,18 +80,25 @@ constexpr absl::string_view kVerifyUsage =
     "  --json    print one JSON object instead: prefix, ok, tensors, "
     "verified,\n"
     "            bytes, data_files, missing_data_files, failures (file, key,\n"
-    "            error), index_error for a corrupt index\n";
+    "            error), index_error for a corrupt index; slices and\n"
+    "            slices_verified when there are partitioned tensors\n";
 
 constexpr absl::string_view kConvertUsage =
-    "usage: ckpt convert SRC DST [--compression none|lz4]\n"
+    "usage: ckpt convert SRC DST [--compression none|lz4] [--merge-slices]\n"
+    "                    [--partition KEY=N]...\n"
     "\n"
     "Rewrites the checkpoint SRC (any PATH form) to the prefix DST, keeping\n"
-    "shards and tensor order. Without compression the result is\n"
-    "byte-identical to a TensorFlow-written SRC.\n"
+    "shards, tensor order and the slices of partitioned tensors. Without\n"
+    "compression the result is byte-identical to a TensorFlow-written SRC.\n"
     "\n"
     "Options:\n"
     "  --compression none|lz4   compression of numeric tensors (default\n"
-    "                           none); lz4 bundles are readable by ckpt only\n";
+    "                           none); lz4 bundles are readable by ckpt only\n"
+    "  --merge-slices           write every partitioned tensor whole\n"
+    "  --partition KEY=N        write tensor KEY as N slices along axis 0,\n"
+    "                           rows split as TensorFlow's fixed-size\n"
+    "                           partitioner does (N is clamped to the\n"
+    "                           number of rows); repeatable\n";
 
 constexpr absl::string_view kTreeUsage =
     "usage: ckpt tree PATH [--json]\n"
@@ -113,12 +130,14 @@ constexpr absl::string_view kShowUsage =
     "Prints the value of the tensor KEY as numpy prints an array: more than\n"
     "1000 elements are summarized with `...` (first and last 3 per\n"
     "dimension). float16 and bfloat16 are shown as numbers, strings as\n"
-    "escaped bytes literals.\n"
+    "escaped bytes literals. A variant tensor is summarized: one line per\n"
+    "element with its type_name and sizes (20 lines unless --all).\n"
     "\n"
     "Options:\n"
     "  --all            print every element\n"
     "  --slice SLICE    numpy indexing per dimension, comma separated:\n"
-    "                   3, 1:4, :, ::2, -1 (e.g. --slice 0,1:3)\n"
+    "                   3, 1:4, :, ::2, -1 (e.g. --slice 0,1:3); of a\n"
+    "                   partitioned tensor only the slices it meets are read\n"
     "  --json           print {key, dtype, shape, slice, values}\n";
 
 constexpr absl::string_view kStatsUsage =
@@ -172,8 +191,9 @@ bool IsCommand(absl::string_view name) {
 
 }  // namespace
 
-absl::StatusOr<ObjectGraph> ReadGraphForDisplay(const BundleReader& reader,
-                                                const std::string& prefix) {
+absl::StatusOr<ObjectGraph> ReadGraphForDisplay(
+    const BundleReader& reader, const std::string& prefix,
+    internal::NodePathTable* paths) {
   absl::StatusOr<bool> has_graph = HasObjectGraph(reader);
   if (!has_graph.ok()) return has_graph.status();
   if (!*has_graph) {
@@ -182,18 +202,28 @@ absl::StatusOr<ObjectGraph> ReadGraphForDisplay(const BundleReader& reader,
         "' has no object graph (a TF1 name-based checkpoint); use `ckpt ls` "
         "to list its variables"));
   }
-  absl::StatusOr<ObjectGraph> graph = ReadObjectGraph(reader);
-  if (!graph.ok()) {
+  absl::StatusOr<internal::GraphTable> table = internal::ReadGraphTable(reader);
+  if (!table.ok()) {
     return absl::Status(
-        graph.status().code(),
+        table.status().code(),
         absl::StrCat("reading the object graph of '", prefix,
-                     "': ", graph.status().message(),
-                     absl::IsNotFound(graph.status())
+                     "': ", table.status().message(),
+                     absl::IsNotFound(table.status())
                          ? " (the graph is stored in a data file; `ckpt ls` "
                            "needs the index only)"
                          : ""));
   }
-  return graph;
+  const std::string what = absl::StrCat("object graph of '", prefix, "'");
+  if (paths != nullptr) {
+    absl::StatusOr<internal::NodePathTable> built =
+        internal::NodePathTable::Build(*table, what);
+    if (!built.ok()) return built.status();
+    *paths = *std::move(built);
+  } else {
+    absl::Status bounded = internal::NodePathTable::Check(*table, what);
+    if (!bounded.ok()) return bounded;
+  }
+  return table->ToObjectGraph();
 }
 
 int ExitCodeForStatus(const absl::Status& status) {

@@ -22,9 +22,10 @@
 //     file, a `checkpoint` state file or a directory (see cli/prefix.h).
 //
 // Commands:
-//   ckpt ls PATH [--json]      one row per stored entry (see RunLs)
+//   ckpt ls PATH [--slices] [--json]   one row per tensor (see RunLs)
 //   ckpt verify PATH [--json]  read and checksum every tensor (see RunVerify)
-//   ckpt convert SRC DST [--compression none|lz4]   rewrite (see RunConvert)
+//   ckpt convert SRC DST [--compression none|lz4] [--merge-slices]
+//        [--partition KEY=N]...                       rewrite (RunConvert)
 //   ckpt tree PATH [--json]    the object graph (see RunTree)
 //   ckpt resave SRC DST        load + save through the object graph (RunResave)
 //   ckpt show PATH KEY [--all] [--slice S] [--json]   values (RunShow)
@@ -50,6 +51,7 @@
 #include "ckpt/bundle_reader.h"
 #include "ckpt/env.h"
 #include "ckpt/object_graph.h"
+#include "graph/graph_table.h"
 
 namespace ckpt::cli {
 
@@ -63,7 +65,7 @@ namespace ckpt::cli {
 //   |  2   | usage error, invalid argument           | kInvalidArgument       |
 //   |  3   | file, checkpoint or key not found       | kNotFound              |
 //   |  4   | corrupt data (checksum, truncation...)  | kDataLoss              |
-//   |  5   | unsupported (newer format, slices...)   | kFailedPrecondition,   |
+//   |  5   | unsupported (newer format, TF1 graph)   | kFailedPrecondition,   |
 //   |      |                                         | kUnimplemented         |
 //   |  6   | anything else (I/O, permissions, ...)   | all other codes        |
 enum ExitCode : int {
@@ -97,6 +99,18 @@ int RunCli(Env* env, absl::Span<const std::string> args, std::ostream& out,
 //    "shard": 0, "offset": 12, "crc32c": 938702482}
 // `crc32c` is the masked value as stored. See cli/output.h for the escaping
 // of keys.
+//
+// Partitioned tensors (cli/slices.h) are listed once: full shape, SIZE the
+// sum of their slices' stored bytes, and a note `N slices` after SIZE; the
+// slice keys they list are hidden. --slices adds one row per slice under
+// its tensor: `  slice 0,2:-`, dtype, shape, size, `shard S` (`-` and `(no
+// entry)` for a listed slice without an entry). A slice key no tensor lists
+// is a row of its own (key escaped) with a note `orphaned slice ...`.
+// --json adds to a partitioned tensor's object "slices": [{"slice": "0,2:-",
+// "start": [0,0], "length": [2,3], "key": "<slice key>", "shard", "offset",
+// "size", "crc32c"}] (null where the slice has no entry; "slices": null and
+// "layout_error" for an invalid layout; its own shard, offset and crc32c as
+// stored), and "orphan": "<note>" to an orphaned slice key's object.
 int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
           std::ostream& err);
 
@@ -121,6 +135,14 @@ int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
 //    "bytes": 37000, "data_files": 1, "missing_data_files": ["..."],
 //    "failures": [{"file": "...", "key": "...", "error": "..."}]}
 // plus "index_error" (and zero counts) for a corrupt index; same exit codes.
+// Every entry is checked with BundleReader::Verify, slice keys included (a
+// partitioned tensor's layout, holes, missing slice entries, each slice's
+// bytes, orphans). Tensors and slices (slice keys) are counted apart: with
+// slices the text reads `OK: 4 tensors (5 slices), ...` and `FAILED: F of N
+// tensors and G of M slices failed; V tensors and W slices (B bytes)
+// verified ...`, a failing slice is also named `slice 2,2:- of tensor 'v'`,
+// and --json adds "slices" and "slices_verified" (and "tensor", "slice" to
+// a slice's failure).
 int RunVerify(Env* env, absl::Span<const std::string> args, std::ostream& out,
               std::ostream& err);
 
@@ -133,6 +155,14 @@ int RunVerify(Env* env, absl::Span<const std::string> args, std::ostream& out,
 // replaced atomically. Prints one summary line on `out`:
 //   Converted 26 tensors (37074 -> 21000 bytes stored, compression lz4) in
 //   1 data file(s): <src prefix> -> <dst prefix>
+// with `P partitioned, S slices; ` after the parenthesis when the output has
+// slices. Partitioned tensors keep their slices (byte-identical for a
+// TensorFlow-written input); --merge-slices writes each whole; --partition
+// KEY=N (repeatable) writes tensor KEY as min(N, rows) slices along axis 0,
+// the first rows mod parts one row longer, each slice given as start,length
+// in every dimension (cli/convert_slices.h). A bad KEY=N, an unknown KEY, a
+// scalar or a tensor without rows is a usage error (exit 2); a partitioned
+// tensor whose slices are invalid or missing is DataLoss (exit 4).
 int RunConvert(Env* env, absl::Span<const std::string> args, std::ostream& out,
                std::ostream& err);
 
@@ -152,13 +182,17 @@ int RunConvert(Env* env, absl::Span<const std::string> args, std::ostream& out,
 //           slot m -> node 20 (net/optimizer)
 //             .ATTRIBUTES/VARIABLE_VALUE  float32 [7,64]  <checkpoint key>
 //       layer-1 -> node 5 (see net/layer_with_weights-0)
+// Lines deeper than 32 levels are indented as level 32 (64 spaces) and
+// start with `[depth N] `, so a deep chain prints O(nodes) bytes.
 // A node is printed once, at its first path; other edges to it are printed
-// as `name -> node N (see PATH)`. Slot variables are printed under their
-// original variable as `slot NAME -> node N (OPTIMIZER PATH)`, followed by
-// the slot node's own lines. An attribute whose key has no index entry shows
-// `(no entry)` instead of dtype and shape. Nodes reached in no way from the
-// root are printed last as `(unreachable) (node N)`. Names and keys are
-// escaped as by DisplayText; the root's path is shown as `(root)`.
+// as `name -> node N (see PATH)`, a PATH over 200 bytes cut to `...` and its
+// last 200 bytes (from a `/` among them if there is one). Slot variables are
+// printed under their original variable as `slot NAME -> node N (OPTIMIZER
+// PATH)` (the same cut), followed by the slot node's own lines. An attribute
+// whose key has no index entry shows `(no entry)` instead of dtype and shape.
+// Nodes reached in no way from the root are printed last as `(unreachable)
+// (node N)`. Names and keys are escaped as by DisplayText; the root's path is
+// shown as `(root)`.
 //
 // --json: a JSON array with one object per node in id order, one per line:
 //   {"id": 1, "path": "net", "children": [{"name": "layer-0", "id": 4}],
@@ -170,7 +204,9 @@ int RunConvert(Env* env, absl::Span<const std::string> args, std::ostream& out,
 //
 // A checkpoint without an object graph (TF1, name-based) fails with
 // FailedPrecondition (exit 5) suggesting `ckpt ls`; a missing data file
-// holding the graph is NotFound (exit 3).
+// holding the graph is NotFound (exit 3); a graph whose paths pass the bound
+// of ReadGraphForDisplay is DataLoss (exit 4). Output is linear in the size
+// of the graph (--json: plus the paths, which the bound caps).
 int RunTree(Env* env, absl::Span<const std::string> args, std::ostream& out,
             std::ostream& err);
 
@@ -207,9 +243,14 @@ int RunResave(Env* env, absl::Span<const std::string> args, std::ostream& out,
 // result (floats as the shortest JSON number of the element, float16/bfloat16/
 // float8 as float32; NaN/Inf as the strings "nan"/"inf"/"-inf"; complex as
 // [re, im]; bool as true/false; strings via JsonQuote). A missing key is
-// NotFound (exit 3) naming the key; a dtype without values (resource,
-// variant) is FailedPrecondition (exit 5). See cli/numpy_format.h for the
-// dtypes numpy lacks.
+// NotFound (exit 3) naming the key. A partitioned tensor is assembled from
+// its slices; with --slice only the stored slices that meet the selection's
+// bounding box are read. A variant tensor is summarized per
+// element instead (type_name, size, metadata bytes, tensor count; --json:
+// "elements" in place of "values"; docs/cli.md). An entry whose dtype
+// cannot be read (resource, unknown values) fails with the reader's error
+// (DataLoss, exit 4, or Unimplemented, exit 5). See cli/numpy_format.h for
+// the dtypes numpy lacks.
 int RunShow(Env* env, absl::Span<const std::string> args, std::ostream& out,
             std::ostream& err);
 
@@ -224,6 +265,7 @@ int RunShow(Env* env, absl::Span<const std::string> args, std::ostream& out,
 // not apply). JSON: {"key","dtype","shape","elements","min","max","mean",
 // "std","nan","inf","zeros"}, null where a value does not apply or is not
 // finite. Unknown KEYs are NotFound (exit 3) before anything is read.
+// A partitioned tensor is one row, read whole; its slice keys are not rows.
 int RunStats(Env* env, absl::Span<const std::string> args, std::ostream& out,
              std::ostream& err);
 
@@ -236,7 +278,9 @@ int RunStats(Env* env, absl::Span<const std::string> args, std::ostream& out,
 // (default) matches bundle keys; --by path matches object paths through
 // both object graphs (so renamed layers or optimizers whose keys differ are
 // compared by structure). Exit 0 when equal, 1 when different (like diff),
-// other codes for errors. Shows progress (cli/progress.h).
+// other codes for errors. Shows progress (cli/progress.h). Partitioned
+// tensors are matched once and compared by value (read whole), so one
+// partitioned another way or not at all is equal when its values are.
 // With the default tolerances floats compare bit for bit (so -0 != +0) and
 // any NaN equals any NaN; with a tolerance, equal infinities and two NaNs
 // are equal. Integers compare exactly by value; complex values use the
@@ -263,7 +307,9 @@ int RunDiff(Env* env, absl::Span<const std::string> args, std::ostream& out,
 // variables labelled with dtype and shape (other attributes as extra
 // `name: dtype [shape]` lines). Strings are shown as by DisplayText and
 // escaped for DOT. A TF1 checkpoint fails with FailedPrecondition (exit 5)
-// suggesting `ckpt ls`. Output renders with `dot -Tsvg`.
+// suggesting `ckpt ls`; a graph whose paths pass the bound of
+// ReadGraphForDisplay is DataLoss (exit 4), as for `tree`. Output renders
+// with `dot -Tsvg` and is linear in the size of the graph.
 int RunDot(Env* env, absl::Span<const std::string> args, std::ostream& out,
            std::ostream& err);
 
@@ -285,9 +331,15 @@ int RunInspectCompat(Env* env, absl::Span<const std::string> args,
 // The object graph of the checkpoint `reader` opened at `prefix`, for the
 // commands that show it: FailedPrecondition suggesting `ckpt ls` for a TF1
 // (name-based) checkpoint, and errors reading the graph annotated with the
-// prefix (and, for NotFound, that the graph lives in a data file).
-absl::StatusOr<ObjectGraph> ReadGraphForDisplay(const BundleReader& reader,
-                                                const std::string& prefix);
+// prefix (and, for NotFound, that the graph lives in a data file). The graph
+// is held to the memory bound of every reader of untrusted graphs
+// (internal::NodePathTable::Limit, graph/graph_table.h): DataLoss (exit 4)
+// `object graph of 'P': the paths of the object graph's N nodes take B
+// bytes, more than the limit of L bytes ...` when its node paths would pass
+// it. With `paths`, the node paths are built into it.
+absl::StatusOr<ObjectGraph> ReadGraphForDisplay(
+    const BundleReader& reader, const std::string& prefix,
+    internal::NodePathTable* paths = nullptr);
 
 // Prints `ckpt <command>: <message>` to `err` and returns the mapped code.
 int ReportError(std::ostream& err, absl::string_view command,

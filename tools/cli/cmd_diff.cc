@@ -16,6 +16,12 @@
 //     compared, nor are attributes whose key has no index entry. A checkpoint
 //     without an object graph is FailedPrecondition (exit 5).
 //
+// Partitioned tensors are matched once, by their own key or path (the slice
+// keys they list are not entries of their own), and compared by value, read
+// whole: a partitioned tensor equals a plain one, or one partitioned
+// another way, holding the same values. The layout is not compared (`ckpt ls
+// --slices` shows it).
+//
 // Equality: dtypes and shapes must match; then values are equal when every
 // element satisfies |b-a| <= atol + rtol*|a|. With both tolerances 0 (the
 // default) that means bit-for-bit equal elements, any NaN equal to any NaN
@@ -68,7 +74,9 @@
 #include "cli/output.h"
 #include "cli/prefix.h"
 #include "cli/progress.h"
+#include "cli/slices.h"
 #include "cli/values.h"
+#include "graph/graph_table.h"
 
 namespace ckpt::cli {
 namespace {
@@ -246,20 +254,11 @@ ValueDiff CompareStrings(const Tensor& a, const Tensor& b) {
 
 // Compares the values of one matched pair (same dtype and shape).
 absl::StatusOr<ValueDiff> CompareValues(const Side& a, const std::string& key_a,
-                                        const BundleEntry& entry_a,
                                         const Side& b, const std::string& key_b,
-                                        const BundleEntry& entry_b,
                                         Tolerance tol) {
   ValueDiff d;
-  if (entry_a.num_slices > 0 || entry_b.num_slices > 0) {
-    // Partitioned: the slices are entries of their own; compare the layout.
-    if (entry_a.num_slices != entry_b.num_slices) {
-      d.differing = 1;
-      d.note = absl::StrCat("number of slices ", entry_a.num_slices, " -> ",
-                            entry_b.num_slices);
-    }
-    return d;
-  }
+  // A partitioned tensor is read whole (assembled from its slices): values
+  // are compared however either side is partitioned.
   absl::StatusOr<Tensor> ta = a.reader->Read(key_a);
   if (!ta.ok()) return ta.status();
   absl::StatusOr<Tensor> tb = b.reader->Read(key_b);
@@ -277,7 +276,7 @@ absl::StatusOr<ValueDiff> CompareValues(const Side& a, const std::string& key_a,
     d.note = "object graphs differ";
     return d;
   }
-  if (ta->is_string()) return CompareStrings(*ta, *tb);
+  if (ta->holds_strings()) return CompareStrings(*ta, *tb);  // or variant
   if (IsNumericDataType(ta->dtype())) return CompareNumeric(*ta, *tb, tol);
   // Unknown kinds of values: compare the bytes.
   if (ta->bytes() != tb->bytes()) {
@@ -287,13 +286,17 @@ absl::StatusOr<ValueDiff> CompareValues(const Side& a, const std::string& key_a,
   return d;
 }
 
-// Fills side->entries keyed by bundle key.
+// Fills side->entries keyed by bundle key: every tensor once, the slice
+// keys a partitioned tensor lists hidden (orphaned slice keys are kept and
+// compared as entries). A partitioned tensor's entry gets the bytes of all
+// its slices as its size (for progress).
 absl::Status CollectByKey(Side* side) {
   absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> entries =
       side->reader->ListEntries();
   if (!entries.ok()) return entries.status();
-  for (auto& [key, entry] : *entries) {
-    side->entries.emplace(key, std::make_pair(key, entry));
+  for (ListedTensor& t : ListTensors(*side->reader, *entries)) {
+    t.entry.size = t.stored_size;
+    side->entries.emplace(t.key, std::make_pair(t.key, std::move(t.entry)));
   }
   return absl::OkStatus();
 }
@@ -308,9 +311,11 @@ absl::Status CollectByPath(Side* side) {
         " has no object graph (a TF1 name-based checkpoint); compare it with "
         "--by key"));
   }
-  absl::StatusOr<ObjectGraph> graph = ReadObjectGraph(*side->reader);
+  // The paths under the bound of every reader of untrusted graphs.
+  internal::NodePathTable paths;
+  absl::StatusOr<ObjectGraph> graph =
+      ReadGraphForDisplay(*side->reader, side->prefix, &paths);
   if (!graph.ok()) return graph.status();
-  const std::vector<std::string> paths = NodePaths(*graph);
   for (size_t id = 0; id < graph->nodes.size(); ++id) {
     // Only the root has the empty path; other nodes with it are unreachable.
     if (id != 0 && paths[id].empty()) continue;
@@ -521,8 +526,7 @@ int RunDiff(Env* env, absl::Span<const std::string> args, std::ostream& out,
     c.shape_a = entry_a.shape;
     c.shape_b = entry_b.shape;
     if (entry_a.dtype == entry_b.dtype && entry_a.shape == entry_b.shape) {
-      absl::StatusOr<ValueDiff> v =
-          CompareValues(a, key_a, entry_a, b, key_b, entry_b, tol);
+      absl::StatusOr<ValueDiff> v = CompareValues(a, key_a, b, key_b, tol);
       if (!v.ok()) {
         progress.Done();
         return ReportError(err, kCommand, v.status());

@@ -41,7 +41,12 @@
 //
 // A checkpoint without an object graph (TF1) fails with FailedPrecondition
 // (exit 5) suggesting `ckpt ls`; a missing data file holding the graph is
-// NotFound (exit 3). Everything is built before anything is printed.
+// NotFound (exit 3); a graph whose paths pass the bound every reader of an
+// untrusted graph applies is DataLoss (exit 4, ReadGraphForDisplay), so
+// `dot` refuses what `tree` refuses. Everything is built before anything is
+// printed. No path is ever built or printed and there is no indentation:
+// the output is linear in the size of the graph (each label and edge holds
+// one name), and every loop is over nodes or edges, never a recursion.
 
 #include <cstddef>
 #include <cstdint>

@@ -7,21 +7,24 @@
 //
 //   * no --tensor_name and no --all_*: BundleReader::DebugString() printed by
 //     print(), one `<key> (DT_FLOAT) [7,64]` line per entry in key order
-//     (partitioned tensors' full entries skipped, as TensorFlow does), then
-//     an empty line;
+//     (partitioned tensors' full entries skipped and their slice keys
+//     listed, escaped, as TensorFlow's BundleReader::DebugString does),
+//     then an empty line;
 //   * --all_tensors / --all_tensor_names: for every key of
-//     get_variable_to_shape_map() in sorted order (slice entries of
-//     partitioned tensors excluded) `tensor_name:  <key>`, and with
-//     --all_tensors the value as print(reader.get_tensor(key)) shows it;
+//     get_variable_to_shape_map() in sorted order (the slice keys that
+//     partitioned tensors list excluded, as CheckpointReader does; orphaned
+//     slice keys kept) `tensor_name:  <key>`, and with --all_tensors the
+//     value as print(reader.get_tensor(key)) shows it (a partitioned tensor
+//     assembled from its slices);
 //   * otherwise --tensor_name: `tensor_name:  <key>` and its value.
 // Values are numpy's str() of the array (cli/numpy_format.h NumpyStr), a
 // numpy scalar's str() for 0-d tensors (`b'...'` for a string).
 //
 // Differences from TensorFlow, which prints exceptions to stdout and exits
 // 0: errors go to `err` as `ckpt inspect: <message>` with the exit codes of
-// cli.h (a missing key is NotFound, exit 3); reading a partitioned tensor is
-// Unimplemented (exit 5). Keys are escaped as by DisplayText (identical for
-// printable ASCII). Boolean flags take `--flag`, `--flag=true|false` or
+// cli.h (a missing key is NotFound, exit 3). Keys are escaped as by DisplayText
+// (identical for printable ASCII). Boolean flags take `--flag`,
+// `--flag=true|false` or
 // `--flag true|false`; --printoptions is not supported.
 
 #include <cstdint>
@@ -44,6 +47,7 @@
 #include "cli/numpy_format.h"
 #include "cli/output.h"
 #include "cli/prefix.h"
+#include "cli/slices.h"
 
 namespace ckpt::cli {
 namespace {
@@ -170,15 +174,9 @@ int RunInspectCompat(Env* env, absl::Span<const std::string> args,
     absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> entries =
         (*reader)->ListEntries();
     if (!entries.ok()) return ReportError(err, kCommand, entries.status());
-    bool partitioned = false;
-    for (const auto& [key, entry] : *entries) {
-      if (entry.num_slices > 0) partitioned = true;
-    }
-    for (const auto& [key, entry] : *entries) {
-      // Slice entries of partitioned tensors have keys starting with the
-      // OrderedCode byte 0 (EncodeTensorNameSlice); TensorFlow hides them.
-      if (partitioned && !key.empty() && key[0] == '\0') continue;
-      const int code = PrintTensor(**reader, key, flags->all_tensors, out, err);
+    for (const ListedTensor& t : ListTensors(**reader, *entries)) {
+      const int code =
+          PrintTensor(**reader, t.key, flags->all_tensors, out, err);
       if (code != kExitOk) return code;
     }
     return kExitOk;

@@ -1,9 +1,10 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// `ckpt ls PATH [--json]`: lists the entries of a bundle's index (contract
-// and output format in cli/cli.h, escaping in cli/output.h). Only the index
-// file is read. Everything is collected before anything is printed, so a
-// failure never leaves half a table or invalid JSON on stdout.
+// `ckpt ls PATH [--slices] [--json]`: lists the entries of a bundle's index
+// (contract and output format in cli/cli.h, escaping in cli/output.h). Only
+// the index file is read. Everything is collected before anything is
+// printed, so a failure never leaves half a table or invalid JSON on stdout.
+// Partitioned tensors are listed once (cli/slices.h).
 
 #include <algorithm>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/prefix.h"
+#include "cli/slices.h"
 
 namespace ckpt::cli {
 namespace {
@@ -31,6 +33,7 @@ struct Row {
   std::string dtype;
   std::string shape;  // "[7,64]"
   std::string size;
+  std::string note;  // after SIZE, when not empty
 };
 
 std::string ShapeText(const TensorShape& shape) {
@@ -41,14 +44,37 @@ std::string DtypeText(DataType dtype) {
   return DataTypeDisplayName(static_cast<int32_t>(dtype));
 }
 
-void PrintText(const std::vector<std::pair<std::string, BundleEntry>>& entries,
+// The note of a listed tensor: "3 slices", an orphan's reason, or "".
+std::string NoteText(const ListedTensor& t) {
+  if (t.kind == ListedTensor::Kind::kOrphanSlice) return t.orphan_note;
+  if (!t.partitioned()) return "";
+  std::string note = SliceCountText(t.entry.num_slices);
+  if (!t.layout.ok()) absl::StrAppend(&note, " (invalid layout; see verify)");
+  return note;
+}
+
+void PrintText(const std::vector<ListedTensor>& tensors, bool show_slices,
                std::ostream& out) {
   std::vector<Row> rows;
-  rows.reserve(entries.size() + 1);
-  rows.push_back({"KEY", "DTYPE", "SHAPE", "SIZE"});
-  for (const auto& [key, entry] : entries) {
-    rows.push_back({DisplayText(key), DtypeText(entry.dtype),
-                    ShapeText(entry.shape), absl::StrCat(entry.size)});
+  rows.reserve(tensors.size() + 1);
+  rows.push_back({"KEY", "DTYPE", "SHAPE", "SIZE", ""});
+  for (const ListedTensor& t : tensors) {
+    rows.push_back({DisplayText(t.key), DtypeText(t.entry.dtype),
+                    ShapeText(t.entry.shape), absl::StrCat(t.stored_size),
+                    NoteText(t)});
+    if (!show_slices) continue;
+    for (const SlicePart& part : t.parts) {
+      const std::string name =
+          absl::StrCat("  slice ", part.slice.DebugString());
+      if (!part.entry.has_value()) {
+        rows.push_back({name, "-", "-", "-", "(no entry)"});
+        continue;
+      }
+      rows.push_back({name, DtypeText(part.entry->dtype),
+                      ShapeText(part.entry->shape),
+                      absl::StrCat(part.entry->size),
+                      absl::StrCat("shard ", part.entry->shard_id)});
+    }
   }
   size_t key_w = 0, dtype_w = 0, shape_w = 0, size_w = 0;
   for (const Row& r : rows) {
@@ -64,27 +90,59 @@ void PrintText(const std::vector<std::pair<std::string, BundleEntry>>& entries,
                     "  ", r.dtype, std::string(dtype_w - r.dtype.size(), ' '),
                     "  ", r.shape, std::string(shape_w - r.shape.size(), ' '),
                     "  ", std::string(size_w - r.size.size(), ' '), r.size,
-                    "\n");
+                    r.note.empty() ? "" : "  ", r.note, "\n");
     out << line;
   }
 }
 
-void PrintJson(const std::vector<std::pair<std::string, BundleEntry>>& entries,
-               std::ostream& out) {
-  if (entries.empty()) {
+// The "slices" member of a partitioned tensor's JSON object (see cli.h).
+std::string JsonSlices(const ListedTensor& t) {
+  if (!t.layout.ok()) {
+    return absl::StrCat(", \"slices\": null, \"layout_error\": ",
+                        JsonQuote(t.layout.message()));
+  }
+  std::vector<std::string> items;
+  items.reserve(t.parts.size());
+  for (const SlicePart& part : t.parts) {
+    std::string stored =
+        "\"shard\": null, \"offset\": null, \"size\": null, "
+        "\"crc32c\": null";
+    if (part.entry.has_value()) {
+      stored = absl::StrCat("\"shard\": ", part.entry->shard_id,
+                            ", \"offset\": ", part.entry->offset,
+                            ", \"size\": ", part.entry->size,
+                            ", \"crc32c\": ", part.entry->masked_crc32c);
+    }
+    items.push_back(absl::StrCat(
+        "{\"slice\": ", JsonQuote(part.slice.DebugString()), ", \"start\": [",
+        absl::StrJoin(SliceStarts(part.slice), ","), "], \"length\": [",
+        absl::StrJoin(SliceLengths(part.slice, t.entry.shape), ","),
+        "], \"key\": ", JsonQuote(part.key), ", ", stored, "}"));
+  }
+  return absl::StrCat(", \"slices\": [", absl::StrJoin(items, ", "), "]");
+}
+
+void PrintJson(const std::vector<ListedTensor>& tensors, std::ostream& out) {
+  if (tensors.empty()) {
     out << "[]\n";
     return;
   }
   out << "[\n";
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const auto& [key, entry] = entries[i];
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const ListedTensor& t = tensors[i];
+    const BundleEntry& entry = t.entry;
+    std::string extra;
+    if (t.partitioned()) extra = JsonSlices(t);
+    if (t.kind == ListedTensor::Kind::kOrphanSlice) {
+      extra = absl::StrCat(", \"orphan\": ", JsonQuote(t.orphan_note));
+    }
     out << absl::StrCat(
-        "  {\"key\": ", JsonQuote(key),
+        "  {\"key\": ", JsonQuote(t.key),
         ", \"dtype\": ", JsonQuote(DtypeText(entry.dtype)),
-        ", \"shape\": ", ShapeText(entry.shape), ", \"size\": ", entry.size,
+        ", \"shape\": ", ShapeText(entry.shape), ", \"size\": ", t.stored_size,
         ", \"shard\": ", entry.shard_id, ", \"offset\": ", entry.offset,
-        ", \"crc32c\": ", entry.masked_crc32c, "}",
-        i + 1 < entries.size() ? "," : "", "\n");
+        ", \"crc32c\": ", entry.masked_crc32c, extra, "}",
+        i + 1 < tensors.size() ? "," : "", "\n");
   }
   out << "]\n";
 }
@@ -93,7 +151,7 @@ void PrintJson(const std::vector<std::pair<std::string, BundleEntry>>& entries,
 
 int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
           std::ostream& err) {
-  static constexpr FlagSpec kFlags[] = {{"json", false}};
+  static constexpr FlagSpec kFlags[] = {{"json", false}, {"slices", false}};
   static constexpr absl::string_view kPositional[] = {"PATH"};
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, kFlags, kPositional);
   if (!parsed.ok()) return UsageError(err, kCommand, parsed.status().message());
@@ -102,6 +160,7 @@ int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
     return kExitOk;
   }
   const bool json = parsed->flags.contains("json");
+  const bool show_slices = parsed->flags.contains("slices");
 
   absl::StatusOr<std::string> prefix =
       ResolvePrefix(env, parsed->positional[0]);
@@ -113,10 +172,11 @@ int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
       (*reader)->ListEntries();
   if (!entries.ok()) return ReportError(err, kCommand, entries.status());
 
+  const std::vector<ListedTensor> tensors = ListTensors(**reader, *entries);
   if (json) {
-    PrintJson(*entries, out);
+    PrintJson(tensors, out);
   } else {
-    PrintText(*entries, out);
+    PrintText(tensors, show_slices, out);
   }
   return kExitOk;
 }

@@ -4,6 +4,9 @@
 // value as numpy prints it (contract in cli/cli.h, formatting in
 // cli/numpy_format.h). The slice is validated against the index entry before
 // the value is read; everything is formatted before anything is printed.
+// A partitioned tensor is assembled from its slices; with --slice only the
+// selection's bounding box is read (BundleReader::ReadSlice reads just the
+// stored slices that meet it).
 //
 // Text output:
 //   key: <display key>  dtype: float32  shape: [7,64]  slice: 0,1:3
@@ -17,7 +20,17 @@
 // as the element (float16, bfloat16 and float8 as float32); NaN and
 // infinities are the strings "nan", "inf", "-inf"; complex elements are
 // [real, imag]; bool true/false; strings JsonQuote'd.
+//
+// Variant tensors (opaque serialized VariantTensorDataProto elements) are
+// summarized instead, one line per element in row-major order (at most
+// kVariantSummary lines without --all):
+//   key: it/.ATTRIBUTES/ITERATOR_STATE  dtype: variant  shape: [1]
+//   variant tensor: 1 element, 412 bytes
+//     [0] type_name: "Iterator"  size: 412  metadata: 10 bytes  tensors: 3
+// --json has "elements": [{"type_name", "size",
+// "metadata_bytes", "tensors"}] (every element) in place of "values".
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -34,9 +47,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "bundle/variant_codec.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/dtype.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 #include "cli/cli.h"
 #include "cli/numpy_format.h"
 #include "cli/output.h"
@@ -47,6 +62,8 @@ namespace ckpt::cli {
 namespace {
 
 constexpr absl::string_view kCommand = "show";
+// Variant elements listed without --all.
+constexpr size_t kVariantSummary = 20;
 
 // The source indices selected along one dimension.
 struct DimSelection {
@@ -174,10 +191,13 @@ absl::StatusOr<Tensor> ApplySlice(const Tensor& t,
     src = std::move(next);
   }
   TensorShape shape(std::move(out_dims));
-  if (t.is_string()) {
+  if (t.holds_strings()) {
     std::vector<std::string> values;
     values.reserve(src.size());
     for (int64_t i : src) values.push_back(t.strings()[static_cast<size_t>(i)]);
+    if (t.is_variant()) {
+      return Tensor::FromVariantElements(std::move(shape), std::move(values));
+    }
     return Tensor::FromStrings(std::move(shape), std::move(values));
   }
   const size_t size = DataTypeSize(t.dtype());
@@ -188,6 +208,31 @@ absl::StatusOr<Tensor> ApplySlice(const Tensor& t,
     out.append(bytes.data() + static_cast<size_t>(i) * size, size);
   }
   return Tensor::FromBytes(t.dtype(), std::move(shape), out);
+}
+
+// Reads the bounding box of `selection` (one DimSelection per dimension of
+// tensor `key`) with ReadSlice, and rebases `selection`'s indices onto the
+// box. An empty selection in some dimension reads an empty box.
+absl::StatusOr<Tensor> ReadBoundingBox(const BundleReader& reader,
+                                       absl::string_view key,
+                                       std::vector<DimSelection>* selection) {
+  std::vector<int64_t> start, length;
+  for (DimSelection& sel : *selection) {
+    if (sel.indices.empty()) {
+      start.push_back(0);
+      length.push_back(0);
+      continue;
+    }
+    const auto [lo, hi] =
+        std::minmax_element(sel.indices.begin(), sel.indices.end());
+    const int64_t base = *lo;
+    start.push_back(base);
+    length.push_back(*hi - base + 1);
+    for (int64_t& i : sel.indices) i -= base;
+  }
+  absl::StatusOr<TensorSlice> box = TensorSlice::FromStartLength(start, length);
+  if (!box.ok()) return box.status();
+  return reader.ReadSlice(key, *box);
 }
 
 std::string JsonFloat(double v, bool is_double) {
@@ -229,6 +274,50 @@ std::string ShapeText(const TensorShape& shape) {
   return absl::StrCat("[", absl::StrJoin(shape.dims(), ","), "]");
 }
 
+// The summary of a variant tensor (see the file comment): the text lines
+// after the header, or with `json` the "elements" array.
+absl::StatusOr<std::string> VariantSummary(const Tensor& t, bool json,
+                                           bool all) {
+  const std::vector<std::string>& elements = t.strings();
+  uint64_t total = 0;
+  for (const std::string& e : elements) total += e.size();
+  std::string out =
+      json ? "["
+           : absl::StrCat("variant tensor: ", elements.size(),
+                          elements.size() == 1 ? " element, " : " elements, ",
+                          total, " bytes\n");
+  const size_t shown = json || all ? elements.size()
+                                   : std::min(elements.size(), kVariantSummary);
+  for (size_t i = 0; i < shown; ++i) {
+    absl::StatusOr<bundle::VariantElementInfo> info =
+        bundle::ParseVariantElement(elements[i]);
+    if (!info.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("variant element ", i, ": ", info.status().message()));
+    }
+    if (json) {
+      absl::StrAppend(&out, i > 0 ? ", " : "",
+                      "{\"type_name\": ", JsonQuote(info->type_name),
+                      ", \"size\": ", elements[i].size(),
+                      ", \"metadata_bytes\": ", info->metadata_bytes,
+                      ", \"tensors\": ", info->num_tensors, "}");
+    } else {
+      absl::StrAppend(&out, "  [", i, "] type_name: \"",
+                      DisplayText(info->type_name),
+                      "\"  size: ", elements[i].size(),
+                      "  metadata: ", info->metadata_bytes,
+                      " bytes  tensors: ", info->num_tensors, "\n");
+    }
+  }
+  if (json) {
+    out += "]";
+  } else if (shown < elements.size()) {
+    absl::StrAppend(&out, "  ... ", elements.size() - shown,
+                    " more elements (--all lists every one)\n");
+  }
+  return out;
+}
+
 }  // namespace
 
 int RunShow(Env* env, absl::Span<const std::string> args, std::ostream& out,
@@ -259,13 +348,17 @@ int RunShow(Env* env, absl::Span<const std::string> args, std::ostream& out,
   if (!entry.ok()) return ReportError(err, kCommand, entry.status());
   const DataType dt = entry->dtype;
   const std::string dtype_name = DataTypeDisplayName(static_cast<int32_t>(dt));
-  if (dt != DataType::kString && !IsNumericDataType(dt)) {
+  if (!IsCheckpointableDataType(dt)) {  // the reader's error for the entry
+    return ReportError(err, kCommand, (*reader)->Read(key).status());
+  }
+  if (dt != DataType::kString && dt != DataType::kVariant &&
+      !IsNumericDataType(dt)) {
     return ReportError(
         err, kCommand,
         absl::FailedPreconditionError(absl::StrCat(
             "key '", DisplayText(key), "' has dtype ", dtype_name,
-            ", whose values cannot be shown (only numeric and string "
-            "tensors can)")));
+            ", whose values cannot be shown (only numeric, string and "
+            "variant tensors can)")));
   }
   std::vector<DimSelection> selection;
   if (has_slice) {
@@ -274,13 +367,39 @@ int RunShow(Env* env, absl::Span<const std::string> args, std::ostream& out,
     if (!sel.ok()) return ReportError(err, kCommand, sel.status());
     selection = *std::move(sel);
   }
-  absl::StatusOr<Tensor> tensor = (*reader)->Read(key);
+  // A partitioned tensor with --slice: only the selection's bounding box
+  // is read (only the stored slices that meet it), then selected from.
+  absl::StatusOr<Tensor> tensor =
+      has_slice && entry->num_slices > 0
+          ? ReadBoundingBox(**reader, key, &selection)
+          : (*reader)->Read(key);
   if (!tensor.ok()) return ReportError(err, kCommand, tensor.status());
   if (has_slice) {
     tensor = ApplySlice(*tensor, selection);
     if (!tensor.ok()) return ReportError(err, kCommand, tensor.status());
   }
 
+  if (dt == DataType::kVariant) {
+    absl::StatusOr<std::string> summary =
+        VariantSummary(*tensor, json, !options.summarize);
+    if (!summary.ok()) return ReportError(err, kCommand, summary.status());
+    if (json) {
+      out << absl::StrCat(
+          "{\"key\": ", JsonQuote(key), ", \"dtype\": ", JsonQuote(dtype_name),
+          ", \"shape\": ", ShapeText(entry->shape),
+          ", \"slice\": ", has_slice ? JsonQuote(slice_it->second) : "null",
+          ", \"elements\": ", *summary, "}\n");
+      return kExitOk;
+    }
+    std::string header =
+        absl::StrCat("key: ", DisplayText(key), "  dtype: ", dtype_name,
+                     "  shape: ", ShapeText(entry->shape));
+    if (has_slice) {
+      absl::StrAppend(&header, "  slice: ", DisplayText(slice_it->second));
+    }
+    out << header << "\n" << *summary;
+    return kExitOk;
+  }
   if (json) {
     std::string values;
     int64_t next = 0;

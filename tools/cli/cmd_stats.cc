@@ -13,8 +13,9 @@
 // compensated mean, corrected two-pass variance) over values scaled exactly
 // by a power of two, so huge float64 values cannot overflow, tiny ones do not
 // underflow, and values with a large common offset do not cancel.
-// Non-numeric tensors (strings, partitioned entries) show their element count
-// only.
+// Non-numeric tensors (strings) show their element count only. A partitioned
+// tensor is one row, its value assembled from its slices; without KEYs the
+// slice keys it lists are not rows of their own (cli/slices.h).
 //
 // Text: a header and aligned columns KEY DTYPE SHAPE ELEMENTS MIN MAX MEAN
 // STD NAN INF ZEROS (two spaces apart; text columns left-aligned, numbers
@@ -49,6 +50,7 @@
 #include "cli/output.h"
 #include "cli/prefix.h"
 #include "cli/progress.h"
+#include "cli/slices.h"
 #include "cli/values.h"
 #include "util/errors.h"
 
@@ -310,10 +312,20 @@ int RunStats(Env* env, absl::Span<const std::string> args, std::ostream& out,
       reader.ListEntries();
   if (!entries.ok()) return ReportError(err, kCommand, entries.status());
 
-  // The entries to report: all in key order, or the KEYs in the order given.
+  // The entries to report: all in key order (partitioned tensors once), or
+  // the KEYs in the order given.
   std::vector<const std::pair<std::string, BundleEntry>*> selected;
+  // Stored bytes by key where it is not the entry's size (partitioned).
+  absl::flat_hash_map<std::string, int64_t> stored_size;
+  absl::flat_hash_map<std::string, bool> hidden;  // listed slice keys
+  for (const ListedTensor& t : ListTensors(reader, *entries)) {
+    if (t.partitioned()) stored_size[t.key] = t.stored_size;
+    for (const SlicePart& part : t.parts) hidden[part.key] = true;
+  }
   if (parsed->positional.size() == 1) {
-    for (const auto& e : *entries) selected.push_back(&e);
+    for (const auto& e : *entries) {
+      if (!hidden.contains(e.first)) selected.push_back(&e);
+    }
   } else {
     absl::flat_hash_map<std::string, size_t> index;
     for (size_t i = 0; i < entries->size(); ++i) {
@@ -332,10 +344,13 @@ int RunStats(Env* env, absl::Span<const std::string> args, std::ostream& out,
     }
   }
 
+  const auto bytes_of = [&](const std::pair<std::string, BundleEntry>& e) {
+    const auto it = stored_size.find(e.first);
+    const int64_t n = it == stored_size.end() ? e.second.size : it->second;
+    return static_cast<uint64_t>(std::max<int64_t>(n, 0));
+  };
   uint64_t total_bytes = 0;
-  for (const auto* e : selected) {
-    total_bytes += static_cast<uint64_t>(std::max<int64_t>(e->second.size, 0));
-  }
+  for (const auto* e : selected) total_bytes += bytes_of(*e);
   Progress progress(err, "ckpt stats", total_bytes);
   std::vector<TensorStats> stats;
   stats.reserve(selected.size());
@@ -346,9 +361,9 @@ int RunStats(Env* env, absl::Span<const std::string> args, std::ostream& out,
     s.dtype = entry.dtype;
     s.shape = entry.shape;
     s.elements = entry.shape.num_elements();
-    // Partitioned tensors (their slices are entries of their own) and
-    // non-numeric dtypes are listed with their element count only.
-    if (entry.num_slices == 0 && IsNumericDataType(entry.dtype)) {
+    // Non-numeric dtypes are listed with their element count only; a
+    // partitioned tensor is read whole (assembled from its slices).
+    if (IsNumericDataType(entry.dtype)) {
       absl::StatusOr<Tensor> tensor = reader.Read(key);
       if (!tensor.ok()) {
         progress.Done();
@@ -357,7 +372,7 @@ int RunStats(Env* env, absl::Span<const std::string> args, std::ostream& out,
       s.numeric = true;
       ComputeNumeric(*tensor, &s);
     }
-    progress.Add(static_cast<uint64_t>(std::max<int64_t>(entry.size, 0)));
+    progress.Add(bytes_of(*e));
     stats.push_back(std::move(s));
   }
   progress.Done();

@@ -12,6 +12,19 @@
 // reference. Every node is printed once, at its home; any other edge to it is
 // printed as a reference. The walk uses an explicit stack: graphs from files
 // are untrusted and may be arbitrarily deep.
+//
+// Bounded output and memory (graphs from files may be made to blow up):
+//   * the graph and its paths are read under the bound every reader of an
+//     untrusted graph applies (ReadGraphForDisplay, NodePathTable::Limit);
+//   * a line's indentation stops growing at kMaxIndentLevels: deeper lines
+//     are indented as that level and start with `[depth N] `, so a deep chain
+//     prints O(nodes) bytes, not O(nodes^2);
+//   * a path shown in a reference (`see PATH`, a slot's optimizer path) is
+//     cut to its last kMaxShownPathBytes bytes after `...`, so many
+//     references to a deep node cost O(1) each, in bytes and in time;
+//   * --json is flat (one object per node in id order, no nesting): its size
+//     is linear in the graph plus the paths, which the bound caps.
+// So text output is O(nodes + edges + slots + attributes + string bytes).
 
 #include <cstddef>
 #include <cstdint>
@@ -27,17 +40,23 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/dtype.h"
 #include "ckpt/object_graph.h"
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/prefix.h"
+#include "graph/graph_table.h"
 
 namespace ckpt::cli {
 namespace {
 
 constexpr absl::string_view kCommand = "tree";
+// Levels indented two spaces each; deeper lines say their depth instead.
+constexpr size_t kMaxIndentLevels = 32;
+// Bytes of a path shown in a reference line (before DisplayText escaping).
+constexpr size_t kMaxShownPathBytes = 200;
 
 // The dtype and shape of one attribute's entry; nullopt when the index has
 // no entry under its checkpoint_key.
@@ -48,7 +67,7 @@ struct AttributeInfo {
 struct TreeData {
   std::string prefix;
   ObjectGraph graph;
-  std::vector<std::string> paths;                 // NodePaths(graph)
+  internal::NodePathTable paths;                  // NodePaths' rules
   std::vector<std::vector<AttributeInfo>> infos;  // per node, per attribute
 };
 
@@ -66,10 +85,10 @@ absl::StatusOr<TreeData> LoadTree(Env* env, const std::string& prefix) {
   absl::StatusOr<std::unique_ptr<BundleReader>> reader =
       BundleReader::Open(env, prefix);
   if (!reader.ok()) return reader.status();
-  absl::StatusOr<ObjectGraph> graph = ReadGraphForDisplay(**reader, prefix);
+  absl::StatusOr<ObjectGraph> graph =
+      ReadGraphForDisplay(**reader, prefix, &data.paths);
   if (!graph.ok()) return graph.status();
   data.graph = *std::move(graph);
-  data.paths = NodePaths(data.graph);
   data.infos.resize(data.graph.nodes.size());
   for (size_t i = 0; i < data.graph.nodes.size(); ++i) {
     for (const ObjectGraph::Attribute& a : data.graph.nodes[i].attributes) {
@@ -129,8 +148,30 @@ std::vector<Home> ComputeHomes(const ObjectGraph& graph) {
   return homes;
 }
 
-std::string PathText(const std::string& path) {
-  return path.empty() ? "(root)" : DisplayText(path);
+// A path as shown in a reference: `(root)` for the empty path; past
+// kMaxShownPathBytes, `...` and the path's tail from a `/` (or, without one,
+// from a character boundary), so a line's length does not grow with depth.
+std::string PathText(absl::string_view path) {
+  if (path.empty()) return "(root)";
+  if (path.size() <= kMaxShownPathBytes) return DisplayText(path);
+  absl::string_view tail = path.substr(path.size() - kMaxShownPathBytes);
+  const size_t slash = tail.find('/');
+  if (slash != absl::string_view::npos && slash + 1 < tail.size()) {
+    tail.remove_prefix(slash);
+  } else {
+    while (!tail.empty() &&
+           (static_cast<unsigned char>(tail[0]) & 0xc0) == 0x80) {
+      tail.remove_prefix(1);  // a UTF-8 continuation byte
+    }
+  }
+  return absl::StrCat("...", DisplayText(tail));
+}
+
+// The indentation of a line `level` levels below a top-level node.
+std::string Indent(size_t level) {
+  if (level <= kMaxIndentLevels) return std::string(2 * level, ' ');
+  return absl::StrCat(std::string(2 * kMaxIndentLevels, ' '), "[depth ", level,
+                      "] ");
 }
 
 void PrintText(const TreeData& data, std::ostream& out) {
@@ -160,11 +201,10 @@ void PrintText(const TreeData& data, std::ostream& out) {
   std::vector<bool> expanded(n, false);
   std::vector<Item> stack;
   std::string text;
-  auto indent = [](size_t depth) { return std::string(2 * depth, ' '); };
   auto expand = [&](size_t node, size_t depth) {
     expanded[node] = true;
     const ObjectGraph::Node& g = graph.nodes[node];
-    const std::string pad = indent(depth + 1);
+    const std::string pad = Indent(depth + 1);
     std::vector<Item> items;
     for (size_t a = 0; a < g.attributes.size(); ++a) {
       const ObjectGraph::Attribute& attr = g.attributes[a];
@@ -200,8 +240,9 @@ void PrintText(const TreeData& data, std::ostream& out) {
         items.push_back({"", id, depth + 1});
       } else {
         items.push_back(
-            {absl::StrCat(pad, name, " -> node ", id, " (see ",
-                          PathText(id < n ? data.paths[id] : ""), ")"),
+            {absl::StrCat(
+                 pad, name, " -> node ", id, " (see ",
+                 PathText(id < n ? data.paths[id] : absl::string_view()), ")"),
              kLine, 0});
       }
     }
