@@ -313,18 +313,46 @@ struct BundleReader::Impl {
 
   // ---- Partitioned tensors (docs/format.md "Partitioned tensors") ----
 
+  using Slices = std::shared_ptr<const std::vector<TensorSlice>>;
+
   // The slices listed by the partitioned entry `key`, validated
-  // (ValidateSliceLayout).
-  absl::StatusOr<std::vector<TensorSlice>> LoadSlices(
-      absl::string_view key, const BundleEntry& entry) const {
+  // (ValidateSliceLayout). The last tensor's result, failure included, is
+  // kept: reading a tensor region by region, or verifying its slice keys
+  // one by one, decodes and validates its layout once.
+  absl::StatusOr<Slices> LoadSlices(absl::string_view key,
+                                    const BundleEntry& entry) const {
+    {
+      MutexLock lock(&layout_mu);
+      if (layout_valid && layout_key == key) {
+        if (!layout_status.ok()) return layout_status;
+        return layout;
+      }
+    }
+    absl::StatusOr<Slices> loaded = DecodeLayout(key, entry);
+    MutexLock lock(&layout_mu);
+    layout_valid = true;
+    layout_key = std::string(key);
+    layout_status = loaded.status();
+    layout = loaded.ok() ? *loaded : nullptr;
+    return loaded;
+  }
+
+  absl::StatusOr<Slices> DecodeLayout(absl::string_view key,
+                                      const BundleEntry& entry) const {
     CKPT_ASSIGN_OR_RETURN(std::string value, table->Get(key));
     absl::StatusOr<std::vector<TensorSlice>> slices =
         bundle::DecodeEntrySlices(key, value, bundle::kMaxSlicesPerTensor);
     if (!slices.ok()) return Annotate(slices.status(), index_path);
     CKPT_RETURN_IF_ERROR(Annotate(
         bundle::ValidateSliceLayout(key, entry.shape, *slices), index_path));
-    return slices;
+    return std::make_shared<const std::vector<TensorSlice>>(*std::move(slices));
   }
+
+  mutable Mutex layout_mu;
+  mutable bool layout_valid ABSL_GUARDED_BY(layout_mu) = false;
+  mutable std::string layout_key ABSL_GUARDED_BY(layout_mu);
+  mutable absl::Status layout_status ABSL_GUARDED_BY(layout_mu);
+  mutable Slices layout ABSL_GUARDED_BY(layout_mu);
 
   // The entry of stored slice `slice` of the partitioned tensor `key`
   // (entry `full`), checked against `full`: present, not itself
@@ -386,8 +414,8 @@ struct BundleReader::Impl {
                            std::string(key), entry});
       return parts;
     }
-    CKPT_ASSIGN_OR_RETURN(std::vector<TensorSlice> slices,
-                          LoadSlices(key, entry));
+    CKPT_ASSIGN_OR_RETURN(const Slices layout_ptr, LoadSlices(key, entry));
+    const std::vector<TensorSlice>& slices = *layout_ptr;
     const int64_t wanted = bundle::NumElements(region, shape);
     const int64_t covered = bundle::CoveredElements(slices, region, shape);
     if (covered != wanted) {
@@ -397,7 +425,7 @@ struct BundleReader::Impl {
           slices.size(), " slices cover ", covered, " of its ", wanted,
           " elements"));
     }
-    for (TensorSlice& stored : slices) {
+    for (const TensorSlice& stored : slices) {
       std::optional<TensorSlice> overlap =
           bundle::Intersect(stored, region, shape);
       if (!overlap) continue;
@@ -405,10 +433,43 @@ struct BundleReader::Impl {
       CKPT_ASSIGN_OR_RETURN(BundleEntry slice_entry,
                             LookupSlice(key, entry, stored, slice_key));
       CKPT_RETURN_IF_ERROR(OpenChecked(slice_key, slice_entry).status());
-      parts.push_back(Part{std::move(stored), *std::move(overlap),
-                           std::move(slice_key), std::move(slice_entry)});
+      parts.push_back(Part{stored, *std::move(overlap), std::move(slice_key),
+                           std::move(slice_entry)});
     }
+    CKPT_RETURN_IF_ERROR(CheckNoSharedBytes(key, parts));
     return parts;
+  }
+
+  // DataLoss if two parts' stored bytes overlap in one data file. Writers
+  // never share bytes between slices; a crafted index that did could make
+  // a small file claim a huge tensor (each part alone is inside its file,
+  // so only distinct bytes bound the result's size by the files' sizes).
+  absl::Status CheckNoSharedBytes(absl::string_view key,
+                                  const std::vector<Part>& parts) const {
+    std::vector<const Part*> by_place;
+    by_place.reserve(parts.size());
+    for (const Part& p : parts) {
+      if (p.entry.size > 0) by_place.push_back(&p);
+    }
+    std::sort(by_place.begin(), by_place.end(),
+              [](const Part* a, const Part* b) {
+                return std::make_pair(a->entry.shard_id, a->entry.offset) <
+                       std::make_pair(b->entry.shard_id, b->entry.offset);
+              });
+    for (size_t i = 1; i < by_place.size(); ++i) {
+      const BundleEntry& a = by_place[i - 1]->entry;
+      const BundleEntry& b = by_place[i]->entry;
+      // Both ranges lie inside their file (OpenChecked): no overflow.
+      if (a.shard_id == b.shard_id && b.offset < a.offset + a.size) {
+        return absl::DataLossError(
+            absl::StrCat(KeyContext(index_path, key), ": slices ",
+                         by_place[i - 1]->stored.DebugString(), " and ",
+                         by_place[i]->stored.DebugString(),
+                         " share stored bytes in data file ", a.shard_id,
+                         " (offsets ", a.offset, " and ", b.offset, ")"));
+      }
+    }
+    return absl::OkStatus();
   }
 
   // The elements of a string or variant entry, verified.
@@ -592,8 +653,8 @@ struct BundleReader::Impl {
   absl::Status VerifyPartitioned(absl::string_view key,
                                  const BundleEntry& entry) const {
     CKPT_RETURN_IF_ERROR(CheckReadable(key, entry));
-    CKPT_ASSIGN_OR_RETURN(std::vector<TensorSlice> slices,
-                          LoadSlices(key, entry));
+    CKPT_ASSIGN_OR_RETURN(const Slices layout_ptr, LoadSlices(key, entry));
+    const std::vector<TensorSlice>& slices = *layout_ptr;
     const TensorSlice all = TensorSlice::Full(entry.shape.rank());
     const int64_t covered = bundle::CoveredElements(slices, all, entry.shape);
     if (covered != entry.shape.num_elements()) {
@@ -635,13 +696,13 @@ absl::Status BundleReader::Impl::VerifySliceKey(
     if (full->num_slices == 0) {
       return bad("belongs to a tensor that is not partitioned");
     }
-    absl::StatusOr<std::vector<TensorSlice>> slices = LoadSlices(name, *full);
+    absl::StatusOr<Slices> slices = LoadSlices(name, *full);
     if (!slices.ok()) {
       return Annotate(slices.status(),
                       absl::StrCat(KeyContext(index_path, key),
                                    ": cannot check this slice entry"));
     }
-    for (const TensorSlice& s : *slices) {
+    for (const TensorSlice& s : **slices) {
       slice_cache_keys.push_back(EncodeTensorNameSlice(name, s));
     }
     std::sort(slice_cache_keys.begin(), slice_cache_keys.end());
@@ -807,7 +868,8 @@ absl::StatusOr<std::vector<TensorSlice>> BundleReader::GetSlices(
         absl::StrCat(KeyContext(r.index_path, key),
                      ": not a partitioned tensor (it has no slices)"));
   }
-  return r.LoadSlices(key, entry);
+  CKPT_ASSIGN_OR_RETURN(const Impl::Slices slices, r.LoadSlices(key, entry));
+  return *slices;
 }
 
 absl::StatusOr<Tensor> BundleReader::ReadSlice(absl::string_view key,

@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "bundle/entry_codec.h"
 #include "bundle/lz4_codec.h"
+#include "bundle/slice_layout.h"
 #include "bundle/string_codec.h"
 #include "bundle/variant_codec.h"
 #include "ckpt/bundle_reader.h"
@@ -478,14 +479,18 @@ struct BundleWriter::Impl {
   }
 
   // Checks AddSlice(full_key, full_shape, slice, t, shard): InvalidArgument
-  // for a slice that does not fit, a tensor of another shape, or a full key
-  // added whole or with another dtype or shape (also by an earlier item of
-  // the same batch, `batch`). Sets *key to the key the tensor is stored
-  // under: full_key itself for a slice that covers the tensor.
+  // for a slice that does not fit, a tensor of another shape, a full key
+  // added whole or with another dtype or shape, a slice added before, one
+  // that overlaps a slice added before, or more than
+  // bundle::kMaxSlicesPerTensor slices (counting the earlier items of the
+  // same batch, `batch` and `batch_keys`): never a layout the reader
+  // refuses. Sets *key to the key the tensor is stored under: full_key
+  // itself for a slice that covers the tensor.
   absl::Status CheckSlice(
       absl::string_view full_key, const TensorShape& full_shape,
       const TensorSlice& slice, const Tensor& t,
-      const absl::flat_hash_map<absl::string_view, const SlicedTensor*>& batch,
+      const absl::flat_hash_map<absl::string_view, SlicedTensor*>& batch,
+      const absl::flat_hash_set<absl::string_view>& batch_keys,
       std::string* key) const {
     const auto bad = [&](absl::string_view why) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -509,22 +514,38 @@ struct BundleWriter::Impl {
     if (entries.contains(full_key)) {
       return bad("the key was added as a whole tensor");
     }
-    const SlicedTensor* earlier = nullptr;
-    if (auto it = sliced.find(full_key); it != sliced.end()) {
-      earlier = &it->second;
-    } else if (auto b = batch.find(full_key); b != batch.end()) {
-      earlier = b->second;
-    }
-    if (earlier != nullptr &&
-        (earlier->dtype != t.dtype() || !(earlier->shape == full_shape))) {
-      return bad(absl::StrCat(
-          "earlier slices are ",
-          DataTypeDisplayName(static_cast<int32_t>(earlier->dtype)), " of ",
-          earlier->shape.DebugString(), ", this one ",
-          DataTypeDisplayName(static_cast<int32_t>(t.dtype())), " of ",
-          full_shape.DebugString()));
-    }
     *key = EncodeTensorNameSlice(full_key, slice);
+    if (entries.contains(*key) || batch_keys.contains(*key)) {
+      return bad("the slice was already added");
+    }
+    const SlicedTensor* before[2] = {nullptr, nullptr};
+    if (auto it = sliced.find(full_key); it != sliced.end()) {
+      before[0] = &it->second;
+    }
+    if (auto b = batch.find(full_key); b != batch.end()) before[1] = b->second;
+    size_t count = 1;
+    for (const SlicedTensor* earlier : before) {
+      if (earlier == nullptr) continue;
+      if (earlier->dtype != t.dtype() || !(earlier->shape == full_shape)) {
+        return bad(absl::StrCat(
+            "earlier slices are ",
+            DataTypeDisplayName(static_cast<int32_t>(earlier->dtype)), " of ",
+            earlier->shape.DebugString(), ", this one ",
+            DataTypeDisplayName(static_cast<int32_t>(t.dtype())), " of ",
+            full_shape.DebugString()));
+      }
+      count += earlier->slices.size();
+      for (const auto& [shard, other] : earlier->slices) {
+        if (bundle::Overlaps(slice, other, full_shape)) {
+          return bad(absl::StrCat("overlaps slice ", other.DebugString(),
+                                  " added before"));
+        }
+      }
+    }
+    if (count > bundle::kMaxSlicesPerTensor) {
+      return bad(absl::StrCat("more than ", bundle::kMaxSlicesPerTensor,
+                              " slices for one tensor"));
+    }
     return absl::OkStatus();
   }
 
@@ -601,7 +622,7 @@ struct BundleWriter::Impl {
     absl::flat_hash_set<absl::string_view> batch_keys;
     std::vector<std::string> slice_keys;
     std::deque<SlicedTensor> batch_tensors;
-    absl::flat_hash_map<absl::string_view, const SlicedTensor*> batch_sliced;
+    absl::flat_hash_map<absl::string_view, SlicedTensor*> batch_sliced;
     const auto key_of = [&](size_t i) {
       return items[i].slice != nullptr ? absl::string_view(slice_keys[i])
                                        : items[i].key;
@@ -617,16 +638,9 @@ struct BundleWriter::Impl {
       if (item.slice != nullptr) {
         if (slice_keys.empty()) slice_keys.resize(items.size());
         CKPT_RETURN_IF_ERROR(CheckSlice(item.key, *item.full_shape, *item.slice,
-                                        *item.tensor, batch_sliced,
+                                        *item.tensor, batch_sliced, batch_keys,
                                         &slice_keys[i]));
         const bool whole = slice_keys[i] == item.key;
-        if (!whole && (entries.contains(slice_keys[i]) ||
-                       batch_keys.contains(slice_keys[i]))) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "BundleWriter::AddSlice: key ", QuoteForMessage(item.key),
-              ", slice ", item.slice->DebugString(),
-              ": the slice was already added"));
-        }
         if (whole && batch_sliced.contains(item.key)) {
           return absl::InvalidArgumentError(absl::StrCat(
               "BundleWriter::AddBatch: key ", QuoteForMessage(item.key),
@@ -642,6 +656,11 @@ struct BundleWriter::Impl {
           st.dtype = item.tensor->dtype();
           st.shape = *item.full_shape;
           batch_sliced.emplace(item.key, &st);
+        }
+        // Later items of the batch are checked against this slice too.
+        if (!whole) {
+          batch_sliced[item.key]->slices.emplace_back(item.shard_id,
+                                                      *item.slice);
         }
       } else if (batch_sliced.contains(item.key)) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -844,6 +863,13 @@ absl::Status BundleWriter::AddSlice(absl::string_view full_key,
                                     const TensorShape& full_shape,
                                     const TensorSlice& slice,
                                     const Tensor& tensor, int shard_id) {
+  Impl& w = *impl_;
+  if (w.status.ok() && w.state != Impl::State::kOpen) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "BundleWriter::AddSlice(", QuoteForMessage(full_key), ") on ", w.prefix,
+        " after ",
+        w.state == Impl::State::kFinished ? "Finish()" : "Abandon()"));
+  }
   const BatchItem item{full_key, &tensor, shard_id, &slice, &full_shape};
   return AddBatch(absl::MakeConstSpan(&item, 1), 1);
 }

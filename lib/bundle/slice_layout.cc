@@ -17,19 +17,10 @@
 namespace ckpt::bundle {
 namespace {
 
+// "key 'K'", or "slice layout" for the checks of live parts (no key).
 std::string KeyContext(absl::string_view key) {
+  if (key.empty()) return "slice layout";
   return absl::StrCat("key ", QuoteForMessage(key));
-}
-
-bool Overlap(const TensorSlice& a, const TensorSlice& b,
-             const TensorShape& shape) {
-  for (int d = 0; d < shape.rank(); ++d) {
-    if (std::max(a.Start(d), b.Start(d)) >=
-        std::min(a.End(d, shape), b.End(d, shape))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Row-major strides of `box` (in elements).
@@ -106,6 +97,7 @@ absl::Status ValidateSliceLayout(absl::string_view key,
     return slices[a].Start(axis) < slices[b].Start(axis);
   });
   std::vector<size_t> active;
+  uint64_t comparisons = 0;
   for (size_t i : order) {
     const int64_t start = slices[i].Start(axis);
     active.erase(std::remove_if(active.begin(), active.end(),
@@ -113,12 +105,30 @@ absl::Status ValidateSliceLayout(absl::string_view key,
                                   return slices[j].End(axis, shape) <= start;
                                 }),
                  active.end());
+    comparisons += active.size();
+    if (comparisons > kMaxOverlapComparisons) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          KeyContext(key), ": checking its ", slices.size(),
+          " slices for overlaps needs more than ", kMaxOverlapComparisons,
+          " comparisons (slices cut finely along several axes at once)"));
+    }
     for (size_t j : active) {
-      if (Overlap(slices[i], slices[j], shape)) return overlapping(i, j);
+      if (Overlaps(slices[i], slices[j], shape)) return overlapping(i, j);
     }
     active.push_back(i);
   }
   return absl::OkStatus();
+}
+
+bool Overlaps(const TensorSlice& a, const TensorSlice& b,
+              const TensorShape& shape) {
+  for (int d = 0; d < shape.rank(); ++d) {
+    if (std::max(a.Start(d), b.Start(d)) >=
+        std::min(a.End(d, shape), b.End(d, shape))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::optional<TensorSlice> Intersect(const TensorSlice& a, const TensorSlice& b,

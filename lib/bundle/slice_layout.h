@@ -32,12 +32,22 @@ namespace ckpt::bundle {
 // overlap compares pairs whose first dimensions meet; the limit bounds that
 // work (and the memory of the decoded list) for crafted entries.
 inline constexpr size_t kMaxSlicesPerTensor = size_t{1} << 14;
+// Most pairs of slices the overlap check compares (a sweep along the axis
+// with the most distinct starts compares a slice only with those it meets
+// there; layouts cut finely along several axes at once get near n^2 / 2).
+inline constexpr uint64_t kMaxOverlapComparisons = uint64_t{1} << 25;
 
 // DataLoss naming `key` and the offending slice(s) unless `slices` is a
-// valid layout for `shape` (see above) of at most kMaxSlicesPerTensor slices.
+// valid layout for `shape` (see above) of at most kMaxSlicesPerTensor slices;
+// ResourceExhausted if checking it for overlaps would take more than
+// kMaxOverlapComparisons comparisons.
 absl::Status ValidateSliceLayout(absl::string_view key,
                                  const TensorShape& shape,
                                  absl::Span<const TensorSlice> slices);
+
+// True if `a` and `b` (inside `shape`) share an element. Allocates nothing.
+bool Overlaps(const TensorSlice& a, const TensorSlice& b,
+              const TensorShape& shape);
 
 // The intersection of `a` and `b`, both inside `shape`, as a slice with no
 // full dimensions; nullopt if they share no element.

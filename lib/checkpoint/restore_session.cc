@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "checkpoint/partitioned_parts.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/dtype.h"
@@ -154,20 +155,23 @@ class AttributeCollector : public AttributeVisitor {
     ckpt::Tensor* tensor = nullptr;  // null for custom and partitioned ones
     std::string full_name;
     std::function<absl::Status(const ckpt::Tensor&)> restore;
-    // Partitioned (parts non-empty): part i holds region slices[i].
+    // Partitioned: part i holds region slices[i] (checked before use).
+    bool partitioned = false;
     std::vector<ckpt::Tensor*> parts;
     std::vector<TensorSlice> slices;
     TensorShape full_shape;
   };
   void Tensor(std::string_view name, ckpt::Tensor* value,
               std::string_view full_name) override {
-    attrs.push_back({Str(name), value, Str(full_name), nullptr, {}, {}, {}});
+    attrs.push_back(
+        {Str(name), value, Str(full_name), nullptr, false, {}, {}, {}});
   }
   void Custom(
       std::string_view name, std::function<absl::StatusOr<ckpt::Tensor>()> save,
       std::function<absl::Status(const ckpt::Tensor&)> restore) override {
     (void)save;
-    attrs.push_back({Str(name), nullptr, "", std::move(restore), {}, {}, {}});
+    attrs.push_back(
+        {Str(name), nullptr, "", std::move(restore), false, {}, {}, {}});
   }
   void Partitioned(std::string_view name, const TensorShape& full_shape,
                    absl::Span<ckpt::Tensor* const> parts,
@@ -176,6 +180,7 @@ class AttributeCollector : public AttributeVisitor {
     Attr& a = attrs.emplace_back();
     a.name = Str(name);
     a.full_name = Str(full_name);
+    a.partitioned = true;
     a.parts.assign(parts.begin(), parts.end());
     a.slices.assign(slices.begin(), slices.end());
     a.full_shape = full_shape;
@@ -479,7 +484,7 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
       continue;
     }
     const absl::string_view key = graph_.str(stored->key);
-    if (!attr.parts.empty()) {
+    if (attr.partitioned) {
       RestoreParts(path, key,
                    Scanned(node, static_cast<size_t>(stored - saved.data())),
                    attr.parts, attr.slices, attr.full_shape, walk_error);
@@ -525,7 +530,7 @@ void RestoreSession::RestoreTensor(absl::string_view path,
   if (value->dtype() == DataType::kInvalid) {
     absl::StatusOr<ckpt::Tensor> t = reader_->Read(key);
     if (!t.ok()) {
-      RecordError(path, key, Msg(t.status()), t.status(), walk_error);
+      RecordRestoreError(path, key, t.status(), walk_error);
       return;
     }
     *value = *std::move(t);
@@ -571,6 +576,12 @@ void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
                                   absl::Span<const TensorSlice> slices,
                                   const TensorShape& full_shape,
                                   absl::Status* walk_error) {
+  // The parts come from user code: checked before anything is read.
+  if (absl::Status s = CheckPartitionedParts(full_shape, parts, slices);
+      !s.ok()) {
+    RecordRestoreError(path, key, s, walk_error);
+    return;
+  }
   absl::StatusOr<const BundleEntry*> found = Entry(key, scanned);
   if (!found.ok()) {
     RecordRestoreError(path, key, found.status(), walk_error);
@@ -669,16 +680,22 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
     if (restore_attrs) obj.VisitAttributes(attrs);
     for (const AttributeCollector::Attr& attr : attrs.attrs) {
       // Custom state has no global name.
-      if (attr.tensor == nullptr && attr.parts.empty()) continue;
+      if (attr.tensor == nullptr && !attr.partitioned) continue;
       const std::string where = AttributeKey(path, attr.name);
       if (attr.full_name.empty()) {
         report_.missing.push_back({where, "", "no full_name"});
         continue;
       }
       absl::StatusOr<BundleEntry> entry = reader_->GetEntry(attr.full_name);
-      if (!entry.ok()) {
+      if (absl::IsNotFound(entry.status())) {
         report_.missing.push_back(
             {where, attr.full_name, "name not in the checkpoint"});
+        continue;
+      }
+      if (!entry.ok()) {  // a damaged entry is an error, not a missing name
+        const std::string& key = owned_strings_.emplace_back(attr.full_name);
+        RecordRestoreError(owned_strings_.emplace_back(where), key,
+                           entry.status(), &error);
         continue;
       }
       looked_up_.push_back(*std::move(entry));
@@ -686,7 +703,7 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
       const std::string& key = owned_strings_.emplace_back(attr.full_name);
       const std::string& shown =
           path.empty() ? key : owned_strings_.emplace_back(path);
-      if (!attr.parts.empty()) {
+      if (attr.partitioned) {
         RestoreParts(shown, key, &looked_up_.back(), attr.parts, attr.slices,
                      attr.full_shape, &error);
       } else {

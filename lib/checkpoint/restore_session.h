@@ -43,10 +43,14 @@
 //     bound yet) waits on the optimizer. An original variable bound in a later
 //     walk than its optimizer needs optimizer.ChildrenChanged() (optimizers
 //     call it after creating slots, which is when that matters).
-//   * Name-based mode (no object graph, section 7.6): every live object
-//     reachable from the root restores each Tensor attribute whose full_name
-//     is a key of the bundle; objects created after the restore are NOT
-//     restored by name (no deferral in this mode).
+//   * Name-based mode (no object graph, docs/guide.md "TensorFlow 1
+//     checkpoints"): every live object reachable from the root (children
+//     and slot variables) restores each Tensor or partitioned attribute
+//     whose full_name is a key of the bundle, once. The session registers
+//     with every Trackable it reached, so objects created under one of them
+//     later (ChildrenChanged()) are restored by name too, as TensorFlow
+//     does; the session, and its open bundle, therefore live as long as
+//     those objects do, and each name-based restore adds one such waiter.
 //   * RestoreStatus assertions walk the live graph from the root to find
 //     missing objects: the root must be alive when they are called.
 //   * Identity is address + type: an object destroyed and another created at

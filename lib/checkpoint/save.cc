@@ -47,7 +47,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bundle/entry_codec.h"
-#include "bundle/slice_layout.h"
+#include "checkpoint/partitioned_parts.h"
 #include "checkpoint/save_plan.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
@@ -80,6 +80,7 @@ absl::string_view View(std::string_view s) {
   return absl::string_view(s.data(), s.size());
 }
 
+using internal::CheckPartitionedParts;
 using internal::GraphTable;
 using internal::PlannedTensor;
 using internal::StrRef;
@@ -322,7 +323,9 @@ class AttributeCollector : public AttributeVisitor {
                    absl::Span<const TensorSlice> slices,
                    std::string_view full_name) override {
     if (!status_.ok() || !CheckName(View(name))) return;
-    status_ = CheckParts(name, full_shape, parts, slices);
+    status_ =
+        Annotate(CheckPartitionedParts(full_shape, parts, slices),
+                 absl::StrCat(b_.Describe(node_), ": attribute ", Quote(name)));
     if (!status_.ok()) return;
     const uint32_t attribute = Add(View(name), View(full_name)).attribute;
     b_.tensors.pop_back();  // one tensor per part instead, below
@@ -372,50 +375,6 @@ class AttributeCollector : public AttributeVisitor {
     PlannedTensor& t = b_.tensors.emplace_back();
     t.attribute = b_.num_attributes++;
     return t;
-  }
-
-  // FailedPrecondition / InvalidArgument unless the parts of a partitioned
-  // attribute tile `full_shape` with one dtype.
-  absl::Status CheckParts(std::string_view name, const TensorShape& full_shape,
-                          absl::Span<ckpt::Tensor* const> parts,
-                          absl::Span<const TensorSlice> slices) const {
-    const std::string what =
-        absl::StrCat(b_.Describe(node_), ": attribute ", Quote(name));
-    if (parts.empty() || parts.size() != slices.size()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          what, " has ", parts.size(), " parts and ", slices.size(),
-          " slices; a partitioned value needs at least one part, each with "
-          "its slice (is the variable initialized?)"));
-    }
-    for (size_t i = 0; i < parts.size(); ++i) {
-      if (parts[i] == nullptr || parts[i]->dtype() == DataType::kInvalid ||
-          parts[i]->dtype() != parts[0]->dtype()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            what, ": part ", i, " is not initialized or differs in dtype"));
-      }
-      absl::StatusOr<TensorShape> shape = slices[i].SliceShape(full_shape);
-      if (!shape.ok() || !(*shape == parts[i]->shape())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            what, ": part ", i, " of shape ", parts[i]->shape().DebugString(),
-            " does not hold slice ", slices[i].DebugString(), " of ",
-            full_shape.DebugString()));
-      }
-    }
-    absl::Status layout =
-        bundle::ValidateSliceLayout(View(name), full_shape, slices);
-    const int64_t covered = bundle::CoveredElements(
-        slices, TensorSlice::Full(full_shape.rank()), full_shape);
-    if (layout.ok() && covered != full_shape.num_elements()) {
-      layout = absl::InvalidArgumentError(
-          absl::StrCat("the parts cover ", covered, " of ",
-                       full_shape.num_elements(), " elements"));
-    }
-    if (!layout.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, ": the parts do not tile ",
-                       full_shape.DebugString(), ": ", layout.message()));
-    }
-    return absl::OkStatus();
   }
 
   static constexpr size_t kScanLimit = 16;

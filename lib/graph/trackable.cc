@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bundle/slice_layout.h"
 #include "ckpt/status.h"
 #include "graph/anchor.h"
 
@@ -123,6 +124,11 @@ absl::StatusOr<ShardedVariable> ShardedVariable::Create(DataType dtype,
 absl::StatusOr<ShardedVariable> ShardedVariable::FromParts(
     std::vector<ckpt::Tensor> parts) {
   if (parts.empty()) return BadParts("no parts");
+  if (parts.size() > bundle::kMaxSlicesPerTensor) {
+    return BadParts(absl::StrCat(parts.size(), " parts, more than the ",
+                                 bundle::kMaxSlicesPerTensor,
+                                 " slices a checkpoint may list for a tensor"));
+  }
   const ckpt::Tensor& first = parts.front();
   if (first.shape().rank() < 1) {
     return BadParts("parts need rank >= 1 (they are stacked along axis 0)");

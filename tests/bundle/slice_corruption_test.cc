@@ -687,5 +687,59 @@ TEST_CASE("a huge tensor with one small slice reads only that slice",
   CHECK(scope.peak_bytes() < (int64_t{1} << 20));
 }
 
+// Slice entries that share stored bytes: each is inside the data file, but
+// together they would make a small file claim a large tensor.
+TEST_CASE("slices that share stored bytes are DataLoss before allocating",
+          "[slice][corruption]") {
+  constexpr int kParts = 64;
+  constexpr int64_t kRows = 1024;  // per part: 1024 x 3 floats = 12 KiB
+  Crafted b;
+  std::vector<std::string> protos;
+  for (int p = 0; p < kParts; ++p) {
+    protos.push_back(
+        spec::SliceProto(absl::StrCat(p * kRows, ",", kRows, ":-")));
+  }
+  b.PutFull("v", kFloat, {kParts * kRows, 3}, protos);
+  // One real part's bytes; every slice entry points at them.
+  spec::Entry e = b.Put(spec::SliceKey("v", absl::StrCat("0,", kRows, ":-")),
+                        kFloat, {kRows, 3}, Bytes(Iota(3 * kRows)));
+  for (int p = 1; p < kParts; ++p) {
+    b.entries[spec::SliceKey("v", absl::StrCat(p * kRows, ",", kRows, ":-"))] =
+        spec::EntryValue(e);
+  }
+  std::unique_ptr<BundleReader> r = b.Open();
+  testing::AllocationScope scope;
+  RequireError(StatusOf(r->Read("v")), StatusCode::kDataLoss,
+               {"'v'", "share stored bytes"});
+  // Less than the 768 KiB the tensor would take.
+  CHECK(scope.peak_bytes() < kParts * kRows * 3 * 4 / 2);
+  // A region inside one part reads that part alone.
+  absl::StatusOr<Tensor> t = r->ReadSlice("v", MustParse("1,1:-"));
+  CKPT_REQUIRE_OK(t);
+  CHECK(t->Equals(Tensor::FromVector<float>({1, 3}, {3, 4, 5}).value()));
+}
+
+// 2^14 unit slices of a [2]^14 tensor: a valid tiling, but every axis has
+// two starts, so the sweep compares ~n^2/4 pairs: refused, in bounded time.
+TEST_CASE("a layout too costly to check for overlaps is ResourceExhausted",
+          "[slice][corruption]") {
+  constexpr int kRank = 14;
+  Crafted b;
+  std::vector<std::string> protos;
+  for (int i = 0; i < (1 << kRank); ++i) {
+    std::string text;
+    for (int d = 0; d < kRank; ++d) {
+      absl::StrAppend(&text, d == 0 ? "" : ":", (i >> d) & 1, ",1");
+    }
+    protos.push_back(spec::SliceProto(text));
+  }
+  b.PutFull("v", kFloat, std::vector<int64_t>(kRank, 2), protos);
+  std::unique_ptr<BundleReader> r = b.Open();
+  RequireError(StatusOf(r->GetSlices("v")), StatusCode::kResourceExhausted,
+               {"'v'", "16384 slices", "comparisons"});
+  RequireError(StatusOf(r->Read("v")), StatusCode::kResourceExhausted,
+               {"comparisons"});
+}
+
 }  // namespace
 }  // namespace ckpt

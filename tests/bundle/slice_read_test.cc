@@ -420,5 +420,53 @@ TEST_CASE("MappedBundleReader assembles a partitioned tensor") {
                      absl::StatusCode::kInvalidArgument, "use Get()");
 }
 
+TEST_CASE("the writer refuses layouts the reader would refuse") {
+  TempDir dir;
+  BundleWriterOptions options;
+  options.sync = false;
+  const TensorShape shape({5, 2});
+  const auto rows = [](int64_t start, int64_t n) {
+    return TensorSlice::FromStartLength({start, 0}, {n, 2}).value();
+  };
+  const auto part = [](int64_t n) {
+    return Tensor::Create(DataType::kFloat, TensorShape({n, 2})).value();
+  };
+  SECTION("an overlapping slice, also within one batch") {
+    auto w =
+        BundleWriter::Create(Env::Default(), dir.Join("a"), options).value();
+    CKPT_REQUIRE_OK(w->AddSlice("v", shape, rows(0, 3), part(3)));
+    CKPT_REQUIRE_ERROR(w->AddSlice("v", shape, rows(2, 2), part(2)),
+                       absl::StatusCode::kInvalidArgument,
+                       "key 'v', slice 2,2:0,2: overlaps slice 0,3:0,2");
+    // The writer failed as for any error.
+    CKPT_REQUIRE_ERROR(w->Finish(), absl::StatusCode::kInvalidArgument,
+                       "overlaps");
+    auto b =
+        BundleWriter::Create(Env::Default(), dir.Join("b"), options).value();
+    const TensorSlice s0 = rows(0, 3), s1 = rows(1, 3);
+    const Tensor p0 = part(3), p1 = part(3);
+    const BundleWriter::BatchItem items[] = {{"v", &p0, 0, &s0, &shape},
+                                             {"v", &p1, 0, &s1, &shape}};
+    CKPT_REQUIRE_ERROR(b->AddBatch(items, 1),
+                       absl::StatusCode::kInvalidArgument, "overlaps");
+  }
+  SECTION("a slice added twice") {
+    auto w =
+        BundleWriter::Create(Env::Default(), dir.Join("c"), options).value();
+    CKPT_REQUIRE_OK(w->AddSlice("v", shape, rows(0, 3), part(3)));
+    CKPT_REQUIRE_ERROR(w->AddSlice("v", shape, rows(0, 3), part(3)),
+                       absl::StatusCode::kInvalidArgument,
+                       "slice 0,3:0,2: the slice was already added");
+  }
+  SECTION("AddSlice after Finish names AddSlice") {
+    auto w =
+        BundleWriter::Create(Env::Default(), dir.Join("d"), options).value();
+    CKPT_REQUIRE_OK(w->Finish());
+    CKPT_REQUIRE_ERROR(w->AddSlice("v", shape, rows(0, 3), part(3)),
+                       absl::StatusCode::kFailedPrecondition,
+                       "BundleWriter::AddSlice('v')");
+  }
+}
+
 }  // namespace
 }  // namespace ckpt

@@ -152,7 +152,90 @@ TEST_CASE("an uninitialized ShardedVariable cannot be saved") {
   Checkpoint ckpt;
   CKPT_REQUIRE_OK(ckpt.Track("model", empty));
   CKPT_REQUIRE_ERROR(ckpt.Save(dir.Join("ckpt")),
-                     absl::StatusCode::kFailedPrecondition, "initialized");
+                     absl::StatusCode::kFailedPrecondition,
+                     "'model/emb': attribute 'VARIABLE_VALUE': 0 parts");
+}
+
+TEST_CASE("restoring into a ShardedVariable without parts is an error") {
+  TempDir dir;
+  Model saved(ShardedVariable::Create(DataType::kFloat, TensorShape({4, 2}), 2)
+                  .value());
+  const std::string prefix = SaveModel(dir, saved);
+  Model empty{ShardedVariable()};
+  Checkpoint ckpt;
+  CKPT_REQUIRE_OK(ckpt.Track("model", empty));
+  CKPT_REQUIRE_ERROR(ckpt.Restore(prefix),
+                     absl::StatusCode::kFailedPrecondition,
+                     "restoring 'model/emb': 0 parts and 0 slices");
+}
+
+// A custom object whose parts disagree with its slices.
+struct BadParts : Trackable {
+  void VisitAttributes(AttributeVisitor& visit) override {
+    std::vector<Tensor*> ptrs = {&a, &b};
+    visit.Partitioned("VARIABLE_VALUE", TensorShape({4, 2}), ptrs, slices, "");
+  }
+  Tensor a = Tensor::Create(DataType::kFloat, TensorShape({2, 2})).value();
+  Tensor b = Tensor::Create(DataType::kFloat, TensorShape({2, 2})).value();
+  std::vector<TensorSlice> slices = {TensorSlice::Parse("0,2:0,2").value(),
+                                     TensorSlice::Parse("2,2:0,2").value()};
+};
+
+TEST_CASE("parts that do not hold their slices are refused, save and restore") {
+  TempDir dir;
+  Model saved(ShardedVariable::Create(DataType::kFloat, TensorShape({4, 2}), 2)
+                  .value());
+  const std::string prefix = SaveModel(dir, saved);
+  struct Root : Trackable {
+    void VisitChildren(ChildVisitor& visit) override { visit("emb", parts); }
+    BadParts parts;
+  };
+  SECTION("a part of another dtype") {
+    Root root;
+    root.parts.b =
+        Tensor::Create(DataType::kInt32, TensorShape({2, 2})).value();
+    Checkpoint ckpt;
+    CKPT_REQUIRE_OK(ckpt.Track("model", root));
+    CKPT_REQUIRE_ERROR(ckpt.Restore(prefix), absl::StatusCode::kInvalidArgument,
+                       "part 1 is int32 but part 0 is float32");
+    CKPT_REQUIRE_ERROR(ckpt.Save(dir.Join("again")),
+                       absl::StatusCode::kInvalidArgument, "part 1 is int32");
+  }
+  SECTION("a part of another shape") {
+    Root root;
+    root.parts.b =
+        Tensor::Create(DataType::kFloat, TensorShape({1, 4})).value();
+    Checkpoint ckpt;
+    CKPT_REQUIRE_OK(ckpt.Track("model", root));
+    CKPT_REQUIRE_ERROR(ckpt.Restore(prefix), absl::StatusCode::kInvalidArgument,
+                       "part 1 of shape [1,4] does not hold slice 2,2:0,2");
+  }
+  SECTION("fewer slices than parts") {
+    Root root;
+    root.parts.slices.pop_back();
+    Checkpoint ckpt;
+    CKPT_REQUIRE_OK(ckpt.Track("model", root));
+    CKPT_REQUIRE_ERROR(ckpt.Restore(prefix),
+                       absl::StatusCode::kFailedPrecondition,
+                       "2 parts and 1 slices");
+  }
+  SECTION("parts that leave a hole") {
+    Root root;
+    root.parts.slices[1] = TensorSlice::Parse("1,2:0,2").value();
+    Checkpoint ckpt;
+    CKPT_REQUIRE_OK(ckpt.Track("model", root));
+    CKPT_REQUIRE_ERROR(ckpt.Restore(prefix), absl::StatusCode::kInvalidArgument,
+                       "the parts do not tile [4,2]");
+  }
+}
+
+TEST_CASE("ShardedVariable refuses more parts than a checkpoint may list") {
+  std::vector<Tensor> parts(16385);
+  for (Tensor& t : parts) {
+    t = Tensor::Create(DataType::kInt8, TensorShape({1})).value();
+  }
+  CKPT_REQUIRE_ERROR(ShardedVariable::FromParts(std::move(parts)),
+                     absl::StatusCode::kInvalidArgument, "16385 parts");
 }
 
 // An optimizer whose slots of a sharded variable are sharded the same way.
