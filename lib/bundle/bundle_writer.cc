@@ -28,7 +28,9 @@
 #include "absl/strings/str_cat.h"
 #include "bundle/entry_codec.h"
 #include "bundle/lz4_codec.h"
+#include "bundle/pending_index.h"
 #include "bundle/slice_layout.h"
+#include "bundle/sliced_tensors.h"
 #include "bundle/string_codec.h"
 #include "bundle/variant_codec.h"
 #include "ckpt/bundle_reader.h"
@@ -126,77 +128,6 @@ struct PooledCrc {
   size_t range = 0;
 };
 
-// The index entries waiting for Finish(): each key and its encoded entry
-// side by side in 64 KiB blocks (never reallocated, so never copied),
-// ordered by key (bytewise, the table's order) through a set of 16-byte
-// references. About 20 bytes per entry beside the key and the 10-20 encoded
-// bytes: a std::string key and a BundleEntry per node of a map cost about
-// 120, 12 MiB for 100,000 tensors.
-class PendingIndex {
- public:
-  PendingIndex() = default;
-  PendingIndex(const PendingIndex&) = delete;  // the order points at blocks_
-  PendingIndex& operator=(const PendingIndex&) = delete;
-
-  bool contains(absl::string_view key) const { return order_.contains(key); }
-  size_t size() const { return order_.size(); }
-  // `key` must be new and at most 4 GiB - 1 bytes.
-  void Add(absl::string_view key, const BundleEntry& entry) {
-    AddEncoded(key, bundle::EncodeEntry(entry));
-  }
-  // `value` is an encoded entry (at most 4 GiB - 1 bytes).
-  void AddEncoded(absl::string_view key, absl::string_view value) {
-    const size_t size = key.size() + value.size();
-    if (blocks_.empty() || capacity_ - used_ < size) {
-      // A record larger than a block gets a block of its own.
-      capacity_ = std::max(size, kBlockSize);
-      blocks_.emplace_back(new char[capacity_]);
-      used_ = 0;
-    }
-    char* at = blocks_.back().get() + used_;
-    std::memcpy(at, key.data(), key.size());
-    std::memcpy(at + key.size(), value.data(), value.size());
-    used_ += size;
-    order_.insert(Ref{at, static_cast<uint32_t>(key.size()),
-                      static_cast<uint32_t>(value.size())});
-  }
-  // fn(key, encoded entry) in key order; stops at the first error.
-  template <typename Fn>
-  absl::Status ForEach(Fn fn) const {
-    for (const Ref& r : order_) {
-      CKPT_RETURN_IF_ERROR(
-          fn(r.key(), absl::string_view(r.at + r.key_size, r.value_size)));
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  static constexpr size_t kBlockSize = size_t{64} << 10;
-  struct Ref {
-    const char* at;  // the key; the encoded entry follows it
-    uint32_t key_size;
-    uint32_t value_size;
-    absl::string_view key() const { return absl::string_view(at, key_size); }
-  };
-  struct Less {
-    using is_transparent = void;
-    bool operator()(const Ref& a, const Ref& b) const {
-      return a.key() < b.key();
-    }
-    bool operator()(const Ref& a, absl::string_view b) const {
-      return a.key() < b;
-    }
-    bool operator()(absl::string_view a, const Ref& b) const {
-      return a < b.key();
-    }
-  };
-
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  size_t capacity_ = 0;  // of the last block
-  size_t used_ = 0;      // of the last block
-  absl::btree_set<Ref, Less> order_;
-};
-
 }  // namespace
 
 struct BundleWriter::Impl {
@@ -209,15 +140,10 @@ struct BundleWriter::Impl {
   std::vector<Shard> shards;
   std::string index_temp_path;
   bool index_temp_exists = false;
-  PendingIndex entries;
-  // Partitioned tensors (AddSlice): their full-tensor entries are encoded
-  // at Finish(), once every slice is known.
-  struct SlicedTensor {
-    DataType dtype = DataType::kInvalid;
-    TensorShape shape;
-    std::vector<std::pair<int, TensorSlice>> slices;  // (shard, slice)
-  };
-  absl::btree_map<std::string, SlicedTensor> sliced;
+  bundle::PendingIndex entries;
+  // Partitioned tensors (AddSlice): checked as their slices come, their
+  // full-tensor entries encoded at Finish().
+  bundle::SlicedTensors sliced;
   bool any_compressed = false;
   WriteScratch add_scratch;  // of Add()
   // Helpers computing CRCs of large tensors as they are written; null with
@@ -478,105 +404,6 @@ struct BundleWriter::Impl {
     return absl::OkStatus();
   }
 
-  // Checks AddSlice(full_key, full_shape, slice, t, shard): InvalidArgument
-  // for a slice that does not fit, a tensor of another shape, a full key
-  // added whole or with another dtype or shape, a slice added before, one
-  // that overlaps a slice added before, or more than
-  // bundle::kMaxSlicesPerTensor slices (counting the earlier items of the
-  // same batch, `batch` and `batch_keys`): never a layout the reader
-  // refuses. Sets *key to the key the tensor is stored under: full_key
-  // itself for a slice that covers the tensor.
-  absl::Status CheckSlice(
-      absl::string_view full_key, const TensorShape& full_shape,
-      const TensorSlice& slice, const Tensor& t,
-      const absl::flat_hash_map<absl::string_view, SlicedTensor*>& batch,
-      const absl::flat_hash_set<absl::string_view>& batch_keys,
-      std::string* key) const {
-    const auto bad = [&](absl::string_view why) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "BundleWriter::AddSlice: key ", QuoteForMessage(full_key), ", slice ",
-          slice.DebugString(), ": ", why));
-    };
-    if (full_key.empty()) return bad("the empty key is reserved");
-    if (absl::Status s = slice.CheckFits(full_shape); !s.ok()) {
-      return bad(s.message());
-    }
-    const TensorShape part = slice.SliceShape(full_shape).value();
-    if (!(t.shape() == part)) {
-      return bad(absl::StrCat("the tensor's shape ", t.shape().DebugString(),
-                              " is not the slice's shape ",
-                              part.DebugString()));
-    }
-    if (slice.Covers(full_shape)) {  // stored whole, as TensorFlow does
-      *key = std::string(full_key);
-      return absl::OkStatus();
-    }
-    if (entries.contains(full_key)) {
-      return bad("the key was added as a whole tensor");
-    }
-    *key = EncodeTensorNameSlice(full_key, slice);
-    if (entries.contains(*key) || batch_keys.contains(*key)) {
-      return bad("the slice was already added");
-    }
-    const SlicedTensor* before[2] = {nullptr, nullptr};
-    if (auto it = sliced.find(full_key); it != sliced.end()) {
-      before[0] = &it->second;
-    }
-    if (auto b = batch.find(full_key); b != batch.end()) before[1] = b->second;
-    size_t count = 1;
-    for (const SlicedTensor* earlier : before) {
-      if (earlier == nullptr) continue;
-      if (earlier->dtype != t.dtype() || !(earlier->shape == full_shape)) {
-        return bad(absl::StrCat(
-            "earlier slices are ",
-            DataTypeDisplayName(static_cast<int32_t>(earlier->dtype)), " of ",
-            earlier->shape.DebugString(), ", this one ",
-            DataTypeDisplayName(static_cast<int32_t>(t.dtype())), " of ",
-            full_shape.DebugString()));
-      }
-      count += earlier->slices.size();
-      for (const auto& [shard, other] : earlier->slices) {
-        if (bundle::Overlaps(slice, other, full_shape)) {
-          return bad(absl::StrCat("overlaps slice ", other.DebugString(),
-                                  " added before"));
-        }
-      }
-    }
-    if (count > bundle::kMaxSlicesPerTensor) {
-      return bad(absl::StrCat("more than ", bundle::kMaxSlicesPerTensor,
-                              " slices for one tensor"));
-    }
-    return absl::OkStatus();
-  }
-
-  // Notes a slice written under its slice key.
-  void RecordSlice(absl::string_view full_key, const TensorShape& full_shape,
-                   const TensorSlice& slice, DataType dtype, int shard_id) {
-    SlicedTensor& st = sliced[full_key];
-    st.dtype = dtype;
-    st.shape = full_shape;
-    st.slices.emplace_back(shard_id, slice);
-  }
-
-  // The full-tensor entries of the partitioned tensors, into `entries`.
-  void AddSlicedEntries() {
-    for (auto& [key, st] : sliced) {
-      std::stable_sort(
-          st.slices.begin(), st.slices.end(),
-          [](const auto& a, const auto& b) { return a.first < b.first; });
-      std::vector<TensorSlice> slices;
-      slices.reserve(st.slices.size());
-      for (const auto& shard_slice : st.slices) {
-        slices.push_back(shard_slice.second);
-      }
-      BundleEntry e;
-      e.dtype = st.dtype;
-      e.shape = st.shape;
-      e.shard_id = st.slices.front().first;
-      entries.AddEncoded(key, bundle::EncodeEntry(e, slices));
-    }
-  }
-
   // Appends one tensor (and its padding) to shard `shard_id` and describes
   // it in `e`. Thread-compatible per shard (see WriteFixed).
   absl::Status WriteEntry(const Tensor& t, int shard_id, BundleEntry* e,
@@ -621,8 +448,8 @@ struct BundleWriter::Impl {
     // holds the partitioned tensors of this batch so far.
     absl::flat_hash_set<absl::string_view> batch_keys;
     std::vector<std::string> slice_keys;
-    std::deque<SlicedTensor> batch_tensors;
-    absl::flat_hash_map<absl::string_view, SlicedTensor*> batch_sliced;
+    std::deque<bundle::SlicedTensor> batch_tensors;
+    absl::flat_hash_map<absl::string_view, bundle::SlicedTensor*> batch_sliced;
     const auto key_of = [&](size_t i) {
       return items[i].slice != nullptr ? absl::string_view(slice_keys[i])
                                        : items[i].key;
@@ -637,9 +464,9 @@ struct BundleWriter::Impl {
       }
       if (item.slice != nullptr) {
         if (slice_keys.empty()) slice_keys.resize(items.size());
-        CKPT_RETURN_IF_ERROR(CheckSlice(item.key, *item.full_shape, *item.slice,
-                                        *item.tensor, batch_sliced, batch_keys,
-                                        &slice_keys[i]));
+        CKPT_RETURN_IF_ERROR(
+            sliced.Check(item.key, *item.full_shape, *item.slice, *item.tensor,
+                         entries, batch_sliced, batch_keys, &slice_keys[i]));
         const bool whole = slice_keys[i] == item.key;
         if (whole && batch_sliced.contains(item.key)) {
           return absl::InvalidArgumentError(absl::StrCat(
@@ -652,7 +479,7 @@ struct BundleWriter::Impl {
                 "BundleWriter::AddBatch: key ", QuoteForMessage(item.key),
                 " appears whole and as slices"));
           }
-          SlicedTensor& st = batch_tensors.emplace_back();
+          bundle::SlicedTensor& st = batch_tensors.emplace_back();
           st.dtype = item.tensor->dtype();
           st.shape = *item.full_shape;
           batch_sliced.emplace(item.key, &st);
@@ -739,8 +566,8 @@ struct BundleWriter::Impl {
       entries.AddEncoded(key_of(i), absl::string_view(encoded[where[i].buffer])
                                         .substr(where[i].at, where[i].size));
       if (items[i].slice != nullptr && key_of(i) != items[i].key) {
-        RecordSlice(items[i].key, *items[i].full_shape, *items[i].slice,
-                    items[i].tensor->dtype(), items[i].shard_id);
+        sliced.Record(items[i].key, *items[i].full_shape, *items[i].slice,
+                      items[i].tensor->dtype(), items[i].shard_id);
       }
     }
     return absl::OkStatus();
@@ -757,7 +584,7 @@ struct BundleWriter::Impl {
       s.file.reset();
     }
     // 2. Write, sync and close the index.
-    AddSlicedEntries();
+    sliced.AddEntries(entries);
     const std::string index_path = IndexFilename(prefix);
     index_temp_path = TempName(index_path);
     CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> index,
