@@ -16,6 +16,8 @@ PACKAGES=(
   # libraries
   libabsl-dev libprotobuf-dev protobuf-compiler liblz4-dev libboost1.81-dev
   catch2 libsnappy-dev
+  # tests: dot_test feeds the output of `ckpt dot` to Graphviz (required in CI)
+  graphviz
 )
 PACKAGES+=("$@")
 

@@ -103,7 +103,7 @@ for b in $BUILDS; do
         failed=1
       ;;
     tsan)
-      CTEST_FILTER=(-R '^(checksum_pool_test|checkpoint_manager_test|manager_crash_test|env_test|fault_env_test|table_test|async_saver_test|bundle_test|mapped_bundle_test|restore_test|save_test)/')
+      CTEST_FILTER=(-R '^(checksum_pool_test|checkpoint_manager_test|manager_crash_test|env_test|fault_env_test|table_test|async_saver_test|bundle_round_trip_test|bundle_writer_test|bundle_reader_test|read_many_test|mapped_bundle_test|restore_test|save_test)/')
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
       run_build tsan build/tsan clang clang++ \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCKPT_WERROR=ON -DCKPT_TSAN=ON \

@@ -75,10 +75,6 @@ std::string IndexFilename(absl::string_view prefix);
 std::string DataFilename(absl::string_view prefix, int shard_id,
                          int num_shards);
 
-// The bundle key of the serialized object graph.
-inline constexpr absl::string_view kObjectGraphKey =
-    "_CHECKPOINTABLE_OBJECT_GRAPH";
-
 // The header entry (key "").
 struct BundleHeader {
   int num_shards = 0;

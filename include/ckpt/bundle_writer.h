@@ -56,7 +56,7 @@
 
 namespace ckpt {
 
-// Per-tensor compression (a ckpt extension, docs/format.md "LZ4 extension").
+// Per-tensor compression (a ckpt extension, docs/format.md §14 LZ4 extension).
 enum class Compression {
   kNone,  // TensorFlow-compatible (default)
   kLz4,   // LZ4 block per numeric tensor; TensorFlow refuses such bundles
@@ -71,7 +71,7 @@ struct BundleWriterOptions {
   // compressed. Any compressed tensor marks the header (see Compression).
   Compression compression = Compression::kNone;
   // With kLz4: shuffle the bytes of floating-point tensors into planes before
-  // compressing (docs/format.md says when this helps).
+  // compressing (docs/format.md §14 says when this helps).
   bool byte_shuffle = true;
   // Zero padding after each tensor so that every tensor starts at a multiple
   // of this (1 = densely packed, TensorFlow's default).
@@ -119,7 +119,7 @@ class BundleWriter {
 
   // Adds `tensor` as slice `slice` of the partitioned tensor `full_key` of
   // shape `full_shape`, to shard `shard_id`, as TensorFlow's writer does
-  // (docs/format.md "Partitioned tensors"):
+  // (docs/format.md §11 Partitioned tensors):
   //   * a slice that covers the whole tensor is Add(full_key, tensor);
   //   * otherwise `tensor` is added under EncodeTensorNameSlice(full_key,
   //     slice), and at Finish() the full-tensor entry `full_key` lists every

@@ -90,8 +90,8 @@ bool IsStorableDataType(DataType dt);
 
 // The allow-list of types a bundle entry may hold and ckpt can read and
 // write: the storable types plus kVariant, whose elements ckpt carries as
-// opaque serialized VariantTensorDataProto bytes (docs/format.md, "Variant
-// tensors"). Resource, invalid and values outside the enum are not.
+// opaque serialized VariantTensorDataProto bytes (docs/format.md §8 Variant
+// tensors). Resource, invalid and values outside the enum are not.
 bool IsCheckpointableDataType(DataType dt);
 
 // True if `raw_value` is one of the enumerators above.

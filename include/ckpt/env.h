@@ -208,6 +208,66 @@ class Env {
   absl::Status CreateDirs(const std::string& dir);
 };
 
+// An Env that forwards every call to another Env, its target, so that a
+// subclass overrides only the calls it changes (to count, delay or fail
+// them) and gets the target's behaviour for the rest (as LevelDB's
+// EnvWrapper). Every virtual function of Env is forwarded, including those
+// with a default implementation (NewReadOnlyMemoryRegion, LockFile); the
+// non-virtual CreateDirs goes through the wrapper's CreateDir. Files opened
+// through the wrapper are the target's own objects.
+//
+// The wrapper does not own the target, which must outlive it. The wrapper is
+// exactly as thread-safe as the target plus whatever a subclass adds.
+//
+// Example: an Env that refuses to delete anything.
+//
+//   class NoDeleteEnv : public ckpt::EnvWrapper {
+//    public:
+//     explicit NoDeleteEnv(ckpt::Env* target) : EnvWrapper(target) {}
+//     absl::Status DeleteFile(const std::string& path) override {
+//       return absl::PermissionDeniedError(path + ": deletion refused");
+//     }
+//   };
+//
+//   NoDeleteEnv env(ckpt::Env::Default());
+//   CKPT_ASSIGN_OR_RETURN(std::unique_ptr<ckpt::BundleWriter> writer,
+//                         ckpt::BundleWriter::Create(&env, prefix));
+class EnvWrapper : public Env {
+ public:
+  // `target` must be non-null and outlive the wrapper.
+  explicit EnvWrapper(Env* target);
+  ~EnvWrapper() override;
+  EnvWrapper(const EnvWrapper&) = delete;
+  EnvWrapper& operator=(const EnvWrapper&) = delete;
+
+  // The Env every call is forwarded to.
+  Env* target() const { return target_; }
+
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>> NewReadOnlyMemoryRegion(
+      const std::string& path) override;
+  absl::Status FileExists(const std::string& path) override;
+  absl::StatusOr<bool> IsDirectory(const std::string& path) override;
+  absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override;
+  absl::StatusOr<std::vector<std::string>> GetChildren(
+      const std::string& dir) override;
+  absl::Status DeleteFile(const std::string& path) override;
+  absl::Status RenameFile(const std::string& src,
+                          const std::string& target) override;
+  absl::Status CreateDir(const std::string& dir) override;
+  absl::Status DeleteDir(const std::string& dir) override;
+  absl::Status SyncDir(const std::string& dir) override;
+  uint64_t NowMicros() override;
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
+      const std::string& path) override;
+
+ private:
+  Env* const target_;
+};
+
 // An Env whose files live in memory only. Thread-safe. Directories are
 // tracked explicitly: creating a file requires its parent directory to exist
 // ("" and "/" always exist).

@@ -99,6 +99,11 @@ absl::Status ValidateObjectGraphStrings(const ObjectGraph& graph);
 // reads) gives "" (a graph without a root, which every parser refuses).
 std::string SerializeObjectGraph(const ObjectGraph& graph);
 
+// The bundle key of the serialized object graph (a string scalar holding a
+// TrackableObjectGraph).
+inline constexpr absl::string_view kObjectGraphKey =
+    "_CHECKPOINTABLE_OBJECT_GRAPH";
+
 // Whether the bundle's index has an object graph entry (false: a TF1
 // name-based checkpoint). Decide name-based handling with this, never from a
 // NotFound of ReadObjectGraph: that is also what a missing data file gives.

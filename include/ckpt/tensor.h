@@ -12,7 +12,7 @@
 // hold a std::vector<std::string> instead of bytes, and so do variant
 // tensors: one serialized VariantTensorDataProto per element, carried
 // opaquely (ckpt reads, copies and writes them without interpreting them;
-// docs/format.md, "Variant tensors").
+// docs/format.md §8 Variant tensors).
 //
 // Copying a Tensor copies owned data (deep copy) and shares borrowed data;
 // moving is cheap. Tensors never throw; factories that can fail return

@@ -6,8 +6,8 @@
 //
 // A TensorSlice names a box inside a tensor: per dimension a start and a
 // length, or "full" (the whole dimension, whatever its size). Partitioned
-// (sliced) tensors are stored as slices of a full tensor (docs/format.md,
-// "Partitioned tensors"): TensorFlow's partitioned variables and
+// (sliced) tensors are stored as slices of a full tensor (docs/format.md
+// §11 Partitioned tensors): TensorFlow's partitioned variables and
 // ShardedVariable save each part under a slice key next to a full-tensor
 // entry that lists the slices.
 //

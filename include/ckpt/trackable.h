@@ -153,6 +153,15 @@ class ObjectRef {
   friend bool operator==(const ObjectRef& a, const ObjectRef& b) {
     return a.obj_ == b.obj_ && a.ops_ == b.ops_;
   }
+  friend bool operator!=(const ObjectRef& a, const ObjectRef& b) {
+    return !(a == b);
+  }
+  // Identity (address and type) as a hash: an ObjectRef is a key of
+  // absl::flat_hash_map / flat_hash_set.
+  template <typename H>
+  friend H AbslHashValue(H h, const ObjectRef& ref) {
+    return H::combine(std::move(h), ref.obj_, ref.ops_);
+  }
 
  private:
   void* obj_ = nullptr;

@@ -452,13 +452,13 @@ absl::StatusOr<std::string> BundleReader::ReadStoredBytes(
   CKPT_ASSIGN_OR_RETURN(std::string stored, r.ReadRaw(*file, entry));
   if (entry.dtype == DataType::kString) {
     // The entry CRC of a string tensor is not the CRC of its stored bytes
-    // (spec 3.5): verify both of its checksums instead.
+    // (docs/format.md §7): verify both of its checksums instead.
     CKPT_RETURN_IF_ERROR(
         Annotate(bundle::DecodeStringTensor(stored, entry.shape.num_elements(),
                                             entry.masked_crc32c, nullptr),
                  bundle::KeyContext(file->path(), key)));
   } else if (entry.dtype == DataType::kVariant) {
-    // Likewise (spec 3.6): every element checksum and the entry checksum.
+    // Likewise (§8): every element checksum and the entry checksum.
     CKPT_RETURN_IF_ERROR(
         Annotate(bundle::DecodeVariantTensor(stored, entry.shape.num_elements(),
                                              entry.masked_crc32c, nullptr),

@@ -290,7 +290,7 @@ struct BundleReader::Impl {
     return elements;
   }
 
-  // ---- Partitioned tensors (docs/format.md "Partitioned tensors") ----
+  // ---- Partitioned tensors (docs/format.md §11) ----
 
   using Slices = std::shared_ptr<const std::vector<TensorSlice>>;
 

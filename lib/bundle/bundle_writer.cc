@@ -145,7 +145,7 @@ struct BundleWriter::Impl {
   // full-tensor entries encoded at Finish().
   bundle::SlicedTensors sliced;
   bool any_compressed = false;
-  WriteScratch add_scratch;  // of Add()
+  WriteScratch add_scratch;  // of single-shard batches (and Add())
   // Helpers computing CRCs of large tensors as they are written; null with
   // options.checksum_threads == 0.
   std::unique_ptr<ChecksumPool> checksums;
@@ -155,6 +155,17 @@ struct BundleWriter::Impl {
   std::string TempName(const std::string& final_path) {
     return absl::StrCat(final_path, ".tempstate",
                         absl::Uniform<uint64_t>(bitgen));
+  }
+
+  // The sticky error, or FailedPrecondition "BundleWriter::<call> on
+  // <prefix> after Finish()/Abandon()" once the writer is closed; OK while
+  // it is open.
+  absl::Status CheckOpen(absl::string_view call) const {
+    if (!status.ok()) return status;
+    if (state == State::kOpen) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        absl::StrCat("BundleWriter::", call, " on ", prefix, " after ",
+                     state == State::kFinished ? "Finish()" : "Abandon()"));
   }
 
   // Records the first error and removes every temporary file.
@@ -307,7 +318,7 @@ struct BundleWriter::Impl {
     return absl::OkStatus();
   }
 
-  // The spec 3.6 payload, streamed element by element.
+  // The variant payload (docs/format.md §8), streamed element by element.
   absl::Status WriteVariant(Shard& s, const Tensor& t, BundleEntry* e) const {
     uint32_t crc = 0;
     std::string head;
@@ -423,24 +434,6 @@ struct BundleWriter::Impl {
     return Pad(s);
   }
 
-  absl::Status AddImpl(absl::string_view key, const Tensor& t, int shard_id) {
-    BundleEntry e;
-    absl::Status st;
-    if (Pooled(t)) {
-      const absl::string_view bytes = t.bytes();
-      // Destroyed before returning: no helper reads `t` after that.
-      ChecksumJob job(checksums.get(), absl::MakeConstSpan(&bytes, 1));
-      const PooledCrc pooled{&job, 0};
-      st = WriteEntry(t, shard_id, &e, add_scratch, &pooled);
-    } else {
-      st = WriteEntry(t, shard_id, &e, add_scratch, nullptr);
-    }
-    CKPT_RETURN_IF_ERROR(st);
-    if (add_scratch.compressed_any) any_compressed = true;
-    entries.Add(key, e);
-    return absl::OkStatus();
-  }
-
   absl::Status AddBatchImpl(absl::Span<const BundleWriter::BatchItem> items,
                             int num_threads) {
     // Every check first: nothing is written for an invalid batch. Slices
@@ -538,7 +531,10 @@ struct BundleWriter::Impl {
     // tensors after that.
     ChecksumJob job(ranges.empty() ? nullptr : checksums.get(), ranges);
     ParallelFor(num_threads, busy.size(), [&](size_t b) {
-      WriteScratch scratch;
+      // One shard (Add() and most single-file batches): the writer's own
+      // scratch, kept from call to call.
+      WriteScratch local;
+      WriteScratch& scratch = busy.size() == 1 ? add_scratch : local;
       for (size_t i : by_shard[busy[b]]) {
         BundleEntry e;  // fresh: WriteEntry leaves defaults it does not set
         PooledCrc pooled;
@@ -669,34 +665,18 @@ BundleWriter::~BundleWriter() {
 
 absl::Status BundleWriter::Add(absl::string_view key, const Tensor& tensor,
                                int shard_id) {
-  Impl& w = *impl_;
-  if (!w.status.ok()) return w.status;
-  if (w.state != Impl::State::kOpen) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "BundleWriter::Add(", QuoteForMessage(key), ") on ", w.prefix,
-        " after ",
-        w.state == Impl::State::kFinished ? "Finish()" : "Abandon()"));
-  }
-  if (absl::Status s = w.CheckAdd(key, tensor, shard_id); !s.ok()) {
-    return w.Fail(std::move(s));
-  }
-  if (absl::Status s = w.AddImpl(key, tensor, shard_id); !s.ok()) {
-    return w.Fail(std::move(s));
-  }
-  return absl::OkStatus();
+  CKPT_RETURN_IF_ERROR(
+      impl_->CheckOpen(absl::StrCat("Add(", QuoteForMessage(key), ")")));
+  const BatchItem item{key, &tensor, shard_id};
+  return AddBatch(absl::MakeConstSpan(&item, 1), 1);
 }
 
 absl::Status BundleWriter::AddSlice(absl::string_view full_key,
                                     const TensorShape& full_shape,
                                     const TensorSlice& slice,
                                     const Tensor& tensor, int shard_id) {
-  Impl& w = *impl_;
-  if (w.status.ok() && w.state != Impl::State::kOpen) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "BundleWriter::AddSlice(", QuoteForMessage(full_key), ") on ", w.prefix,
-        " after ",
-        w.state == Impl::State::kFinished ? "Finish()" : "Abandon()"));
-  }
+  CKPT_RETURN_IF_ERROR(impl_->CheckOpen(
+      absl::StrCat("AddSlice(", QuoteForMessage(full_key), ")")));
   const BatchItem item{full_key, &tensor, shard_id, &slice, &full_shape};
   return AddBatch(absl::MakeConstSpan(&item, 1), 1);
 }
@@ -704,12 +684,7 @@ absl::Status BundleWriter::AddSlice(absl::string_view full_key,
 absl::Status BundleWriter::AddBatch(absl::Span<const BatchItem> items,
                                     int num_threads) {
   Impl& w = *impl_;
-  if (!w.status.ok()) return w.status;
-  if (w.state != Impl::State::kOpen) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "BundleWriter::AddBatch on ", w.prefix, " after ",
-        w.state == Impl::State::kFinished ? "Finish()" : "Abandon()"));
-  }
+  CKPT_RETURN_IF_ERROR(w.CheckOpen("AddBatch"));
   if (absl::Status s = w.AddBatchImpl(items, num_threads); !s.ok()) {
     return w.Fail(std::move(s));
   }
@@ -718,12 +693,7 @@ absl::Status BundleWriter::AddBatch(absl::Span<const BatchItem> items,
 
 absl::Status BundleWriter::Finish() {
   Impl& w = *impl_;
-  if (!w.status.ok()) return w.status;
-  if (w.state != Impl::State::kOpen) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "BundleWriter::Finish on ", w.prefix, " after ",
-        w.state == Impl::State::kFinished ? "Finish()" : "Abandon()"));
-  }
+  CKPT_RETURN_IF_ERROR(w.CheckOpen("Finish"));
   if (absl::Status s = w.FinishImpl(); !s.ok()) return w.Fail(std::move(s));
   w.state = Impl::State::kFinished;
   return absl::OkStatus();

@@ -220,7 +220,8 @@ absl::Status ValidateEntry(absl::string_view key, const BundleEntry& entry,
     return absl::InvalidArgumentError(absl::StrCat(
         KeyContext(key), ": negative slice count ", entry.num_slices));
   }
-  // A partitioned tensor's full entry holds no bytes of its own (spec 8.2).
+  // A partitioned tensor's full entry holds no bytes of its own
+  // (docs/format.md §11 Partitioned tensors).
   if (entry.num_slices > 0) return absl::OkStatus();
   // Listed, but reads refuse it (CheckReadableDataType): nothing to size.
   if (!IsCheckpointableDataType(entry.dtype)) return absl::OkStatus();

@@ -4,10 +4,11 @@
 // bundle's `.index` table (BundleEntryProto under every tensor key,
 // BundleHeaderProto under the empty key). Pure: no I/O.
 //
-// Encoding is canonical and byte-identical to TensorFlow's writer (spec 3.2):
-// fields in field-number order, proto3 defaults omitted, the shape always
-// present (a scalar is `12 00`). ckpt's extension fields (numbered 1000) are
-// written only when used.
+// Encoding is canonical and byte-identical to TensorFlow's writer
+// (docs/format.md §4 The header entry, §5 Tensor entries): fields in
+// field-number order, proto3 defaults omitted, the shape always present (a
+// scalar is `12 00`). ckpt's extension fields (numbered 1000) are written
+// only when used.
 //
 // Decoding treats the bytes as untrusted and validates everything a reader
 // relies on, so callers can use a decoded entry without further checks:

@@ -1,6 +1,6 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Bundle file names (docs spec 1.1): "P.index" and
+// Bundle file names (docs/format.md §1 Files and names): "P.index" and
 // "P.data-%05d-of-%05d" (more digits above 99999, as printf prints them).
 
 #include <string>

@@ -1,6 +1,6 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Slice keys (ckpt/tensor_slice.h; docs/format.md "Slice keys"):
+// Slice keys (ckpt/tensor_slice.h; docs/format.md §11.2 Slice keys):
 // TensorFlow's EncodeTensorNameSlice, built from OrderedCode's "increasing"
 // encodings:
 //

@@ -1,7 +1,7 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // BundleReader, partitioned tensors (contract in ckpt/bundle_reader.h; the
-// format in docs/format.md "Partitioned tensors"): the layout of a tensor's
+// format in docs/format.md §11 Partitioned tensors): the layout of a tensor's
 // slices, decoded and validated once per tensor; region reads that plan the
 // slices a region meets (looked up, checked, range-checked, no shared
 // bytes) before allocating, then read each whole and verified before

@@ -1,7 +1,7 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // SlicedTensors: the partitioned tensors a BundleWriter is writing
-// (BundleWriter::AddSlice; docs/format.md "Partitioned tensors"). Each
+// (BundleWriter::AddSlice; docs/format.md §11 Partitioned tensors). Each
 // slice is checked as it comes, so that the writer never writes a layout
 // the reader refuses, and at Finish() every tensor's full-tensor entry is
 // encoded: dtype, full shape, its slices by shard then in call order, and

@@ -1,7 +1,7 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // String codec: the payload of a DT_STRING tensor in a bundle data file
-// (spec 3.5). Pure: no I/O.
+// (docs/format.md §7 String tensors). Pure: no I/O.
 //
 //   varint64 len(s_0) ... varint64 len(s_{n-1})
 //   uint32   Mask(L)    L = crc32c of the lengths as LE32 (LE64 if > 2^32-1)

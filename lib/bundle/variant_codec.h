@@ -1,7 +1,8 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Variant codec: the payload of a DT_VARIANT tensor in a bundle data file
-// (spec 3.6, TensorFlow's WriteVariantTensor/ReadVariantTensor). Pure: no I/O.
+// (docs/format.md §8 Variant tensors; TensorFlow's WriteVariantTensor and
+// ReadVariantTensor). Pure: no I/O.
 //
 // ckpt does not interpret variant values (decoding them needs TensorFlow's
 // variant registry); it carries each element's serialized

@@ -1,7 +1,7 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Checkpoint: the root object of tf.train.Checkpoint (format spec §1.2, §1.5,
-// §5.4).
+// Checkpoint: the root object of tf.train.Checkpoint (docs/format.md §12.1 for
+// the root and save_counter, §13 for the `checkpoint` state file).
 //
 // Contract:
 //   * Children are the tracked names in name order, then "save_counter" once
@@ -38,6 +38,7 @@
 #include "ckpt/status.h"
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
+#include "util/env_or_default.h"
 #include "util/errors.h"
 
 namespace ckpt {
@@ -71,7 +72,7 @@ absl::StatusOr<int64_t> CounterValue(const Variable& counter) {
 }  // namespace
 
 absl::StatusOr<std::string> LatestCheckpoint(const std::string& dir, Env* env) {
-  if (env == nullptr) env = Env::Default();
+  env = EnvOrDefault(env);
   CKPT_ASSIGN_OR_RETURN(CheckpointState state, ReadCheckpointState(env, dir));
   return state.model_checkpoint_path;
 }
@@ -127,7 +128,7 @@ absl::StatusOr<std::string> Checkpoint::Save(const std::string& file_prefix,
     CheckpointState state;
     state.model_checkpoint_path = prefix;
     state.all_model_checkpoint_paths = {prefix};
-    Env* env = options.env != nullptr ? options.env : Env::Default();
+    Env* env = EnvOrDefault(options.env);
     status = Annotate(WriteCheckpointState(env, Dirname(prefix), state),
                       "updating the checkpoint state file");
   }
@@ -158,7 +159,7 @@ absl::StatusOr<std::string> Checkpoint::SaveAsync(
   const int64_t number = previous + 1;
   counter.mutable_flat<int64_t>()[0] = number;
   const std::string prefix = absl::StrCat(file_prefix, "-", number);
-  Env* env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = EnvOrDefault(options.env);
   auto update_state = [env, prefix]() {
     CheckpointState state;
     state.model_checkpoint_path = prefix;
@@ -203,7 +204,7 @@ absl::StatusOr<RestoreStatus> Checkpoint::Restore(
 
 absl::StatusOr<RestoreStatus> Checkpoint::Read(const std::string& path,
                                                const RestoreOptions& options) {
-  Env* env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = EnvOrDefault(options.env);
   CKPT_ASSIGN_OR_RETURN(const std::string prefix, ResolvePrefix(env, path));
   return RestoreObjectGraph(ObjectRef::Of(*this), prefix, options);
 }

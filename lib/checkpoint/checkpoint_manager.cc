@@ -43,6 +43,7 @@
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
 #include "ckpt/status.h"
+#include "util/env_or_default.h"
 #include "util/errors.h"
 
 namespace ckpt {
@@ -208,7 +209,7 @@ absl::StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Create(
         absl::StrCat("CheckpointManager: bad checkpoint_name '",
                      options.checkpoint_name, "'"));
   }
-  Env* env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = EnvOrDefault(options.env);
   std::unique_ptr<CheckpointManager> manager(new CheckpointManager(
       checkpoint, std::move(directory), std::move(options), env));
   CKPT_RETURN_IF_ERROR(manager->Open());

@@ -4,7 +4,7 @@
 // File: checkpoint/checkpoint_state.h
 // -----------------------------------------------------------------------------
 //
-// The `checkpoint` state file of a checkpoint directory (format spec §1.5):
+// The `checkpoint` state file of a checkpoint directory (docs/format.md §13):
 // protobuf text format of CheckpointState naming the newest checkpoint prefix
 // and the prefixes a CheckpointManager keeps, with their timestamps.
 //

@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,7 @@
 #include "ckpt/status.h"
 #include "ckpt/trackable.h"
 #include "graph/graph_table.h"
+#include "util/env_or_default.h"
 
 namespace ckpt {
 
@@ -93,7 +95,7 @@ absl::Status LoadParts(const BundleReader& reader, const std::string& key,
 
 absl::StatusOr<std::unique_ptr<GenericTree>> GenericTree::Load(
     Env* env, const std::string& prefix) {
-  if (env == nullptr) env = Env::Default();
+  env = EnvOrDefault(env);
   std::unique_ptr<GenericTree> tree(new GenericTree());
   tree->env_ = env;
   // Node -> its partitioned attribute (at most one per name is kept: the
@@ -102,19 +104,18 @@ absl::StatusOr<std::unique_ptr<GenericTree>> GenericTree::Load(
   {
     CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> reader,
                           BundleReader::Open(env, prefix));
-    CKPT_ASSIGN_OR_RETURN(const bool has_graph, HasObjectGraph(*reader));
-    if (!has_graph) {
+    CKPT_ASSIGN_OR_RETURN(std::optional<internal::GraphTable> table,
+                          internal::ReadGraphTableIfAny(*reader));
+    if (!table.has_value()) {
       return absl::FailedPreconditionError(
           absl::StrCat("checkpoint '", prefix,
                        "' has no object graph: a TF1 name-based checkpoint"));
     }
-    // ReadObjectGraph, held to the bound of every reader of untrusted graphs
-    // before any object is built (the restore below applies it again).
-    CKPT_ASSIGN_OR_RETURN(internal::GraphTable table,
-                          internal::ReadGraphTable(*reader));
+    // Held to the bound of every reader of untrusted graphs before any
+    // object is built (the restore below applies it again).
     CKPT_RETURN_IF_ERROR(internal::NodePathTable::Check(
-        table, absl::StrCat("checkpoint '", prefix, "'")));
-    tree->graph_ = table.ToObjectGraph();
+        *table, absl::StrCat("checkpoint '", prefix, "'")));
+    tree->graph_ = table->ToObjectGraph();
     // Partitioned attributes: their slices, to be written as stored.
     for (size_t i = 0; i < tree->graph_.nodes.size(); ++i) {
       for (const ObjectGraph::Attribute& a : tree->graph_.nodes[i].attributes) {

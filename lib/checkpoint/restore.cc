@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "ckpt/checkpoint.h"
 #include "ckpt/status.h"
 #include "graph/graph_table.h"
+#include "util/env_or_default.h"
 #include "util/parallel.h"
 
 namespace ckpt {
@@ -219,7 +221,7 @@ absl::StatusOr<RestoreStatus> RestoreObjectGraph(
   if (root.is_null()) {
     return absl::InvalidArgumentError("RestoreObjectGraph: null root");
   }
-  Env* env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = EnvOrDefault(options.env);
   CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> opened,
                         BundleReader::Open(env, prefix));
   std::shared_ptr<BundleReader> reader(std::move(opened));
@@ -231,11 +233,10 @@ absl::StatusOr<RestoreStatus> RestoreObjectGraph(
       reader, root, ResolveThreads(options.num_threads));
   // Name-based only when the index has no graph: a graph that cannot be
   // read (its data file deleted meanwhile, say) is an error, not TF1.
-  CKPT_ASSIGN_OR_RETURN(const bool has_graph, HasObjectGraph(*reader));
-  if (has_graph) {
-    CKPT_ASSIGN_OR_RETURN(internal::GraphTable graph,
-                          internal::ReadGraphTable(*reader));
-    CKPT_RETURN_IF_ERROR(session->StartGraph(std::move(graph)));
+  CKPT_ASSIGN_OR_RETURN(std::optional<internal::GraphTable> graph,
+                        internal::ReadGraphTableIfAny(*reader));
+  if (graph.has_value()) {
+    CKPT_RETURN_IF_ERROR(session->StartGraph(*std::move(graph)));
   } else {
     CKPT_RETURN_IF_ERROR(session->StartNameBased());
   }

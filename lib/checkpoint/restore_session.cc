@@ -42,8 +42,6 @@ constexpr uint64_t kParallelReadBytes = uint64_t{16} << 20;
 // From this many attributes on, the index is decoded in one pass.
 constexpr size_t kIndexScanAttributes = 1024;
 
-IdentityKey KeyOf(const ObjectRef& ref) { return {ref.id(), ref.type()}; }
-
 std::string Str(std::string_view s) { return std::string(s); }
 std::string Msg(const absl::Status& s) { return std::string(s.message()); }
 
@@ -220,7 +218,7 @@ bool RestoreSession::HasValues(int node) const {
 
 void RestoreSession::Bind(int node, ObjectRef obj) {
   bound_[static_cast<size_t>(node)] = obj;
-  bound_objects_.try_emplace(KeyOf(obj), false);
+  bound_objects_.try_emplace(obj, false);
 }
 
 void RestoreSession::AddPending(Trackable* anchor, int node) {
@@ -459,7 +457,7 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
 void RestoreSession::RestoreNode(int node, ObjectRef obj,
                                  absl::Status* walk_error) {
   // Every object is bound before it is restored; once per object.
-  bool& restored = bound_objects_.try_emplace(KeyOf(obj), false).first->second;
+  bool& restored = bound_objects_.try_emplace(obj, false).first->second;
   if (restored) return;
   restored = true;
   const absl::Span<const GraphTable::Attribute> saved =
@@ -662,14 +660,14 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
   absl::Status error;
   // The whole subtree is walked (containers that grew are not Trackables
   // and cannot say so); values are assigned to objects not restored before.
-  absl::flat_hash_set<IdentityKey> visited;
+  absl::flat_hash_set<ObjectRef> visited;
   std::deque<std::pair<ObjectRef, std::string>> queue;
   queue.emplace_back(start, start_path);
-  visited.insert(KeyOf(start));
+  visited.insert(start);
   while (!queue.empty()) {
     auto [obj, path] = queue.front();
     queue.pop_front();
-    const bool restore_attrs = name_seen_.insert(KeyOf(obj)).second;
+    const bool restore_attrs = name_seen_.insert(obj).second;
     if (Trackable* t = obj.trackable(); t != nullptr) {
       // Objects created under it later are restored by name too, as
       // TensorFlow's name-based restore does.
@@ -713,7 +711,7 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
     ChildCollector children;
     obj.VisitChildren(children);
     for (const auto& [name, child] : children.children) {
-      if (visited.insert(KeyOf(child)).second) {
+      if (visited.insert(child).second) {
         queue.emplace_back(child, JoinPath(path, name));
       }
     }
@@ -722,7 +720,7 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
     SlotCollector slots;
     obj.VisitSlots(slots);
     for (const SlotCollector::Entry& e : slots.slots) {
-      if (visited.insert(KeyOf(e.slot)).second) {
+      if (visited.insert(e.slot).second) {
         queue.emplace_back(e.slot, JoinPath(path, e.slot_name));
       }
     }
@@ -734,24 +732,24 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
 std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
   std::vector<RestoreReport::Entry> missing;
   if (name_based_ || root_.is_null()) return missing;
-  absl::flat_hash_map<IdentityKey, std::string> path_of;
+  absl::flat_hash_map<ObjectRef, std::string> path_of;
   std::deque<ObjectRef> queue;
   queue.push_back(root_);
-  path_of.emplace(KeyOf(root_), "");
+  path_of.emplace(root_, "");
   while (!queue.empty()) {
     const ObjectRef obj = queue.front();
     queue.pop_front();
-    const std::string path = path_of.at(KeyOf(obj));
+    const std::string path = path_of.at(obj);
     AttributeCollector attrs;
     obj.VisitAttributes(attrs);
-    if (!attrs.attrs.empty() && !bound_objects_.contains(KeyOf(obj))) {
+    if (!attrs.attrs.empty() && !bound_objects_.contains(obj)) {
       missing.push_back({path.empty() ? "(root)" : path, "",
                          "not matched to a checkpoint object"});
     }
     ChildCollector children;
     obj.VisitChildren(children);
     for (const auto& [name, child] : children.children) {
-      if (path_of.try_emplace(KeyOf(child), JoinPath(path, name)).second) {
+      if (path_of.try_emplace(child, JoinPath(path, name)).second) {
         queue.push_back(child);
       }
     }
@@ -759,8 +757,8 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
     obj.VisitSlots(slots);
     for (const auto& e : slots.slots) {
       const ObjectRef slot = e.slot;
-      if (bound_objects_.contains(KeyOf(slot))) continue;
-      auto it = path_of.find(KeyOf(e.original));
+      if (bound_objects_.contains(slot)) continue;
+      auto it = path_of.find(e.original);
       const std::string original =
           it != path_of.end() ? it->second : "(unreachable variable)";
       missing.push_back({absl::StrCat(original, "/.OPTIMIZER_SLOT/", path, "/",

@@ -8,7 +8,8 @@
 // (restore_session.cc); RestoreStatus and the entry point RestoreObjectGraph
 // are in restore.cc.
 //
-// Restoring an object graph (tf-checkpoint-format.md section 7): the matching
+// Restoring an object graph (docs/guide.md §4 Restoring and how matching
+// works; the stored graph and keys: docs/format.md §12): the matching
 // walk, deferred restoration, slot variables, name-based fallback, and the
 // RestoreStatus assertions.
 //
@@ -84,9 +85,6 @@
 namespace ckpt {
 namespace internal {
 
-// Identity of a live object: address and type.
-using IdentityKey = std::pair<const void*, const void*>;
-
 // -----------------------------------------------------------------------------
 // RestoreSession: the state of one restore (the coordinator of TensorFlow).
 // Single-threaded.
@@ -100,7 +98,7 @@ class RestoreSession : public Waiter,
 
   // Object-graph mode: binds node 0 to the root and walks.
   absl::Status StartGraph(GraphTable graph);
-  // Name-based mode (section 7.6).
+  // Name-based mode (docs/guide.md "TensorFlow 1 checkpoints").
   absl::Status StartNameBased();
 
   absl::Status OnChildrenChanged(Trackable& owner) override;
@@ -218,13 +216,13 @@ class RestoreSession : public Waiter,
   std::vector<bool> scanned_found_;
   bool name_based_ = false;
   // Name-based mode: the objects visited, and each Trackable's path.
-  absl::flat_hash_set<IdentityKey> name_seen_;
+  absl::flat_hash_set<ObjectRef> name_seen_;
   absl::flat_hash_map<const Trackable*, std::string> name_paths_;
   GraphTable graph_;
   NodePathTable paths_;
   std::vector<ObjectRef> bound_;  // per node
   // Bound objects, and whether their attributes were restored.
-  absl::flat_hash_map<IdentityKey, bool> bound_objects_;
+  absl::flat_hash_map<ObjectRef, bool> bound_objects_;
   std::vector<bool> restored_nodes_;
   // Anchor (identity only, never dereferenced) -> waiting node ids.
   absl::flat_hash_map<const Trackable*, absl::flat_hash_set<int>> pending_;

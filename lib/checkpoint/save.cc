@@ -1,7 +1,7 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // SaveObjectGraph: writes the object graph reachable from a root as a
-// TensorFlow-compatible bundle (format spec §5.3, §6, §11).
+// TensorFlow-compatible bundle (docs/format.md §12 Object-based checkpoints).
 //
 // Contract:
 //   * Node ids are breadth-first discovery order over VisitChildren edges in
@@ -56,15 +56,12 @@
 #include "ckpt/status.h"
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
+#include "util/env_or_default.h"
 #include "util/errors.h"
 #include "util/parallel.h"
 
 namespace ckpt {
 namespace {
-
-using RefKey = std::pair<const void*, const void*>;
-
-RefKey KeyOf(const ObjectRef& ref) { return {ref.id(), ref.type()}; }
 
 std::string Quote(std::string_view s) {
   return QuoteForMessage(absl::string_view(s.data(), s.size()));
@@ -100,7 +97,7 @@ struct GraphBuilder {
   std::vector<LiveNode> nodes;
   std::string paths;
   GraphTable graph;
-  absl::flat_hash_map<RefKey, int> ids;
+  absl::flat_hash_map<ObjectRef, int> ids;
   std::vector<PlannedTensor> tensors;  // keys set once the graph is complete
   std::deque<Tensor> produced;
   std::deque<internal::PlannedSlice> slices;  // of partitioned parts
@@ -116,7 +113,7 @@ struct GraphBuilder {
   // Returns the id of `ref`, numbering it (and queuing it) if new, with the
   // path in `scratch`.
   int Discover(const ObjectRef& ref) {
-    auto [it, inserted] = ids.try_emplace(KeyOf(ref), 0);
+    auto [it, inserted] = ids.try_emplace(ref, 0);
     if (inserted) {
       it->second = static_cast<int>(nodes.size());
       nodes.push_back({ref, paths.size(), scratch.size()});
@@ -204,7 +201,7 @@ std::vector<std::string> SlotNamesInOrder(
 // Appends the slot node for `s` of optimizer node `optimizer_id`.
 absl::Status AppendSlotNode(int optimizer_id, int original_id,
                             const ReportedSlot& s, GraphBuilder& b) {
-  if (b.ids.contains(KeyOf(s.slot))) {
+  if (b.ids.contains(s.slot)) {
     return absl::InvalidArgumentError(absl::StrCat(
         b.Describe(optimizer_id), ": slot variable ",
         QuoteForMessage(s.slot_name), " of ", b.Describe(original_id),
@@ -236,7 +233,7 @@ absl::Status AddSlotsOf(int optimizer_id, GraphBuilder& b) {
   // Resolve every original to its node id first.
   std::vector<int> original_ids;
   for (const ReportedSlot& s : collector.slots) {
-    auto it = b.ids.find(KeyOf(s.original));
+    auto it = b.ids.find(s.original);
     if (it == b.ids.end()) {
       return absl::InvalidArgumentError(absl::StrCat(
           b.Describe(optimizer_id), ": the original variable of slot ",
@@ -515,7 +512,7 @@ absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options) {
 absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
                        const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(ValidateSaveOptions(options));
-  Env* env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = EnvOrDefault(options.env);
   const int threads = ResolveThreads(options.num_threads);
   std::vector<uint64_t> sizes;
   sizes.reserve(plan.tensors.size());
@@ -553,12 +550,8 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
     // Errors name the key already.
     CKPT_RETURN_IF_ERROR(writer->AddBatch(items, threads));
   }
-  std::vector<std::string> graph_bytes(1);
-  CKPT_ASSIGN_OR_RETURN(graph_bytes[0],
-                        internal::SerializeGraphTable(plan.graph));
-  CKPT_ASSIGN_OR_RETURN(
-      Tensor graph_tensor,
-      Tensor::FromStrings(TensorShape{}, std::move(graph_bytes)));
+  CKPT_ASSIGN_OR_RETURN(Tensor graph_tensor,
+                        internal::GraphTableTensor(plan.graph));
   absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
   if (!s.ok()) return Annotate(s, "writing the object graph");
   return writer->Finish();

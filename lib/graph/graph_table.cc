@@ -281,23 +281,18 @@ absl::StatusOr<GraphTable> ParseGraphTable(absl::string_view bytes,
   return table;
 }
 
-absl::StatusOr<GraphTable> ReadGraphTable(const BundleReader& reader) {
+namespace {
+
+// The graph from the tensor stored under kObjectGraphKey, whose entry is
+// `entry`.
+absl::StatusOr<GraphTable> ReadGraphTensor(const BundleReader& reader,
+                                           const BundleEntry& entry) {
   const std::string what = absl::StrCat(
       "object graph '", std::string(kObjectGraphKey), "' of ", reader.prefix());
-  absl::StatusOr<BundleEntry> entry = reader.GetEntry(kObjectGraphKey);
-  if (!entry.ok()) {
-    if (absl::IsNotFound(entry.status())) {
-      return absl::NotFoundError(
-          absl::StrCat(reader.prefix(), ": no object graph (key '",
-                       std::string(kObjectGraphKey),
-                       "' absent; a TF1 name-based checkpoint?)"));
-    }
-    return entry.status();
-  }
-  if (entry->dtype != DataType::kString || entry->shape.rank() != 0) {
+  if (entry.dtype != DataType::kString || entry.shape.rank() != 0) {
     return absl::DataLossError(
-        absl::StrCat(what, " is ", std::string(DataTypeName(entry->dtype)), " ",
-                     entry->shape.DebugString(), ", expected a string scalar"));
+        absl::StrCat(what, " is ", std::string(DataTypeName(entry.dtype)), " ",
+                     entry.shape.DebugString(), ", expected a string scalar"));
   }
   CKPT_ASSIGN_OR_RETURN(Tensor t, reader.Read(kObjectGraphKey));
   if (t.dtype() != DataType::kString || t.shape().rank() != 0 ||
@@ -305,6 +300,35 @@ absl::StatusOr<GraphTable> ReadGraphTable(const BundleReader& reader) {
     return absl::DataLossError(absl::StrCat(what, " is not a string scalar"));
   }
   return ParseGraphTable(t.strings()[0], what);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<GraphTable>> ReadGraphTableIfAny(
+    const BundleReader& reader) {
+  absl::StatusOr<BundleEntry> entry = reader.GetEntry(kObjectGraphKey);
+  if (absl::IsNotFound(entry.status())) return std::nullopt;
+  CKPT_RETURN_IF_ERROR(entry.status());
+  CKPT_ASSIGN_OR_RETURN(GraphTable table, ReadGraphTensor(reader, *entry));
+  return table;
+}
+
+absl::StatusOr<GraphTable> ReadGraphTable(const BundleReader& reader) {
+  CKPT_ASSIGN_OR_RETURN(std::optional<GraphTable> table,
+                        ReadGraphTableIfAny(reader));
+  if (!table.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat(reader.prefix(), ": no object graph (key '",
+                     std::string(kObjectGraphKey),
+                     "' absent; a TF1 name-based checkpoint?)"));
+  }
+  return *std::move(table);
+}
+
+absl::StatusOr<Tensor> GraphTableTensor(const GraphTable& table) {
+  std::vector<std::string> bytes(1);
+  CKPT_ASSIGN_OR_RETURN(bytes[0], SerializeGraphTable(table));
+  return Tensor::FromStrings(TensorShape{}, std::move(bytes));
 }
 
 // ---- serializing ------------------------------------------------------------

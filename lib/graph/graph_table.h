@@ -208,9 +208,20 @@ absl::StatusOr<GraphTable> ParseGraphTable(absl::string_view bytes,
 // ReadObjectGraph's contract, into a table.
 absl::StatusOr<GraphTable> ReadGraphTable(const BundleReader& reader);
 
+// The object graph of `reader`, or nullopt when its index has none (a TF1
+// name-based checkpoint: HasObjectGraph's rule). One index lookup and one
+// read of the graph tensor: what a restore uses.
+absl::StatusOr<std::optional<GraphTable>> ReadGraphTableIfAny(
+    const BundleReader& reader);
+
 // Canonical protobuf bytes (SerializeObjectGraph's contract).
 // InvalidArgument if they would pass 2 GiB, which no protobuf parser reads.
 absl::StatusOr<std::string> SerializeGraphTable(const GraphTable& table);
+
+// The tensor stored under kObjectGraphKey for `table`: a string scalar of
+// SerializeGraphTable's bytes. The one place that writes the graph's
+// storage form (ReadGraphTable reads it).
+absl::StatusOr<Tensor> GraphTableTensor(const GraphTable& table);
 
 // ValidateObjectGraphStrings' contract.
 absl::Status ValidateGraphTableStrings(const GraphTable& table);

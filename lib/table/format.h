@@ -1,8 +1,8 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Byte layout of the sorted string table that is a bundle's `.index` file
-// (LevelDB's table format as TensorFlow writes it; docs/format.md, section
-// "Index table"): block handles, the 48-byte footer, block trailers, and
+// (LevelDB's table format as TensorFlow writes it; docs/format.md §3 The
+// index file): block handles, the 48-byte footer, block trailers, and
 // reading a block with its checksum verified and snappy blocks decompressed.
 
 #ifndef CKPT_LIB_TABLE_FORMAT_H_

@@ -1,8 +1,8 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Follows tsl/lib/io/table_builder.cc (the writer TensorFlow's BundleWriter
-// uses) step for step, so that the bytes are identical; see the spec,
-// section 2.4.
+// uses) step for step, so that the bytes are identical; see docs/format.md
+// §3.5 Splitting records into data blocks.
 
 #include "table/table_builder.h"
 

@@ -1,7 +1,8 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Env helpers shared by every implementation: path manipulation, recursive
-// directory creation, whole-file reads and atomic whole-file writes.
+// directory creation, whole-file reads and atomic whole-file writes, and
+// EnvWrapper.
 #include "ckpt/env.h"
 
 #include <cstring>
@@ -115,6 +116,70 @@ absl::Status WriteStringToFileAtomic(Env* env, const std::string& path,
     env->DeleteFile(tmp).IgnoreError();  // best effort; may not exist
   }
   return status;
+}
+
+EnvWrapper::EnvWrapper(Env* target) : target_(target) {}
+
+EnvWrapper::~EnvWrapper() = default;
+
+absl::StatusOr<std::unique_ptr<WritableFile>> EnvWrapper::NewWritableFile(
+    const std::string& path) {
+  return target_->NewWritableFile(path);
+}
+
+absl::StatusOr<std::unique_ptr<RandomAccessFile>>
+EnvWrapper::NewRandomAccessFile(const std::string& path) {
+  return target_->NewRandomAccessFile(path);
+}
+
+absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>>
+EnvWrapper::NewReadOnlyMemoryRegion(const std::string& path) {
+  return target_->NewReadOnlyMemoryRegion(path);
+}
+
+absl::Status EnvWrapper::FileExists(const std::string& path) {
+  return target_->FileExists(path);
+}
+
+absl::StatusOr<bool> EnvWrapper::IsDirectory(const std::string& path) {
+  return target_->IsDirectory(path);
+}
+
+absl::StatusOr<uint64_t> EnvWrapper::GetFileSize(const std::string& path) {
+  return target_->GetFileSize(path);
+}
+
+absl::StatusOr<std::vector<std::string>> EnvWrapper::GetChildren(
+    const std::string& dir) {
+  return target_->GetChildren(dir);
+}
+
+absl::Status EnvWrapper::DeleteFile(const std::string& path) {
+  return target_->DeleteFile(path);
+}
+
+absl::Status EnvWrapper::RenameFile(const std::string& src,
+                                    const std::string& target) {
+  return target_->RenameFile(src, target);
+}
+
+absl::Status EnvWrapper::CreateDir(const std::string& dir) {
+  return target_->CreateDir(dir);
+}
+
+absl::Status EnvWrapper::DeleteDir(const std::string& dir) {
+  return target_->DeleteDir(dir);
+}
+
+absl::Status EnvWrapper::SyncDir(const std::string& dir) {
+  return target_->SyncDir(dir);
+}
+
+uint64_t EnvWrapper::NowMicros() { return target_->NowMicros(); }
+
+absl::StatusOr<std::unique_ptr<FileLock>> EnvWrapper::LockFile(
+    const std::string& path) {
+  return target_->LockFile(path);
 }
 
 }  // namespace ckpt

@@ -2,9 +2,10 @@
 //
 // BundleWriter + BundleReader with DT_VARIANT entries and entries of dtypes
 // that cannot be read (resource, unknown values):
-//   * a variant tensor is written as spec 3.6 says (bytes checked against
-//     an encoding computed here), read back element for element, verified,
-//     and its stored bytes re-verified; damaged bytes fail that entry only;
+//   * a variant tensor is written as docs/format.md §8 says (bytes checked
+//     against an encoding computed here), read back element for element,
+//     verified, and its stored bytes re-verified; damaged bytes fail that
+//     entry only;
 //   * the writer refuses malformed elements; ReadInto refuses variant;
 //   * an unreadable entry is listed with its stored dtype, and reading or
 //     verifying it fails naming the key while every other entry reads.
@@ -49,7 +50,7 @@ Tensor VariantTensor() {
   return Tensor::FromVariantElements(TensorShape({3}), Elements()).value();
 }
 
-// The spec 3.6 payload of `elements`, computed from the formula.
+// The docs/format.md §8 payload of `elements`, computed from the formula.
 std::pair<std::string, uint32_t> SpecPayload(
     const std::vector<std::string>& elements) {
   std::string payload, covered;

@@ -25,7 +25,7 @@ struct Expected {
   bool floating;
 };
 
-// TensorFlow's numbering, names and bundle element sizes (doc section 4.1).
+// TensorFlow's numbering, names and bundle element sizes (docs/format.md §9).
 const std::vector<Expected>& AllTypes() {
   static const auto* all = new std::vector<Expected>{
       {DataType::kInvalid, 0, "invalid", 0, false},

@@ -1,8 +1,8 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Entry codec: TensorFlow's entries re-encode byte-for-byte (spec 3.2), the
-// header encodes as spec 2.9, and every validation rule rejects its case
-// with the right code and a message naming the key and the value.
+// Entry codec: TensorFlow's entries re-encode byte-for-byte (docs/format.md
+// §5), the header encodes as §4 says, and every validation rule rejects its
+// case with the right code and a message naming the key and the value.
 
 #include "bundle/entry_codec.h"
 
@@ -72,7 +72,7 @@ proto::BundleHeaderProto ValidHeaderProto() {
   return p;
 }
 
-// ---- TensorFlow's entries (spec 3.2) ----
+// ---- TensorFlow's entries (docs/format.md §5) ----
 
 TEST_CASE("fsrcnn psnr float scalar at offset 0 re-encodes") {
   BundleEntry e = RoundTrip("08 01 12 00 28 04 35 1d aa 29 a2", Header());
@@ -172,7 +172,7 @@ TEST_CASE("unknown fields are skipped when decoding") {
   CHECK(e->size == 4);
 }
 
-// ---- header (spec 2.9) ----
+// ---- header (docs/format.md §4) ----
 
 TEST_CASE("plain header encodes as 08 01 1a 02 08 01") {
   CHECK(EncodeHeader(Header(1)) == FromHex("08 01 1a 02 08 01"));

@@ -1,12 +1,12 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Partitioned (sliced) tensors, byte for byte. BundleWriter::AddSlice and
-// EncodeTensorNameSlice are checked against the spec's examples
-// (shared/docs/tf-checkpoint-format.md section 8) and against an encoder
-// written from the spec text (slice_spec_encoder.h), never against ckpt's
-// own EncodeTensorNameSlice/EncodeEntry: random partitions of random
-// tensors over 1-3 shards must give exactly the predicted index (every raw
-// key and value) and data files. Also AddSlice's refusals.
+// EncodeTensorNameSlice are checked against the examples of docs/format.md
+// §11 and against an encoder written from that text (slice_spec_encoder.h),
+// never against ckpt's own EncodeTensorNameSlice/EncodeEntry: random
+// partitions of random tensors over 1-3 shards must give exactly the
+// predicted index (every raw key and value) and data files. Also AddSlice's
+// refusals.
 
 #include <algorithm>
 #include <cstdint>
@@ -189,7 +189,7 @@ TEST_CASE("slice keys of large starts and lengths match the spec encoder",
 }
 
 // ---------------------------------------------------------------------------
-// The worked example of spec 8.4.
+// The worked example of docs/format.md §11.3.
 // ---------------------------------------------------------------------------
 
 TEST_CASE("the spec's worked example: float [4,3] as two row slices",

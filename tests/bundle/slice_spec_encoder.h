@@ -1,13 +1,13 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// An encoder of partitioned-tensor bundles written from the specification
-// (shared/docs/tf-checkpoint-format.md, sections 3 and 8), independent of
-// ckpt's own encoders (EncodeTensorNameSlice, EncodeEntry): OrderedCode
-// slice keys, TensorSliceProto, BundleEntryProto and BundleHeaderProto
-// bytes, and the data-file payloads of numeric and string tensors. The
-// tests of partitioned tensors predict TensorFlow's bytes with it and build
-// crafted bundles from it. Only the table layer (lib/table) and CRC-32C are
-// shared with the library.
+// An encoder of partitioned-tensor bundles written from the format's text
+// (docs/format.md §4-§7 and §11), independent of ckpt's own encoders
+// (EncodeTensorNameSlice, EncodeEntry): OrderedCode slice keys,
+// TensorSliceProto, BundleEntryProto and BundleHeaderProto bytes, and the
+// data-file payloads of numeric and string tensors. The tests of partitioned
+// tensors predict TensorFlow's bytes with it and build crafted bundles from
+// it. Only the table layer (lib/table) and CRC-32C are shared with the
+// library.
 
 #ifndef CKPT_TESTS_BUNDLE_SLICE_SPEC_ENCODER_H_
 #define CKPT_TESTS_BUNDLE_SLICE_SPEC_ENCODER_H_
@@ -43,7 +43,7 @@ inline void PutFixed32(std::string* dst, uint32_t v) {
 }
 
 // ---------------------------------------------------------------------------
-// OrderedCode "increasing" (spec 8.4).
+// OrderedCode "increasing" (docs/format.md §11.2).
 // ---------------------------------------------------------------------------
 
 // One length byte, then the significant big-endian bytes of v.
@@ -140,9 +140,9 @@ inline std::string SliceKey(absl::string_view name, absl::string_view text) {
   return SliceKey(name, ParseSlice(text));
 }
 
-// A TensorSliceProto as TensorSlice::AsProto writes it (spec 8.3): a full
-// dimension is an empty Extent; otherwise start (omitted when 0) and length
-// (always: it is in a oneof).
+// A TensorSliceProto as TensorSlice::AsProto writes it (docs/format.md
+// §11.1): a full dimension is an empty Extent; otherwise start (omitted when
+// 0) and length (always: it is in a oneof).
 inline std::string SliceProto(const Slice& slice) {
   std::string out;
   for (const Extent& e : slice) {
@@ -166,7 +166,7 @@ inline std::string SliceProto(absl::string_view text) {
 }
 
 // ---------------------------------------------------------------------------
-// BundleHeaderProto / BundleEntryProto (spec 2.9, 3.2).
+// BundleHeaderProto / BundleEntryProto (docs/format.md §4, §5).
 // ---------------------------------------------------------------------------
 
 inline std::string HeaderValue(int num_shards) {
@@ -231,7 +231,7 @@ inline std::string EntryValue(const Entry& e) {
 }
 
 // ---------------------------------------------------------------------------
-// Data payloads (spec 3.4, 3.5).
+// Data payloads (docs/format.md §6, §7).
 // ---------------------------------------------------------------------------
 
 // Appends a numeric payload to `data` and describes it in *e (offset, size,

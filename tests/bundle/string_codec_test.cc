@@ -1,8 +1,8 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// String codec: the spec 3.5 vectors, round trips of random (binary, long,
-// empty) strings, and every malformed-payload case rejected as DataLoss
-// without allocating for claimed sizes.
+// String codec: the examples of docs/format.md §7, round trips of random
+// (binary, long, empty) strings, and every malformed-payload case rejected
+// as DataLoss without allocating for claimed sizes.
 
 #include "bundle/string_codec.h"
 

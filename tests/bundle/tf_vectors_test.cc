@@ -29,6 +29,7 @@
 #include "ckpt/crc32c.h"
 #include "ckpt/dtype.h"
 #include "ckpt/env.h"
+#include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
 #include "testing/test_util.h"
 
@@ -536,8 +537,8 @@ void AppendLittleEndian(std::string* dst, uint64_t v, int bytes) {
     dst->push_back(static_cast<char>(v >> (8 * i)));
 }
 
-// Independently decodes the stored bytes of a string tensor (spec section
-// 3.5): `num_elements` varint lengths, the masked CRC-32C of the lengths as
+// Independently decodes the stored bytes of a string tensor (docs/format.md
+// §7): `num_elements` varint lengths, the masked CRC-32C of the lengths as
 // little-endian uint32 (uint64 above 0xFFFFFFFF), then the string bytes.
 // Checks the length checksum, requires the strings to equal `want`, and
 // returns the masked entry checksum: the CRC continued from the lengths' CRC

@@ -1,8 +1,9 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Variant codec: round trips against an encoder written here from spec 3.6
-// (independent of the library's), the VariantTensorDataProto wire parser,
-// and one test per corruption case, each DataLoss naming what is wrong.
+// Variant codec: round trips against an encoder written here from
+// docs/format.md §8 (independent of the library's), the
+// VariantTensorDataProto wire parser, and one test per corruption case, each
+// DataLoss naming what is wrong.
 
 #include "bundle/variant_codec.h"
 

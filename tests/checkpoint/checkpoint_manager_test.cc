@@ -674,8 +674,10 @@ TEST_CASE("Readers racing a rotating writer never see a mixed checkpoint") {
 // Env::Default() with a gate: a rename onto the state file ("checkpoint")
 // waits while the gate is closed, so a test can look at the manager between
 // "files durable" and "state file committed".
-class GateEnv : public Env {
+class GateEnv : public EnvWrapper {
  public:
+  GateEnv() : EnvWrapper(Env::Default()) {}
+
   void Close() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
@@ -693,30 +695,6 @@ class GateEnv : public Env {
     cv_.wait(lock, [this] { return waiting_; });
   }
 
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
-      const std::string& path) override {
-    return base_->NewWritableFile(path);
-  }
-  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
-      const std::string& path) override {
-    return base_->NewRandomAccessFile(path);
-  }
-  absl::Status FileExists(const std::string& path) override {
-    return base_->FileExists(path);
-  }
-  absl::StatusOr<bool> IsDirectory(const std::string& path) override {
-    return base_->IsDirectory(path);
-  }
-  absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override {
-    return base_->GetFileSize(path);
-  }
-  absl::StatusOr<std::vector<std::string>> GetChildren(
-      const std::string& dir) override {
-    return base_->GetChildren(dir);
-  }
-  absl::Status DeleteFile(const std::string& path) override {
-    return base_->DeleteFile(path);
-  }
   absl::Status RenameFile(const std::string& src,
                           const std::string& target) override {
     if (fs::path(target).filename() == "checkpoint") {
@@ -726,25 +704,10 @@ class GateEnv : public Env {
       cv_.wait(lock, [this] { return !closed_; });
       waiting_ = false;
     }
-    return base_->RenameFile(src, target);
-  }
-  absl::Status CreateDir(const std::string& dir) override {
-    return base_->CreateDir(dir);
-  }
-  absl::Status DeleteDir(const std::string& dir) override {
-    return base_->DeleteDir(dir);
-  }
-  absl::Status SyncDir(const std::string& dir) override {
-    return base_->SyncDir(dir);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
-  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
-      const std::string& path) override {
-    return base_->LockFile(path);
+    return EnvWrapper::RenameFile(src, target);
   }
 
  private:
-  Env* base_ = Env::Default();
   std::mutex mu_;
   std::condition_variable cv_;
   bool closed_ = false;

@@ -34,7 +34,7 @@ using ::ckpt::testing::TfPath;
 using ::ckpt::testing::WriteFileOrDie;
 
 // Forwards to Env::Default() and counts reads of RandomAccessFiles.
-class CountingEnv : public Env {
+class CountingEnv : public EnvWrapper {
  public:
   class File : public RandomAccessFile {
    public:
@@ -52,52 +52,19 @@ class CountingEnv : public Env {
     std::atomic<int>* reads_;
   };
 
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
-      const std::string& path) override {
-    return base_->NewWritableFile(path);
-  }
+  CountingEnv() : EnvWrapper(Env::Default()) {}
+
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override {
     absl::StatusOr<std::unique_ptr<RandomAccessFile>> f =
-        base_->NewRandomAccessFile(path);
+        EnvWrapper::NewRandomAccessFile(path);
     if (!f.ok()) return f.status();
     return std::unique_ptr<RandomAccessFile>(new File(std::move(*f), &reads_));
   }
-  absl::Status FileExists(const std::string& path) override {
-    return base_->FileExists(path);
-  }
-  absl::StatusOr<bool> IsDirectory(const std::string& path) override {
-    return base_->IsDirectory(path);
-  }
-  absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override {
-    return base_->GetFileSize(path);
-  }
-  absl::StatusOr<std::vector<std::string>> GetChildren(
-      const std::string& dir) override {
-    return base_->GetChildren(dir);
-  }
-  absl::Status DeleteFile(const std::string& path) override {
-    return base_->DeleteFile(path);
-  }
-  absl::Status RenameFile(const std::string& src,
-                          const std::string& target) override {
-    return base_->RenameFile(src, target);
-  }
-  absl::Status CreateDir(const std::string& dir) override {
-    return base_->CreateDir(dir);
-  }
-  absl::Status DeleteDir(const std::string& dir) override {
-    return base_->DeleteDir(dir);
-  }
-  absl::Status SyncDir(const std::string& dir) override {
-    return base_->SyncDir(dir);
-  }
-  uint64_t NowMicros() override { return base_->NowMicros(); }
 
   int reads() const { return reads_.load(); }
 
  private:
-  Env* base_ = Env::Default();
   std::atomic<int> reads_{0};
 };
 

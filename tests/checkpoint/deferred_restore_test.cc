@@ -1,7 +1,7 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Deferred restoration (tf-checkpoint-format.md 7.3, 7.4): values for objects
-// created after the restore are assigned when the owner calls
+// Deferred restoration (docs/guide.md "Deferred restoration"): values for
+// objects created after the restore are assigned when the owner calls
 // ChildrenChanged(); slots when the optimizer reports them; shared objects
 // and cycles; sessions outliving their RestoreStatus; objects destroyed while
 // values wait for them.

@@ -148,10 +148,10 @@ std::string Successor(std::string a) {
   return a;
 }
 
-// Checks the §2.4 rules on a written table: blocks contiguous from offset 0,
-// each cut at the first entry that brings it to >= block_size or just before
-// an entry of >= 2 * block_size bytes, index keys = separator / successor,
-// then the metaindex, the index and the footer.
+// Checks the rules of docs/format.md §3.5 on a written table: blocks
+// contiguous from offset 0, each cut at the first entry that brings it to
+// >= block_size or just before an entry of >= 2 * block_size bytes, index
+// keys = separator / successor, then the metaindex, the index and the footer.
 void CheckLayout(const std::string& bytes, const Entries& entries,
                  const TableOptions& options) {
   std::unique_ptr<Env> env = NewMemEnv();

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "ckpt/bundle_writer.h"
 #include "ckpt/env.h"
+#include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
 #include "testing/test_util.h"
 

@@ -1,10 +1,11 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // ckpt_perf: the benchmark harness behind the performance report. For each
-// workload of the benchmark data contract (notes/bench-schema.md) it times
-// ckpt's object-graph save and restore against the machine's own limit:
-// plain POSIX calls and CRC-32C over the same bytes, in the same process
-// state. Not a unit test; run by hand or by the report scripts:
+// workload of the benchmark data contract (docs/performance.md, "Data
+// files") it times ckpt's object-graph save and restore against the
+// machine's own limit: plain POSIX calls and CRC-32C over the same bytes, in
+// the same process state. Not a unit test; run by hand or by the report
+// scripts:
 //
 //   ckpt_perf --dir DIR --out results.json --workloads-out workloads.json
 //             [--only a,b] [--runs N] [--scale S] [--quick]

@@ -2,7 +2,7 @@
 //
 // Results of ckpt_perf: one record per (workload, system, op), the human
 // table printed as the benchmark goes, and the results JSON of the benchmark
-// data contract (notes/bench-schema.md).
+// data contract (docs/performance.md, "Data files").
 
 #ifndef CKPT_TOOLS_BENCH_PERF_REPORT_H_
 #define CKPT_TOOLS_BENCH_PERF_REPORT_H_

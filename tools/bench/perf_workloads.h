@@ -1,8 +1,8 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Workload definitions of ckpt_perf and their workloads.json form, as fixed
-// by the benchmark data contract (notes/bench-schema.md): the python peers
-// and the libtorch peer build the same tensors from that file.
+// by the benchmark data contract (docs/performance.md, "Data files"): the
+// python peers and the libtorch peer build the same tensors from that file.
 
 #ifndef CKPT_TOOLS_BENCH_PERF_WORKLOADS_H_
 #define CKPT_TOOLS_BENCH_PERF_WORKLOADS_H_

@@ -8,7 +8,7 @@
 // stored as a full-tensor entry that lists slices plus one entry per slice
 // under its slice key (ckpt/tensor_slice.h). The commands list such a tensor
 // once, under its own key with its full shape, and hide the slice keys its
-// entry lists, as TensorFlow's listing does (format spec §7.7). A slice key
+// entry lists, as TensorFlow's listing does (docs/format.md §11.6). A slice key
 // that no tensor lists (an orphan: the tensor is missing, not partitioned,
 // or does not list that slice) is never hidden: it is listed as an entry of
 // its own, raw key escaped, with a note saying what is wrong.

@@ -33,7 +33,7 @@
 //     the two largest measured smaller members, or linear from one. The
 //     record then has "skipped": "too slow: <what was measured>" and
 //     "seconds": null.
-// Output: the results JSON of /work/notes/bench-schema.md, producer
+// Output: the results JSON of docs/performance.md ("Data files"), producer
 // "libtorch_peer", rewritten after every record so a killed run keeps what
 // it measured.
 
