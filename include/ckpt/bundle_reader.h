@@ -62,41 +62,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "ckpt/bundle_writer.h"
+#include "ckpt/bundle_format.h"
 #include "ckpt/env.h"
 #include "ckpt/tensor.h"
 #include "ckpt/tensor_slice.h"
 
 namespace ckpt {
-
-// "prefix.index".
-std::string IndexFilename(absl::string_view prefix);
-// "prefix.data-00003-of-00008".
-std::string DataFilename(absl::string_view prefix, int shard_id,
-                         int num_shards);
-
-// The header entry (key "").
-struct BundleHeader {
-  int num_shards = 0;
-  int producer_version = 0;
-  int min_consumer_version = 0;
-  std::vector<std::string> features;  // ckpt extensions in use ("lz4")
-};
-
-// A decoded and validated index entry.
-struct BundleEntry {
-  // As stored; may be a value this reader cannot read (see the contract):
-  // check IsCheckpointableDataType before relying on it.
-  DataType dtype = DataType::kInvalid;
-  TensorShape shape;
-  int shard_id = 0;
-  int64_t offset = 0;
-  int64_t size = 0;            // stored bytes
-  uint32_t masked_crc32c = 0;  // as stored (masked)
-  int num_slices = 0;          // > 0: a partitioned tensor
-  Compression compression = Compression::kNone;
-  bool byte_shuffle = false;
-};
 
 struct BundleReaderOptions {
   // Largest index file accepted; larger ones fail before allocating.

@@ -50,18 +50,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "ckpt/bundle_format.h"
 #include "ckpt/env.h"
 #include "ckpt/tensor.h"
 #include "ckpt/tensor_slice.h"
 
 namespace ckpt {
-
-// Per-tensor compression (a ckpt extension, docs/format.md §14 LZ4 extension).
-enum class Compression {
-  kNone,  // TensorFlow-compatible (default)
-  kLz4,   // LZ4 block per numeric tensor; TensorFlow refuses such bundles
-          // with a version error instead of misreading them
-};
 
 struct BundleWriterOptions {
   // Number of data files. Tensors go to the shard given to Add().

@@ -33,7 +33,7 @@
 #include "bundle/sliced_tensors.h"
 #include "bundle/string_codec.h"
 #include "bundle/variant_codec.h"
-#include "ckpt/bundle_reader.h"
+#include "ckpt/bundle_format.h"
 #include "ckpt/crc32c.h"
 #include "ckpt/dtype.h"
 #include "ckpt/status.h"

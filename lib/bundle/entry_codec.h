@@ -55,8 +55,8 @@ inline constexpr int kProducerVersion = 1;
 inline constexpr int kConsumerVersion = 2;
 // min_consumer written when a ckpt extension is used.
 inline constexpr int kExtensionMinConsumer = 2;
-// Largest num_shards accepted (and written).
-inline constexpr int kMaxNumShards = 1 << 20;
+// Largest num_shards accepted (and written): ckpt::kMaxNumShards.
+using ::ckpt::kMaxNumShards;
 // Feature name of the LZ4 extension in BundleHeaderProto.ckpt_features.
 inline constexpr absl::string_view kLz4Feature = "lz4";
 

@@ -49,9 +49,12 @@ std::string Describe(DataType dtype, const TensorShape& shape) {
   return absl::StrCat(Str(DataTypeName(dtype)), " ", shape.DebugString());
 }
 
-std::string JoinPath(const std::string& parent, std::string_view name) {
-  const std::string escaped = EscapeLocalName(Str(name));
-  return parent.empty() ? escaped : absl::StrCat(parent, "/", escaped);
+// The path of the child `name` of the object at `parent` (the naming rule
+// of graph/graph_table.h).
+std::string ChildPath(absl::string_view parent, std::string_view name) {
+  std::string out;
+  AppendChildPath(parent, absl::string_view(name.data(), name.size()), &out);
+  return out;
 }
 
 // Collects an object's children in visit order.
@@ -712,7 +715,7 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
     obj.VisitChildren(children);
     for (const auto& [name, child] : children.children) {
       if (visited.insert(child).second) {
-        queue.emplace_back(child, JoinPath(path, name));
+        queue.emplace_back(child, ChildPath(path, name));
       }
     }
     // Slot variables carry names of their own (TensorFlow 1 names them
@@ -721,7 +724,7 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
     obj.VisitSlots(slots);
     for (const SlotCollector::Entry& e : slots.slots) {
       if (visited.insert(e.slot).second) {
-        queue.emplace_back(e.slot, JoinPath(path, e.slot_name));
+        queue.emplace_back(e.slot, ChildPath(path, e.slot_name));
       }
     }
   }
@@ -749,7 +752,7 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
     ChildCollector children;
     obj.VisitChildren(children);
     for (const auto& [name, child] : children.children) {
-      if (path_of.try_emplace(child, JoinPath(path, name)).second) {
+      if (path_of.try_emplace(child, ChildPath(path, name)).second) {
         queue.push_back(child);
       }
     }
@@ -761,9 +764,11 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
       auto it = path_of.find(e.original);
       const std::string original =
           it != path_of.end() ? it->second : "(unreachable variable)";
-      missing.push_back({absl::StrCat(original, "/.OPTIMIZER_SLOT/", path, "/",
-                                      EscapeLocalName(e.slot_name)),
-                         "",
+      std::string slot_path;
+      AppendSlotPath(original, path,
+                     absl::string_view(e.slot_name.data(), e.slot_name.size()),
+                     &slot_path);
+      missing.push_back({std::move(slot_path), "",
                          "slot variable not matched to a checkpoint object"});
     }
   }

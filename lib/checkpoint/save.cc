@@ -46,7 +46,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "bundle/entry_codec.h"
 #include "checkpoint/partitioned_parts.h"
 #include "checkpoint/save_plan.h"
 #include "ckpt/bundle_reader.h"
@@ -522,10 +521,10 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
   int num_shards = 1;
   const std::vector<int> shard =
       AssignShards(sizes, threads, options.max_shard_bytes, &num_shards);
-  if (num_shards > bundle::kMaxNumShards) {
+  if (num_shards > kMaxNumShards) {
     return absl::InvalidArgumentError(absl::StrCat(
         "max_shard_bytes ", options.max_shard_bytes, " gives ", num_shards,
-        " shards, more than the limit of ", bundle::kMaxNumShards));
+        " shards, more than the limit of ", kMaxNumShards));
   }
   BundleWriterOptions bundle_options = options.bundle;
   bundle_options.num_shards = num_shards;
