@@ -290,6 +290,9 @@ struct BundleReader::Impl {
     return elements;
   }
 
+  // ReadManyInto's plan and jobs (read_many.cc).
+  struct ManyRead;
+
   // ---- Partitioned tensors (docs/format.md §11) ----
 
   using Slices = std::shared_ptr<const std::vector<TensorSlice>>;
