@@ -290,6 +290,13 @@ struct BundleReader::Impl {
     return elements;
   }
 
+  // Why the entry of stored slice `slice` disagrees with its tensor's entry
+  // `full` (dtype, or the slice's shape), or "" if it agrees. `slice` must
+  // lie in `full`'s shape.
+  static std::string SliceEntryMismatch(const BundleEntry& full,
+                                        const TensorSlice& slice,
+                                        const BundleEntry& entry);
+
   // ReadManyInto's plan and jobs (read_many.cc).
   struct ManyRead;
 

@@ -72,20 +72,29 @@ absl::StatusOr<BundleEntry> BundleReader::Impl::LookupSlice(
   }
   CKPT_RETURN_IF_ERROR(e.status());
   if (e->num_slices > 0) return bad("is itself partitioned");
-  if (e->dtype != full.dtype) {
-    return bad(absl::StrCat(
-        "has dtype ", DataTypeDisplayName(static_cast<int32_t>(e->dtype)),
-        " but the tensor is ",
-        DataTypeDisplayName(static_cast<int32_t>(full.dtype))));
-  }
-  // The layout was validated: the slice fits.
-  const TensorShape expected = slice.SliceShape(full.shape).value();
-  if (!(e->shape == expected)) {
-    return bad(absl::StrCat("has shape ", e->shape.DebugString(),
-                            " but the slice's shape is ",
-                            expected.DebugString()));
+  if (std::string why = SliceEntryMismatch(full, slice, *e); !why.empty()) {
+    return bad(why);
   }
   return e;
+}
+
+// static
+std::string BundleReader::Impl::SliceEntryMismatch(const BundleEntry& full,
+                                                   const TensorSlice& slice,
+                                                   const BundleEntry& entry) {
+  if (entry.dtype != full.dtype) {
+    return absl::StrCat("has dtype ",
+                        DataTypeDisplayName(static_cast<int32_t>(entry.dtype)),
+                        " but the tensor is ",
+                        DataTypeDisplayName(static_cast<int32_t>(full.dtype)));
+  }
+  // Listed by a validated layout: the slice fits.
+  const TensorShape expected = slice.SliceShape(full.shape).value();
+  if (!(entry.shape == expected)) {
+    return absl::StrCat("has shape ", entry.shape.DebugString(),
+                        " but the slice's shape is ", expected.DebugString());
+  }
+  return "";
 }
 
 absl::StatusOr<std::vector<BundleReader::Impl::Part>>
@@ -366,19 +375,9 @@ absl::Status BundleReader::Impl::VerifySliceKey(
                           key)) {
     return bad("is not listed by the tensor's entry");
   }
-  if (entry.dtype != slice_cache_entry.dtype) {
-    return bad(absl::StrCat(
-        "has dtype ", DataTypeDisplayName(static_cast<int32_t>(entry.dtype)),
-        " but the tensor is ",
-        DataTypeDisplayName(static_cast<int32_t>(slice_cache_entry.dtype))));
-  }
-  // Listed by a validated layout: it fits.
-  const TensorShape expected =
-      slice.SliceShape(slice_cache_entry.shape).value();
-  if (!(entry.shape == expected)) {
-    return bad(absl::StrCat("has shape ", entry.shape.DebugString(),
-                            " but the slice's shape is ",
-                            expected.DebugString()));
+  if (std::string why = SliceEntryMismatch(slice_cache_entry, slice, entry);
+      !why.empty()) {
+    return bad(why);
   }
   return absl::OkStatus();
 }
