@@ -101,10 +101,10 @@ struct RestoreReport {
   std::string ToJson() const;
 };
 
-namespace internal {
+namespace checkpoint {
 class RestoreSession;
 class AsyncSaver;
-}  // namespace internal
+}  // namespace checkpoint
 
 // The result of Restore()/Read(), like TensorFlow's load status. Copies share
 // one state; the state lives as long as any copy or any waiting object.
@@ -126,9 +126,9 @@ class RestoreStatus {
 
  private:
   friend class Checkpoint;
-  friend class internal::RestoreSession;
-  explicit RestoreStatus(std::shared_ptr<internal::RestoreSession> session);
-  std::shared_ptr<internal::RestoreSession> session_;
+  friend class checkpoint::RestoreSession;
+  explicit RestoreStatus(std::shared_ptr<checkpoint::RestoreSession> session);
+  std::shared_ptr<checkpoint::RestoreSession> session_;
 };
 
 // Saves the graph reachable from `root` (node 0) to `prefix`: the core write
@@ -237,9 +237,13 @@ class Checkpoint : public Trackable {
   };
   // Waits for the save in flight; its error, annotated, if it failed.
   absl::Status WaitForPrevious();
+  // Save() and SaveAsync(): the next number, the write, the state file.
+  absl::StatusOr<std::string> SaveNumbered(const std::string& file_prefix,
+                                           const SaveOptions& options,
+                                           bool async);
   absl::btree_map<std::string, Child> children_;
   std::unique_ptr<Variable> save_counter_;
-  std::unique_ptr<internal::AsyncSaver> async_;
+  std::unique_ptr<checkpoint::AsyncSaver> async_;
 };
 
 }  // namespace ckpt

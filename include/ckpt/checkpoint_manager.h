@@ -75,6 +75,11 @@
 
 namespace ckpt {
 
+namespace checkpoint {
+struct CheckpointState;
+struct ManagerMetadataEntry;
+}  // namespace checkpoint
+
 struct CheckpointManagerOptions {
   Env* env = nullptr;  // null: Env::Default()
   // The newest checkpoints to keep; nullopt keeps all. Must be >= 1.
@@ -207,7 +212,21 @@ class CheckpointManager {
                     CheckpointManagerOptions options, Env* env);
   absl::Status Open();
   absl::Status RemoveStaleTempFiles();
+  // Start-up recovery (docs/manager.md): LoadState reads the state file,
+  // then the metadata, then adopts the entries whose files are present.
   absl::Status LoadState();
+  // The state file is absent (a fresh directory) or unreadable.
+  absl::Status LoadUnreadableState(const absl::Status& why, double now);
+  // The metrics and pins of checkpoint.manager; none when it is absent, or
+  // damaged and recover_corrupt_state is set.
+  absl::StatusOr<std::vector<checkpoint::ManagerMetadataEntry>> ReadMetadata();
+  // Fills entries_ and latest_ from `state`; true if an entry was dropped.
+  absl::StatusOr<bool> AdoptStateEntries(
+      const checkpoint::CheckpointState& state,
+      const std::vector<checkpoint::ManagerMetadataEntry>& metadata,
+      double now);
+  // Whether the files of `prefix` are there (logged as dropped if not).
+  absl::StatusOr<bool> FilesUsable(const std::string& prefix);
   absl::Status RebuildState(const absl::Status& why);
   // Writes metadata then the state file for `entries` / `latest`.
   absl::Status Commit(const std::vector<ManagedCheckpoint>& entries,
@@ -223,6 +242,12 @@ class CheckpointManager {
   absl::Status WaitForPrevious();
   absl::StatusOr<std::optional<std::string>> SaveImpl(const SaveArgs& args,
                                                       bool async);
+  // Whether checkpoint_interval steps have passed since the last save.
+  bool IntervalElapsed(std::optional<int64_t> step) const;
+  // save_counter's value before a save, checked to leave room for one more.
+  absl::StatusOr<int64_t> CounterBeforeSave(const SaveArgs& args);
+  // Before saving over `prefix`: commits a state that no longer names it.
+  absl::Status StopNaming(const std::string& prefix);
   // After the files of `prefix` are durable: records it, commits the state
   // file, prunes. Runs on the background thread of an asynchronous save.
   absl::Status CommitSaved(const std::string& prefix,
@@ -234,6 +259,8 @@ class CheckpointManager {
   absl::Status SetPinned(const std::string& prefix, bool pinned);
   double Now() const;
   void Log(const std::string& line);
+  // Logs a start-up recovery action and keeps it for recovery_log().
+  void Recovered(const std::string& line);
 
   Checkpoint* checkpoint_;
   std::string directory_;

@@ -24,7 +24,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
+
+#include "absl/strings/string_view.h"
 
 namespace ckpt {
 
@@ -68,14 +69,14 @@ enum class DataType : int32_t {
 // "resource", "variant", "uint32", "uint64", "float8_e5m2", "float8_e4m3fn",
 // "float8_e4m3fnuz", "float8_e4m3b11fnuz", "float8_e5m2fnuz", "int4", "uint4".
 // Values outside the enum give "invalid".
-std::string_view DataTypeName(DataType dt);
+absl::string_view DataTypeName(DataType dt);
 
 // Name for display of any raw enum value from a file: the name for known
 // values, "dtype(<n>)" otherwise.
 std::string DataTypeDisplayName(int32_t raw_value);
 
 // Inverse of DataTypeName; also accepts "float", "double" and "half".
-std::optional<DataType> DataTypeFromName(std::string_view name);
+std::optional<DataType> DataTypeFromName(absl::string_view name);
 
 // Bytes per element in a bundle for fixed-size types; 0 for string, variant,
 // resource, invalid and values outside the enum.

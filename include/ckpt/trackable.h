@@ -70,7 +70,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -78,6 +77,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "boost/pfr.hpp"
 #include "ckpt/tensor.h"
@@ -92,9 +92,9 @@ class ChildVisitor;
 class AttributeVisitor;
 class SlotVisitor;
 
-namespace internal {
+namespace graph {
 class Anchor;  // deferred restorations waiting on one Trackable
-}  // namespace internal
+}  // namespace graph
 
 // FieldNames<T>::names: the edge names of aggregate T's fields, in order.
 // Specialize with CKPT_FIELD_NAMES at global namespace scope.
@@ -107,7 +107,7 @@ struct FieldNames;
   template <>                                                        \
   struct ckpt::FieldNames<Type> {                                    \
     static constexpr std::array<                                     \
-        std::string_view,                                            \
+        absl::string_view,                                           \
         std::tuple_size_v<decltype(std::make_tuple(__VA_ARGS__))>>   \
         names{__VA_ARGS__};                                          \
     static_assert(names.size() == ::boost::pfr::tuple_size_v<Type>,  \
@@ -176,10 +176,10 @@ class ObjectRef {
 class ChildVisitor {
  public:
   virtual ~ChildVisitor() = default;
-  virtual void Visit(std::string_view name, ObjectRef child) = 0;
+  virtual void Visit(absl::string_view name, ObjectRef child) = 0;
 
   template <typename T>
-  void operator()(std::string_view name, T& child) {
+  void operator()(absl::string_view name, T& child) {
     ObjectRef ref = ObjectRef::Of(child);
     if (!ref.is_null()) Visit(name, ref);
   }
@@ -193,13 +193,14 @@ class AttributeVisitor {
   // requires the stored dtype and shape to equal the tensor's (an error naming
   // the path and both shapes otherwise). `full_name` is the TF1-style name
   // recorded in the graph and used for name-based restore ("" for none).
-  virtual void Tensor(std::string_view name, ckpt::Tensor* value,
-                      std::string_view full_name) = 0;
+  virtual void Tensor(absl::string_view name, ckpt::Tensor* value,
+                      absl::string_view full_name) = 0;
   // Custom state produced at save time and handed back at restore time (RNG
   // state, counters, a vocabulary). `restore` gets exactly the stored tensor;
   // no code from the file is ever executed.
   virtual void Custom(
-      std::string_view name, std::function<absl::StatusOr<ckpt::Tensor>()> save,
+      absl::string_view name,
+      std::function<absl::StatusOr<ckpt::Tensor>()> save,
       std::function<absl::Status(const ckpt::Tensor&)> restore) = 0;
   // A tensor the object owns in parts (a ShardedVariable): `parts[i]` holds
   // region `slices[i]` of one logical tensor of shape `full_shape`. Saved as
@@ -208,10 +209,11 @@ class AttributeVisitor {
   // only its region, from a partitioned or a plain stored tensor of the
   // same dtype and full shape. The parts must tile `full_shape` and share
   // one dtype.
-  virtual void Partitioned(std::string_view name, const TensorShape& full_shape,
+  virtual void Partitioned(absl::string_view name,
+                           const TensorShape& full_shape,
                            absl::Span<ckpt::Tensor* const> parts,
                            absl::Span<const TensorSlice> slices,
-                           std::string_view full_name) = 0;
+                           absl::string_view full_name) = 0;
 };
 
 // Receives an optimizer's slot variables: slot `slot_name` of `original`.
@@ -219,9 +221,9 @@ class AttributeVisitor {
 class SlotVisitor {
  public:
   virtual ~SlotVisitor() = default;
-  virtual void Slot(std::string_view slot_name, Variable& original,
+  virtual void Slot(absl::string_view slot_name, Variable& original,
                     Variable& slot) = 0;
-  virtual void Slot(std::string_view slot_name, ShardedVariable& original,
+  virtual void Slot(absl::string_view slot_name, ShardedVariable& original,
                     ShardedVariable& slot) = 0;
 };
 
@@ -247,8 +249,8 @@ class Trackable {
   absl::Status ChildrenChanged();
 
  private:
-  friend class internal::Anchor;
-  std::shared_ptr<internal::Anchor> anchor_;  // set while restores wait here
+  friend class graph::Anchor;
+  std::shared_ptr<graph::Anchor> anchor_;  // set while restores wait here
 };
 
 // ---- Variable

@@ -9,15 +9,15 @@
 #include <array>
 #include <cstring>
 #include <string>
-#include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace ckpt {
 namespace {
 
 struct DataTypeInfo {
-  std::string_view name;
+  absl::string_view name;
   size_t size;    // bytes per element; 0 = not fixed-size
   bool floating;  // IsFloatingDataType
 };
@@ -110,7 +110,7 @@ uint16_t FiniteMagnitudeToHalf(uint32_t abs) {
 
 }  // namespace
 
-std::string_view DataTypeName(DataType dt) {
+absl::string_view DataTypeName(DataType dt) {
   const DataTypeInfo* info = Find(dt);
   return info ? info->name : kInfo[0].name;
 }
@@ -122,7 +122,7 @@ std::string DataTypeDisplayName(int32_t raw_value) {
 }
 
 // "invalid" is deliberately not accepted: no caller wants kInvalid back.
-std::optional<DataType> DataTypeFromName(std::string_view name) {
+std::optional<DataType> DataTypeFromName(absl::string_view name) {
   if (name == "float") return DataType::kFloat;
   if (name == "double") return DataType::kDouble;
   if (name == "half") return DataType::kHalf;

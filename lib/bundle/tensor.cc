@@ -17,7 +17,6 @@
 #include <limits>
 #include <new>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,6 +24,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "bundle/variant_codec.h"
 
 namespace ckpt {
@@ -43,7 +43,7 @@ constexpr uint64_t kMaxByteSize =
 
 // DataTypeName as an absl::string_view (absl's is not std's in this build).
 absl::string_view Name(DataType dtype) {
-  const std::string_view name = DataTypeName(dtype);
+  const absl::string_view name = DataTypeName(dtype);
   return absl::string_view(name.data(), name.size());
 }
 

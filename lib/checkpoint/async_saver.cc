@@ -19,7 +19,7 @@
 #include "util/parallel.h"
 
 namespace ckpt {
-namespace internal {
+namespace checkpoint {
 
 AsyncSaver::~AsyncSaver() { Wait().IgnoreError(); }
 
@@ -73,5 +73,5 @@ absl::Status AsPreviousSaveError(const absl::Status& s) {
                              s.message()));
 }
 
-}  // namespace internal
+}  // namespace checkpoint
 }  // namespace ckpt

@@ -34,7 +34,7 @@
 #include "ckpt/checkpoint.h"
 
 namespace ckpt {
-namespace internal {
+namespace checkpoint {
 
 class AsyncSaver {
  public:
@@ -68,7 +68,7 @@ class AsyncSaver {
 // of the call that found it; OK stays OK.
 absl::Status AsPreviousSaveError(const absl::Status& s);
 
-}  // namespace internal
+}  // namespace checkpoint
 }  // namespace ckpt
 
 #endif  // CKPT_LIB_CHECKPOINT_ASYNC_SAVER_H_

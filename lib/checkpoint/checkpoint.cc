@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -58,22 +59,28 @@ absl::StatusOr<std::string> ResolvePrefix(Env* env, const std::string& path) {
   return LatestCheckpoint(path, env);
 }
 
-// The counter's value, checking that it still is an int64 scalar.
+// The counter's value, checking that it still is an int64 scalar with room
+// for one more save.
 absl::StatusOr<int64_t> CounterValue(const Variable& counter) {
   if (counter.dtype() != DataType::kInt64 || counter.shape().rank() != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("save_counter must be an int64 scalar, not ",
-                     std::string(DataTypeName(counter.dtype())), " ",
-                     counter.shape().DebugString()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "save_counter must be an int64 scalar, not ",
+        DataTypeName(counter.dtype()), " ", counter.shape().DebugString()));
   }
-  return counter.flat<int64_t>()[0];
+  const int64_t value = counter.flat<int64_t>()[0];
+  if (value == std::numeric_limits<int64_t>::max()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "save_counter is ", value, ": no checkpoint number is left"));
+  }
+  return value;
 }
 
 }  // namespace
 
 absl::StatusOr<std::string> LatestCheckpoint(const std::string& dir, Env* env) {
   env = EnvOrDefault(env);
-  CKPT_ASSIGN_OR_RETURN(CheckpointState state, ReadCheckpointState(env, dir));
+  CKPT_ASSIGN_OR_RETURN(checkpoint::CheckpointState state,
+                        checkpoint::ReadCheckpointState(env, dir));
   return state.model_checkpoint_path;
 }
 
@@ -116,23 +123,37 @@ Variable& Checkpoint::save_counter() {
 
 absl::StatusOr<std::string> Checkpoint::Save(const std::string& file_prefix,
                                              const SaveOptions& options) {
+  return SaveNumbered(file_prefix, options, /*async=*/false);
+}
+
+absl::StatusOr<std::string> Checkpoint::SaveAsync(
+    const std::string& file_prefix, const SaveOptions& options) {
+  return SaveNumbered(file_prefix, options, /*async=*/true);
+}
+
+absl::StatusOr<std::string> Checkpoint::SaveNumbered(
+    const std::string& file_prefix, const SaveOptions& options, bool async) {
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
   Variable& counter = save_counter();
   CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterValue(counter));
-  const int64_t number = previous + 1;
-  counter.mutable_flat<int64_t>()[0] = number;
-  const std::string prefix = absl::StrCat(file_prefix, "-", number);
-
-  absl::Status status = Write(prefix, options);
-  if (status.ok()) {
-    CheckpointState state;
+  counter.mutable_flat<int64_t>()[0] = previous + 1;
+  const std::string prefix = absl::StrCat(file_prefix, "-", previous + 1);
+  Env* env = EnvOrDefault(options.env);
+  auto update_state = [env, prefix] {
+    checkpoint::CheckpointState state;
     state.model_checkpoint_path = prefix;
     state.all_model_checkpoint_paths = {prefix};
-    Env* env = EnvOrDefault(options.env);
-    status = Annotate(WriteCheckpointState(env, Dirname(prefix), state),
-                      "updating the checkpoint state file");
-  }
+    return Annotate(
+        checkpoint::WriteCheckpointState(env, Dirname(prefix), state),
+        "updating the checkpoint state file");
+  };
+  // Asynchronously the state file is written on the background thread once
+  // the files are durable.
+  absl::Status status = async ? WriteAsync(prefix, options, update_state)
+                              : Write(prefix, options);
+  if (status.ok() && !async) status = update_state();
   if (!status.ok()) {
+    // Nothing was started, or nothing names the number: it may be used again.
     counter.mutable_flat<int64_t>()[0] = previous;
     return status;
   }
@@ -148,41 +169,16 @@ absl::Status Checkpoint::Write(const std::string& prefix,
 absl::Status Checkpoint::WaitForPrevious() {
   if (async_ == nullptr) return absl::OkStatus();
   absl::Status s = async_->Wait();
-  return internal::AsPreviousSaveError(s);
-}
-
-absl::StatusOr<std::string> Checkpoint::SaveAsync(
-    const std::string& file_prefix, const SaveOptions& options) {
-  CKPT_RETURN_IF_ERROR(WaitForPrevious());
-  Variable& counter = save_counter();
-  CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterValue(counter));
-  const int64_t number = previous + 1;
-  counter.mutable_flat<int64_t>()[0] = number;
-  const std::string prefix = absl::StrCat(file_prefix, "-", number);
-  Env* env = EnvOrDefault(options.env);
-  auto update_state = [env, prefix]() {
-    CheckpointState state;
-    state.model_checkpoint_path = prefix;
-    state.all_model_checkpoint_paths = {prefix};
-    return Annotate(WriteCheckpointState(env, Dirname(prefix), state),
-                    "updating the checkpoint state file");
-  };
-  absl::Status status = WriteAsync(prefix, options, update_state);
-  if (!status.ok()) {
-    // Nothing was started: the number may be used again.
-    counter.mutable_flat<int64_t>()[0] = previous;
-    return status;
-  }
-  return prefix;
+  return checkpoint::AsPreviousSaveError(s);
 }
 
 absl::Status Checkpoint::WriteAsync(const std::string& prefix,
                                     const SaveOptions& options,
                                     std::function<absl::Status()> after_write) {
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
-  CKPT_ASSIGN_OR_RETURN(internal::SavePlan plan,
-                        internal::PlanSave(ObjectRef::Of(*this), options));
-  if (async_ == nullptr) async_ = std::make_unique<internal::AsyncSaver>();
+  CKPT_ASSIGN_OR_RETURN(checkpoint::SavePlan plan,
+                        checkpoint::PlanSave(ObjectRef::Of(*this), options));
+  if (async_ == nullptr) async_ = std::make_unique<checkpoint::AsyncSaver>();
   return async_->Start(std::move(plan), prefix, options,
                        std::move(after_write));
 }

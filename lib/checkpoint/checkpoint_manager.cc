@@ -39,6 +39,7 @@
 #include "absl/strings/str_cat.h"
 #include "checkpoint/async_saver.h"
 #include "checkpoint/checkpoint_state.h"
+#include "checkpoint/manager_files.h"
 #include "checkpoint/manager_metadata.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
@@ -49,82 +50,10 @@
 namespace ckpt {
 namespace {
 
+using checkpoint::DataFiles;
+using checkpoint::NormalizePath;
+
 constexpr absl::string_view kLockFilename = "checkpoint.lock";
-constexpr uint64_t kMaxMetadataBytes = uint64_t{1} << 20;
-
-// Lexically normal form ("a/./b//c/" -> "a/b/c"), so that one checkpoint
-// spelled two ways is one entry. Symlinks are not resolved.
-std::string NormalizePath(const std::string& path) {
-  if (path.empty()) return path;
-  std::string out = std::filesystem::path(path).lexically_normal().string();
-  while (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
-}
-
-bool AllDigits(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return absl::ascii_isdigit(static_cast<unsigned char>(c));
-  });
-}
-
-// Temporary files of an interrupted save: "<file>.tempstate<digits>"
-// (BundleWriter) and "checkpoint.tmp<digits>" /
-// "checkpoint.manager.tmp<digits>" (WriteStringToFileAtomic).
-bool IsStaleTempName(absl::string_view name) {
-  const size_t pos = name.rfind(".tempstate");
-  if (pos != absl::string_view::npos && pos > 0 &&
-      AllDigits(name.substr(pos + 10))) {
-    return true;
-  }
-  for (absl::string_view base :
-       {kCheckpointStateFilename, kManagerMetadataFilename}) {
-    const std::string stem = absl::StrCat(base, ".tmp");
-    if (absl::StartsWith(name, stem) && AllDigits(name.substr(stem.size()))) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// "<prefix>.data-" files of `prefix` found in its directory.
-absl::StatusOr<std::vector<std::string>> DataFiles(Env* env,
-                                                   const std::string& prefix) {
-  const std::string dir = Dirname(prefix);
-  const std::string stem = absl::StrCat(Basename(prefix), ".data-");
-  CKPT_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(dir));
-  std::vector<std::string> out;
-  for (const std::string& name : names) {
-    if (absl::StartsWith(name, stem) && !IsStaleTempName(name)) {
-      out.push_back(JoinPath(dir, name));
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// OK if the index opens and every data file it needs exists.
-absl::Status CheckFilesPresent(Env* env, const std::string& prefix) {
-  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> reader,
-                        BundleReader::Open(env, prefix));
-  for (int i = 0; i < reader->num_shards(); ++i) {
-    CKPT_RETURN_IF_ERROR(
-        env->FileExists(DataFilename(prefix, i, reader->num_shards())));
-  }
-  return absl::OkStatus();
-}
-
-// The checkpoint number of "<name>-<digits>", or -1.
-int64_t NumberOf(absl::string_view name, absl::string_view checkpoint_name) {
-  if (!absl::StartsWith(name, checkpoint_name) ||
-      name.size() <= checkpoint_name.size() + 1 ||
-      name[checkpoint_name.size()] != '-') {
-    return -1;
-  }
-  int64_t n;
-  absl::string_view digits = name.substr(checkpoint_name.size() + 1);
-  if (!AllDigits(digits) || !absl::SimpleAtoi(digits, &n)) return -1;
-  return n;
-}
 
 absl::StatusOr<int64_t> StepValue(const Variable& step) {
   if (step.shape().rank() == 0 && step.dtype() == DataType::kInt64) {
@@ -231,8 +160,8 @@ absl::Status CheckpointManager::Open() {
                         env_->LockFile(JoinPath(directory_, kLockFilename)));
   CKPT_RETURN_IF_ERROR(RemoveStaleTempFiles());
   // Checked once here rather than on every commit.
-  metadata_on_disk_ = !absl::IsNotFound(
-      env_->FileExists(JoinPath(directory_, kManagerMetadataFilename)));
+  metadata_on_disk_ = !absl::IsNotFound(env_->FileExists(
+      JoinPath(directory_, checkpoint::kManagerMetadataFilename)));
   return LoadState();
 }
 
@@ -244,205 +173,14 @@ void CheckpointManager::Log(const std::string& line) {
   }
 }
 
+void CheckpointManager::Recovered(const std::string& line) {
+  Log(line);
+  recovered_.push_back(line);
+}
+
 double CheckpointManager::Now() const {
   if (options_.clock) return options_.clock();
   return static_cast<double>(env_->NowMicros()) / 1e6;
-}
-
-absl::Status CheckpointManager::RemoveStaleTempFiles() {
-  CKPT_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                        env_->GetChildren(directory_));
-  std::sort(names.begin(), names.end());
-  bool removed = false;
-  for (const std::string& name : names) {
-    if (!IsStaleTempName(name)) continue;
-    const std::string path = JoinPath(directory_, name);
-    absl::Status s = env_->DeleteFile(path);
-    if (!s.ok() && !absl::IsNotFound(s)) return s;
-    const std::string line = absl::StrCat("removed stale temporary file ", path,
-                                          " (left by an interrupted save)");
-    Log(line);
-    recovered_.push_back(line);
-    removed = true;
-  }
-  if (removed) CKPT_RETURN_IF_ERROR(env_->SyncDir(directory_));
-  return absl::OkStatus();
-}
-
-absl::Status CheckpointManager::LoadState() {
-  absl::StatusOr<CheckpointState> state = ReadCheckpointState(env_, directory_);
-  const double now = Now();
-  if (!state.ok()) {
-    if (absl::IsNotFound(state.status())) {
-      // A fresh directory (TensorFlow sets the clock back a little as well).
-      last_preserved_timestamp_ = now - 1;
-      return absl::OkStatus();
-    }
-    if (absl::IsDataLoss(state.status()) ||
-        absl::IsResourceExhausted(state.status())) {
-      if (options_.recover_corrupt_state) return RebuildState(state.status());
-      return absl::DataLossError(absl::StrCat(
-          state.status().message(),
-          " (set recover_corrupt_state to rebuild it from the checkpoints "
-          "that verify)"));
-    }
-    return state.status();
-  }
-
-  // Metrics and pins.
-  std::vector<ManagerMetadataEntry> metadata;
-  const std::string metadata_path =
-      JoinPath(directory_, kManagerMetadataFilename);
-  absl::StatusOr<std::string> text =
-      ReadFileToString(env_, metadata_path, kMaxMetadataBytes);
-  if (text.ok()) {
-    absl::StatusOr<std::vector<ManagerMetadataEntry>> parsed =
-        ParseManagerMetadata(*text, metadata_path);
-    if (parsed.ok()) {
-      metadata = std::move(*parsed);
-    } else if (options_.recover_corrupt_state) {
-      const std::string line =
-          absl::StrCat("ignoring corrupt ", parsed.status().message(),
-                       "; metrics and pins are lost");
-      Log(line);
-      recovered_.push_back(line);
-    } else {
-      return parsed.status();
-    }
-  } else if (!absl::IsNotFound(text.status())) {
-    if (!absl::IsResourceExhausted(text.status()) ||
-        !options_.recover_corrupt_state) {
-      return text.status();
-    }
-    const std::string line = absl::StrCat("ignoring ", text.status().message(),
-                                          "; metrics and pins are lost");
-    Log(line);
-    recovered_.push_back(line);
-  }
-
-  // TensorFlow's rules: timestamps are capped at now; entries without
-  // timestamps, or not newer than last_preserved_timestamp, are no longer
-  // managed (never deleted, and left out of the next state file's list).
-  last_preserved_timestamp_ = std::min(state->last_preserved_timestamp, now);
-  std::vector<std::string> paths;
-  for (const std::string& p : state->all_model_checkpoint_paths) {
-    paths.push_back(NormalizePath(p));
-  }
-  std::vector<double> stamps = state->all_model_checkpoint_timestamps;
-  if (stamps.size() != paths.size()) {
-    stamps.assign(paths.size(), last_preserved_timestamp_);
-  }
-  const std::string model_path = NormalizePath(state->model_checkpoint_path);
-
-  // Files that are missing or whose index is damaged are not trusted: the
-  // entry is dropped (the files are left alone). Other errors (permissions,
-  // I/O) are returned: they say nothing about the checkpoint.
-  bool dropped = false;
-  auto usable = [&](const std::string& prefix) -> absl::StatusOr<bool> {
-    absl::Status present = CheckFilesPresent(env_, prefix);
-    if (present.ok()) return true;
-    if (!absl::IsNotFound(present) && !absl::IsDataLoss(present)) {
-      return Annotate(present, absl::StrCat("checking ", prefix,
-                                            ", named by the checkpoint state"));
-    }
-    const std::string line = absl::StrCat(
-        "dropping ", prefix, " from the checkpoint state: ", present.message());
-    Log(line);
-    recovered_.push_back(line);
-    dropped = true;
-    return false;
-  };
-  std::set<std::string> seen;
-  bool model_path_usable = false;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    if (!seen.insert(paths[i]).second) continue;
-    CKPT_ASSIGN_OR_RETURN(const bool ok, usable(paths[i]));
-    if (!ok) continue;
-    if (paths[i] == model_path) model_path_usable = true;
-    const double timestamp = std::min(stamps[i], now);
-    if (timestamp <= last_preserved_timestamp_) {
-      const std::string line = absl::StrCat(
-          "not managing ", paths[i],
-          " (no timestamp after last_preserved_timestamp): it is never "
-          "deleted");
-      Log(line);
-      recovered_.push_back(line);
-      continue;
-    }
-    ManagedCheckpoint e;
-    e.prefix = paths[i];
-    e.timestamp = timestamp;
-    if (Dirname(paths[i]) == directory_) {
-      for (const ManagerMetadataEntry& m : metadata) {
-        if (m.name == Basename(paths[i])) {
-          e.metric = m.metric;
-          e.pinned = m.pinned;
-        }
-      }
-    }
-    entries_.push_back(std::move(e));
-  }
-  if (seen.count(model_path) == 0) {
-    CKPT_ASSIGN_OR_RETURN(model_path_usable, usable(model_path));
-  }
-  latest_.reset();
-  if (model_path_usable) {
-    latest_ = model_path;
-  } else if (!entries_.empty()) {
-    latest_ = entries_.back().prefix;
-  }
-  if (dropped) {
-    CKPT_RETURN_IF_ERROR(Commit(entries_, latest_, last_preserved_timestamp_));
-    const std::string line =
-        latest_ ? absl::StrCat("checkpoint state rewritten; latest is now ",
-                               *latest_)
-                : "checkpoint state removed: no checkpoint is left";
-    Log(line);
-    recovered_.push_back(line);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckpointManager::RebuildState(const absl::Status& why) {
-  std::string line =
-      absl::StrCat("corrupt checkpoint state (", why.message(),
-                   "); rebuilding it from the checkpoints that verify");
-  Log(line);
-  recovered_.push_back(line);
-  CKPT_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                        env_->GetChildren(directory_));
-  std::vector<std::pair<int64_t, std::string>> found;
-  for (const std::string& name : names) {
-    if (!absl::EndsWith(name, ".index")) continue;
-    const std::string stem = name.substr(0, name.size() - 6);
-    const int64_t number = NumberOf(stem, options_.checkpoint_name);
-    if (number >= 0) found.emplace_back(number, JoinPath(directory_, stem));
-  }
-  std::sort(found.begin(), found.end());
-  // The verified checkpoints are not managed: nothing says which of them
-  // were preserved, pinned or best, so none is ever deleted by policy. The
-  // highest-numbered one becomes the latest.
-  int verified_count = 0;
-  for (const auto& [number, prefix] : found) {
-    absl::Status verified = VerifyCheckpoint(env_, prefix);
-    if (!verified.ok()) {
-      line = absl::StrCat("not recovering ", prefix, ": ", verified.message());
-      Log(line);
-      recovered_.push_back(line);
-      continue;
-    }
-    ++verified_count;
-    latest_ = prefix;
-  }
-  last_preserved_timestamp_ = Now();
-  CKPT_RETURN_IF_ERROR(Commit(entries_, latest_, last_preserved_timestamp_));
-  line = absl::StrCat(
-      "rebuilt the checkpoint state: ", verified_count,
-      " checkpoint(s) verify and are kept unmanaged (never deleted)",
-      latest_ ? absl::StrCat("; latest ", *latest_) : "");
-  Log(line);
-  recovered_.push_back(line);
-  return absl::OkStatus();
 }
 
 // ---- committing
@@ -454,7 +192,7 @@ absl::Status CheckpointManager::Commit(
     const std::vector<ManagedCheckpoint>& leaving) {
   // 1. Metadata: a superset of what the old and the new state file name
   //    (`leaving`: entries the old state names and the new one will not).
-  std::vector<ManagerMetadataEntry> metadata;
+  std::vector<checkpoint::ManagerMetadataEntry> metadata;
   std::vector<ManagedCheckpoint> all = leaving;
   all.insert(all.end(), entries.begin(), entries.end());
   for (const ManagedCheckpoint& e : all) {
@@ -463,28 +201,29 @@ absl::Status CheckpointManager::Commit(
     }
   }
   const std::string metadata_path =
-      JoinPath(directory_, kManagerMetadataFilename);
+      JoinPath(directory_, checkpoint::kManagerMetadataFilename);
   // Written when there is something to record, or to empty a file that
   // exists (a stale line must not attach to a reused checkpoint name).
   if (!metadata.empty() || metadata_on_disk_) {
     CKPT_RETURN_IF_ERROR(WriteStringToFileAtomic(
-        env_, metadata_path, SerializeManagerMetadata(metadata)));
+        env_, metadata_path, checkpoint::SerializeManagerMetadata(metadata)));
     metadata_on_disk_ = true;
   }
   // 2. The state file.
   if (!latest) {
-    absl::Status s = env_->DeleteFile(CheckpointStatePath(directory_));
+    absl::Status s =
+        env_->DeleteFile(checkpoint::CheckpointStatePath(directory_));
     if (!s.ok() && !absl::IsNotFound(s)) return s;
     return env_->SyncDir(directory_);
   }
-  CheckpointState state;
+  checkpoint::CheckpointState state;
   state.model_checkpoint_path = *latest;
   for (const ManagedCheckpoint& e : entries) {
     state.all_model_checkpoint_paths.push_back(e.prefix);
     state.all_model_checkpoint_timestamps.push_back(e.timestamp);
   }
   state.last_preserved_timestamp = last_preserved;
-  return Annotate(WriteCheckpointState(env_, directory_, state),
+  return Annotate(checkpoint::WriteCheckpointState(env_, directory_, state),
                   "updating the checkpoint state file");
 }
 
@@ -583,7 +322,7 @@ absl::Status CheckpointManager::Wait() { return checkpoint_->Wait(); }
 
 absl::Status CheckpointManager::WaitForPrevious() {
   absl::Status s = checkpoint_->Wait();
-  return internal::AsPreviousSaveError(s);
+  return checkpoint::AsPreviousSaveError(s);
 }
 
 absl::StatusOr<std::optional<std::string>> CheckpointManager::Save(
@@ -609,16 +348,54 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveImpl(
   if (options_.step_counter != nullptr) {
     CKPT_ASSIGN_OR_RETURN(step, StepValue(*options_.step_counter));
   }
-  if (options_.checkpoint_interval && args.check_interval &&
-      last_checkpoint_step_ &&
-      (*step < *last_checkpoint_step_ ||
-       static_cast<uint64_t>(*step) -
-               static_cast<uint64_t>(*last_checkpoint_step_) <
-           static_cast<uint64_t>(*options_.checkpoint_interval))) {
-    return std::optional<std::string>();  // not due yet (no overflow above)
+  if (args.check_interval && !IntervalElapsed(step)) {
+    return std::optional<std::string>();  // not due yet
   }
-
+  CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterBeforeSave(args));
   Variable& counter = checkpoint_->save_counter();
+  counter.mutable_flat<int64_t>()[0] = previous + 1;
+  const int64_t number = args.checkpoint_number.value_or(previous + 1);
+  const std::string prefix =
+      JoinPath(directory_, absl::StrCat(options_.checkpoint_name, "-", number));
+
+  SaveOptions save_options = options_.save_options;
+  save_options.env = env_;
+  save_options.bundle.sync = true;  // the commit protocol depends on it
+  absl::Status s = StopNaming(prefix);
+  if (s.ok() && async) {
+    // The state file is committed (and old checkpoints pruned) on the
+    // background thread once the files are durable.
+    const std::optional<double> metric = args.metric;
+    s = checkpoint_->WriteAsync(prefix, save_options,
+                                [this, prefix, metric, step] {
+                                  return CommitSaved(prefix, metric, step);
+                                });
+  } else if (s.ok()) {
+    s = checkpoint_->Write(prefix, save_options);
+  }
+  if (!s.ok()) {
+    // Nothing was started, or nothing names this number: it may be used
+    // again.
+    counter.mutable_flat<int64_t>()[0] = previous;
+    return s;
+  }
+  if (!async) CKPT_RETURN_IF_ERROR(CommitSaved(prefix, args.metric, step));
+  return std::optional<std::string>(prefix);
+}
+
+bool CheckpointManager::IntervalElapsed(std::optional<int64_t> step) const {
+  if (!options_.checkpoint_interval || !last_checkpoint_step_) return true;
+  // step is set: checkpoint_interval requires a step_counter. Unsigned
+  // arithmetic: no overflow for any pair of int64 steps.
+  return *step >= *last_checkpoint_step_ &&
+         static_cast<uint64_t>(*step) -
+                 static_cast<uint64_t>(*last_checkpoint_step_) >=
+             static_cast<uint64_t>(*options_.checkpoint_interval);
+}
+
+absl::StatusOr<int64_t> CheckpointManager::CounterBeforeSave(
+    const SaveArgs& args) {
+  const Variable& counter = checkpoint_->save_counter();
   if (counter.dtype() != DataType::kInt64 || counter.shape().rank() != 0) {
     return absl::FailedPreconditionError(
         "CheckpointManager::Save: save_counter is not an int64 scalar");
@@ -634,63 +411,31 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveImpl(
             ? absl::StrCat(", checkpoint_number ", *args.checkpoint_number)
             : ""));
   }
-  counter.mutable_flat<int64_t>()[0] = previous + 1;
-  const int64_t number = args.checkpoint_number.value_or(previous + 1);
-  const std::string prefix =
-      JoinPath(directory_, absl::StrCat(options_.checkpoint_name, "-", number));
-  auto roll_back = [&] { counter.mutable_flat<int64_t>()[0] = previous; };
+  return previous;
+}
 
-  // Overwriting a kept checkpoint: stop naming it before touching its files.
+absl::Status CheckpointManager::StopNaming(const std::string& prefix) {
   auto same = std::find_if(
       entries_.begin(), entries_.end(),
       [&](const ManagedCheckpoint& e) { return e.prefix == prefix; });
-  if (same != entries_.end() || latest_ == prefix) {
-    if (same != entries_.end() && same->pinned) {
-      roll_back();
-      return absl::FailedPreconditionError(
-          absl::StrCat(prefix, ": pinned; unpin it before saving over it"));
-    }
-    std::vector<ManagedCheckpoint> without = entries_;
-    if (same != entries_.end()) {
-      without.erase(without.begin() + (same - entries_.begin()));
-    }
-    std::optional<std::string> latest = latest_;
-    if (latest == prefix) {
-      latest.reset();
-      if (!without.empty()) latest = without.back().prefix;
-    }
-    absl::Status s = Commit(without, latest, last_preserved_timestamp_);
-    if (!s.ok()) {
-      roll_back();
-      return s;
-    }
-    SetState(std::move(without), std::move(latest));
+  if (same == entries_.end() && latest_ != prefix) return absl::OkStatus();
+  if (same != entries_.end() && same->pinned) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(prefix, ": pinned; unpin it before saving over it"));
   }
-
-  SaveOptions save_options = options_.save_options;
-  save_options.env = env_;
-  save_options.bundle.sync = true;  // the commit protocol depends on it
-  if (async) {
-    // The state file is committed (and old checkpoints pruned) on the
-    // background thread once the files are durable.
-    const std::optional<double> metric = args.metric;
-    absl::Status s = checkpoint_->WriteAsync(
-        prefix, save_options, [this, prefix, metric, step] {
-          return CommitSaved(prefix, metric, step);
-        });
-    if (!s.ok()) {
-      roll_back();  // nothing was started
-      return s;
-    }
-    return std::optional<std::string>(prefix);
+  std::vector<ManagedCheckpoint> without = entries_;
+  if (same != entries_.end()) {
+    without.erase(without.begin() + (same - entries_.begin()));
   }
-  absl::Status s = checkpoint_->Write(prefix, save_options);
-  if (!s.ok()) {
-    roll_back();  // nothing names this number: it may be written again
-    return s;
+  std::optional<std::string> latest;
+  if (latest_ != prefix) {
+    latest = latest_;
+  } else if (!without.empty()) {
+    latest = without.back().prefix;
   }
-  CKPT_RETURN_IF_ERROR(CommitSaved(prefix, args.metric, step));
-  return std::optional<std::string>(prefix);
+  CKPT_RETURN_IF_ERROR(Commit(without, latest, last_preserved_timestamp_));
+  SetState(std::move(without), std::move(latest));
+  return absl::OkStatus();
 }
 
 absl::Status CheckpointManager::CommitSaved(const std::string& prefix,

@@ -22,7 +22,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
-namespace ckpt {
+namespace ckpt::checkpoint {
 namespace {
 
 // Keeps the first parse error (protobuf would otherwise log it to stderr).
@@ -261,4 +261,4 @@ absl::Status WriteCheckpointState(Env* env, absl::string_view dir,
   return WriteStringToFileAtomic(env, path, SerializeCheckpointState(relative));
 }
 
-}  // namespace ckpt
+}  // namespace ckpt::checkpoint

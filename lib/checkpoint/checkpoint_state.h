@@ -52,7 +52,7 @@
 #include "absl/strings/string_view.h"
 #include "ckpt/env.h"
 
-namespace ckpt {
+namespace ckpt::checkpoint {
 
 // Name of the state file inside a checkpoint directory.
 inline constexpr absl::string_view kCheckpointStateFilename = "checkpoint";
@@ -101,6 +101,6 @@ absl::Status WriteCheckpointState(Env* env, absl::string_view dir,
 // otherwise scientific with a signed two-digit minimum exponent ("1e-05").
 std::string PythonDoubleRepr(double value);
 
-}  // namespace ckpt
+}  // namespace ckpt::checkpoint
 
 #endif  // CKPT_LIB_CHECKPOINT_CHECKPOINT_STATE_H_

@@ -104,8 +104,8 @@ absl::StatusOr<std::unique_ptr<GenericTree>> GenericTree::Load(
   {
     CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> reader,
                           BundleReader::Open(env, prefix));
-    CKPT_ASSIGN_OR_RETURN(std::optional<internal::GraphTable> table,
-                          internal::ReadGraphTableIfAny(*reader));
+    CKPT_ASSIGN_OR_RETURN(std::optional<graph::GraphTable> table,
+                          graph::ReadGraphTableIfAny(*reader));
     if (!table.has_value()) {
       return absl::FailedPreconditionError(
           absl::StrCat("checkpoint '", prefix,
@@ -113,7 +113,7 @@ absl::StatusOr<std::unique_ptr<GenericTree>> GenericTree::Load(
     }
     // Held to the bound of every reader of untrusted graphs before any
     // object is built (the restore below applies it again).
-    CKPT_RETURN_IF_ERROR(internal::NodePathTable::Check(
+    CKPT_RETURN_IF_ERROR(graph::NodePathTable::Check(
         *table, absl::StrCat("checkpoint '", prefix, "'")));
     tree->graph_ = table->ToObjectGraph();
     // Partitioned attributes: their slices, to be written as stored.

@@ -15,7 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 
-namespace ckpt {
+namespace ckpt::checkpoint {
 namespace {
 
 constexpr absl::string_view kHeader = "ckpt-manager-metadata 1";
@@ -92,4 +92,4 @@ absl::StatusOr<std::vector<ManagerMetadataEntry>> ParseManagerMetadata(
   return entries;
 }
 
-}  // namespace ckpt
+}  // namespace ckpt::checkpoint

@@ -33,7 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace ckpt {
+namespace ckpt::checkpoint {
 
 inline constexpr absl::string_view kManagerMetadataFilename =
     "checkpoint.manager";
@@ -53,6 +53,6 @@ std::string SerializeManagerMetadata(
 absl::StatusOr<std::vector<ManagerMetadataEntry>> ParseManagerMetadata(
     absl::string_view text, absl::string_view filename);
 
-}  // namespace ckpt
+}  // namespace ckpt::checkpoint
 
 #endif  // CKPT_LIB_CHECKPOINT_MANAGER_METADATA_H_

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "bundle/slice_layout.h"
 
-namespace ckpt::internal {
+namespace ckpt::checkpoint {
 
 absl::Status CheckPartitionedParts(const TensorShape& full_shape,
                                    absl::Span<Tensor* const> parts,
@@ -64,4 +64,4 @@ absl::Status CheckPartitionedParts(const TensorShape& full_shape,
   return absl::OkStatus();
 }
 
-}  // namespace ckpt::internal
+}  // namespace ckpt::checkpoint

@@ -11,7 +11,7 @@
 #include "ckpt/tensor.h"
 #include "ckpt/tensor_slice.h"
 
-namespace ckpt::internal {
+namespace ckpt::checkpoint {
 
 // OK if `parts` and `slices` are equally many (at least one, at most
 // bundle::kMaxSlicesPerTensor), every part is non-null, initialized and of
@@ -24,6 +24,6 @@ absl::Status CheckPartitionedParts(const TensorShape& full_shape,
                                    absl::Span<Tensor* const> parts,
                                    absl::Span<const TensorSlice> slices);
 
-}  // namespace ckpt::internal
+}  // namespace ckpt::checkpoint
 
 #endif  // CKPT_LIB_CHECKPOINT_PARTITIONED_PARTS_H_

@@ -49,7 +49,7 @@ std::string ListPaths(const char* what,
   return out;
 }
 
-absl::Status MismatchError(const internal::RestoreSession& s,
+absl::Status MismatchError(const checkpoint::RestoreSession& s,
                            const RestoreReport& r) {
   if (r.mismatched.empty()) return absl::OkStatus();
   std::vector<std::string> shown;
@@ -76,7 +76,8 @@ absl::Status Precondition(const std::string& assertion,
 
 }  // namespace
 
-RestoreStatus::RestoreStatus(std::shared_ptr<internal::RestoreSession> session)
+RestoreStatus::RestoreStatus(
+    std::shared_ptr<checkpoint::RestoreSession> session)
     : session_(std::move(session)) {}
 
 RestoreReport RestoreStatus::report() const { return session_->Report(); }
@@ -229,18 +230,18 @@ absl::StatusOr<RestoreStatus> RestoreObjectGraph(
     return absl::InvalidArgumentError(absl::StrCat(
         "RestoreOptions: num_threads must be >= 0, got ", options.num_threads));
   }
-  auto session = std::make_shared<internal::RestoreSession>(
+  auto session = std::make_shared<checkpoint::RestoreSession>(
       reader, root, ResolveThreads(options.num_threads));
   // Name-based only when the index has no graph: a graph that cannot be
   // read (its data file deleted meanwhile, say) is an error, not TF1.
-  CKPT_ASSIGN_OR_RETURN(std::optional<internal::GraphTable> graph,
-                        internal::ReadGraphTableIfAny(*reader));
+  CKPT_ASSIGN_OR_RETURN(std::optional<graph::GraphTable> graph,
+                        graph::ReadGraphTableIfAny(*reader));
   if (graph.has_value()) {
     CKPT_RETURN_IF_ERROR(session->StartGraph(*std::move(graph)));
   } else {
     CKPT_RETURN_IF_ERROR(session->StartNameBased());
   }
-  return internal::RestoreSession::MakeStatus(std::move(session));
+  return checkpoint::RestoreSession::MakeStatus(std::move(session));
 }
 
 }  // namespace ckpt

@@ -11,7 +11,6 @@
 #include <deque>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "checkpoint/collectors.h"
 #include "checkpoint/partitioned_parts.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
@@ -33,7 +33,7 @@
 #include "util/parallel.h"
 
 namespace ckpt {
-namespace internal {
+namespace checkpoint {
 
 namespace {
 
@@ -42,173 +42,19 @@ constexpr uint64_t kParallelReadBytes = uint64_t{16} << 20;
 // From this many attributes on, the index is decoded in one pass.
 constexpr size_t kIndexScanAttributes = 1024;
 
-std::string Str(std::string_view s) { return std::string(s); }
 std::string Msg(const absl::Status& s) { return std::string(s.message()); }
 
 std::string Describe(DataType dtype, const TensorShape& shape) {
-  return absl::StrCat(Str(DataTypeName(dtype)), " ", shape.DebugString());
+  return absl::StrCat(DataTypeName(dtype), " ", shape.DebugString());
 }
 
 // The path of the child `name` of the object at `parent` (the naming rule
 // of graph/graph_table.h).
-std::string ChildPath(absl::string_view parent, std::string_view name) {
+std::string ChildPath(absl::string_view parent, absl::string_view name) {
   std::string out;
-  AppendChildPath(parent, absl::string_view(name.data(), name.size()), &out);
+  graph::AppendChildPath(parent, name, &out);
   return out;
 }
-
-// Collects an object's children in visit order.
-class ChildCollector : public ChildVisitor {
- public:
-  void Visit(std::string_view name, ObjectRef child) override {
-    children.emplace_back(Str(name), child);
-  }
-  std::vector<std::pair<std::string, ObjectRef>> children;
-};
-
-// Matches an object's live children to the saved edges of its node by name,
-// without copying the live names: child_of(e) is the first live child named
-// like saved edge e, or a null ref. A live name is looked up among the
-// saved edges by a scan when they are few, in an index when they are many
-// (a container of 100,000 variables must not cost 100,000^2 comparisons,
-// nor a copy of every name).
-class EdgeMatcher : public ChildVisitor {
- public:
-  EdgeMatcher(const GraphTable& graph,
-              absl::Span<const GraphTable::Child> edges)
-      : graph_(graph),
-        edges_(edges),
-        first_(edges.size()),
-        refs_(edges.size()),
-        seen_(edges.size(), false),
-        index_(0, ByName{this}, ByName{this}) {
-    if (edges.size() > kScanLimit) index_.reserve(edges.size());
-    for (size_t e = 0; e < edges.size(); ++e) {
-      // first_[e]: the first edge with e's name, which holds its child.
-      if (edges.size() > kScanLimit) {
-        first_[e] = *index_.insert(static_cast<uint32_t>(e)).first;
-        continue;
-      }
-      first_[e] = static_cast<uint32_t>(e);
-      for (size_t f = 0; f < e; ++f) {
-        if (Name(f) == Name(e)) {
-          first_[e] = static_cast<uint32_t>(f);
-          break;
-        }
-      }
-    }
-  }
-  EdgeMatcher(const EdgeMatcher&) = delete;  // index_ points at this
-  EdgeMatcher& operator=(const EdgeMatcher&) = delete;
-
-  void Visit(std::string_view name, ObjectRef child) override {
-    const size_t e = Lookup(absl::string_view(name.data(), name.size()));
-    if (e == kNone || seen_[e]) return;  // first one wins
-    seen_[e] = true;
-    refs_[e] = child;
-  }
-  ObjectRef child_of(size_t e) const { return refs_[first_[e]]; }
-
- private:
-  static constexpr size_t kScanLimit = 16;
-  static constexpr size_t kNone = ~size_t{0};
-  // Hash and equality of edges (by index, 4 bytes a slot) by their names,
-  // and of a name looked up.
-  struct ByName {
-    using is_transparent = void;
-    const EdgeMatcher* m;
-    absl::string_view Of(uint32_t e) const { return m->Name(e); }
-    static absl::string_view Of(absl::string_view s) { return s; }
-    template <typename T>
-    size_t operator()(const T& x) const {
-      return absl::Hash<absl::string_view>()(Of(x));
-    }
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return Of(a) == Of(b);
-    }
-  };
-  size_t Lookup(absl::string_view name) const {
-    if (!index_.empty()) {
-      auto it = index_.find(name);
-      return it == index_.end() ? kNone : *it;
-    }
-    for (size_t e = 0; e < edges_.size(); ++e) {
-      if (Name(e) == name) return e;  // a first edge
-    }
-    return kNone;
-  }
-  absl::string_view Name(size_t e) const { return graph_.str(edges_[e].name); }
-
-  const GraphTable& graph_;
-  const absl::Span<const GraphTable::Child> edges_;
-  std::vector<uint32_t> first_;  // the edges of one node fit in 32 bits
-  std::vector<ObjectRef> refs_;
-  std::vector<bool> seen_;
-  absl::flat_hash_set<uint32_t, ByName, ByName> index_;
-};
-
-// Collects an object's attributes.
-class AttributeCollector : public AttributeVisitor {
- public:
-  struct Attr {
-    std::string name;
-    ckpt::Tensor* tensor = nullptr;  // null for custom and partitioned ones
-    std::string full_name;
-    std::function<absl::Status(const ckpt::Tensor&)> restore;
-    // Partitioned: part i holds region slices[i] (checked before use).
-    bool partitioned = false;
-    std::vector<ckpt::Tensor*> parts;
-    std::vector<TensorSlice> slices;
-    TensorShape full_shape;
-  };
-  void Tensor(std::string_view name, ckpt::Tensor* value,
-              std::string_view full_name) override {
-    attrs.push_back(
-        {Str(name), value, Str(full_name), nullptr, false, {}, {}, {}});
-  }
-  void Custom(
-      std::string_view name, std::function<absl::StatusOr<ckpt::Tensor>()> save,
-      std::function<absl::Status(const ckpt::Tensor&)> restore) override {
-    (void)save;
-    attrs.push_back(
-        {Str(name), nullptr, "", std::move(restore), false, {}, {}, {}});
-  }
-  void Partitioned(std::string_view name, const TensorShape& full_shape,
-                   absl::Span<ckpt::Tensor* const> parts,
-                   absl::Span<const TensorSlice> slices,
-                   std::string_view full_name) override {
-    Attr& a = attrs.emplace_back();
-    a.name = Str(name);
-    a.full_name = Str(full_name);
-    a.partitioned = true;
-    a.parts.assign(parts.begin(), parts.end());
-    a.slices.assign(slices.begin(), slices.end());
-    a.full_shape = full_shape;
-  }
-  std::vector<Attr> attrs;
-};
-
-// Collects an optimizer's slots.
-class SlotCollector : public SlotVisitor {
- public:
-  struct Entry {
-    std::string slot_name;
-    ObjectRef original;
-    ObjectRef slot;
-  };
-  void Slot(std::string_view slot_name, Variable& original,
-            Variable& slot) override {
-    slots.push_back(
-        {Str(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
-  }
-  void Slot(std::string_view slot_name, ShardedVariable& original,
-            ShardedVariable& slot) override {
-    slots.push_back(
-        {Str(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
-  }
-  std::vector<Entry> slots;
-};
 
 }  // namespace
 
@@ -228,7 +74,7 @@ void RestoreSession::AddPending(Trackable* anchor, int node) {
   if (anchor == nullptr) return;  // no Trackable above: cannot be deferred
   auto& set = pending_[anchor];
   set.insert(node);
-  Anchor::Of(*anchor).AddWaiter(shared_from_this());
+  graph::Anchor::Of(*anchor).AddWaiter(shared_from_this());
 }
 
 void RestoreSession::RecordError(absl::string_view path, absl::string_view key,
@@ -289,10 +135,10 @@ size_t RestoreSession::num_matched() const {
                     [](const Matched& m) { return !m.failed; }));
 }
 
-absl::Status RestoreSession::StartGraph(GraphTable graph) {
+absl::Status RestoreSession::StartGraph(graph::GraphTable graph) {
   graph_ = std::move(graph);
   CKPT_ASSIGN_OR_RETURN(
-      paths_, NodePathTable::Build(
+      paths_, graph::NodePathTable::Build(
                   graph_, absl::StrCat("object graph of ", reader_->prefix())));
   // A restore that reads many values decodes the whole index in one pass
   // rather than looking keys up one by one. A damaged index is left to the
@@ -359,7 +205,7 @@ absl::Status RestoreSession::OnChildrenChanged(Trackable& owner) {
   auto it = pending_.find(&owner);
   if (it == pending_.end() || it->second.empty()) {
     pending_.erase(&owner);
-    Anchor::Of(owner).RemoveWaiter(this);
+    graph::Anchor::Of(owner).RemoveWaiter(this);
   }
   return status;
 }
@@ -382,11 +228,11 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
     Trackable* const anchor =
         item.obj.trackable() != nullptr ? item.obj.trackable() : item.anchor;
 
-    const absl::Span<const GraphTable::Child> edges = graph_.children(n);
+    const absl::Span<const graph::GraphTable::Child> edges = graph_.children(n);
     EdgeMatcher live(graph_, edges);
     if (!edges.empty()) item.obj.VisitChildren(live);
     for (size_t e = 0; e < edges.size(); ++e) {
-      const GraphTable::Child& edge = edges[e];
+      const graph::GraphTable::Child& edge = edges[e];
       const size_t c = static_cast<size_t>(edge.node_id);
       const ObjectRef child = live.child_of(e);
       if (!bound_[c].is_null()) {
@@ -431,7 +277,7 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
                                   absl::Status* walk_error) {
   SlotCollector live;
   opt.VisitSlots(live);
-  for (const GraphTable::Slot& ref :
+  for (const graph::GraphTable::Slot& ref :
        graph_.slots(static_cast<size_t>(opt_node))) {
     const size_t slot_node = static_cast<size_t>(ref.slot_node_id);
     if (!bound_[slot_node].is_null()) continue;
@@ -463,14 +309,14 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
   bool& restored = bound_objects_.try_emplace(obj, false).first->second;
   if (restored) return;
   restored = true;
-  const absl::Span<const GraphTable::Attribute> saved =
+  const absl::Span<const graph::GraphTable::Attribute> saved =
       graph_.attributes(static_cast<size_t>(node));
   const absl::string_view path = paths_[static_cast<size_t>(node)];
   AttributeCollector live;
   obj.VisitAttributes(live);
   std::vector<bool> taken(saved.size(), false);
   for (AttributeCollector::Attr& attr : live.attrs) {
-    const GraphTable::Attribute* stored = nullptr;
+    const graph::GraphTable::Attribute* stored = nullptr;
     for (size_t i = 0; i < saved.size(); ++i) {
       if (!taken[i] && graph_.str(saved[i].name) == attr.name) {
         taken[i] = true;
@@ -675,7 +521,7 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
       // Objects created under it later are restored by name too, as
       // TensorFlow's name-based restore does.
       name_paths_.try_emplace(t, path);
-      Anchor::Of(*t).AddWaiter(shared_from_this());
+      graph::Anchor::Of(*t).AddWaiter(shared_from_this());
     }
     AttributeCollector attrs;
     if (restore_attrs) obj.VisitAttributes(attrs);
@@ -765,9 +611,10 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
       const std::string original =
           it != path_of.end() ? it->second : "(unreachable variable)";
       std::string slot_path;
-      AppendSlotPath(original, path,
-                     absl::string_view(e.slot_name.data(), e.slot_name.size()),
-                     &slot_path);
+      graph::AppendSlotPath(
+          original, path,
+          absl::string_view(e.slot_name.data(), e.slot_name.size()),
+          &slot_path);
       missing.push_back({std::move(slot_path), "",
                          "slot variable not matched to a checkpoint object"});
     }
@@ -789,7 +636,8 @@ RestoreReport RestoreSession::Report(bool with_matched) const {
     }
   }
   for (size_t n = 0; n < bound_.size(); ++n) {
-    const absl::Span<const GraphTable::Attribute> attrs = graph_.attributes(n);
+    const absl::Span<const graph::GraphTable::Attribute> attrs =
+        graph_.attributes(n);
     if (bound_[n].is_null() && !attrs.empty()) {
       r.pending.push_back({std::string(paths_[n]),
                            std::string(graph_.str(attrs[0].key)),
@@ -802,5 +650,5 @@ RestoreReport RestoreSession::Report(bool with_matched) const {
   return r;
 }
 
-}  // namespace internal
+}  // namespace checkpoint
 }  // namespace ckpt

@@ -83,13 +83,13 @@
 #include "graph/graph_table.h"
 
 namespace ckpt {
-namespace internal {
+namespace checkpoint {
 
 // -----------------------------------------------------------------------------
 // RestoreSession: the state of one restore (the coordinator of TensorFlow).
 // Single-threaded.
 // -----------------------------------------------------------------------------
-class RestoreSession : public Waiter,
+class RestoreSession : public graph::Waiter,
                        public std::enable_shared_from_this<RestoreSession> {
  public:
   RestoreSession(std::shared_ptr<BundleReader> reader, ObjectRef root,
@@ -97,7 +97,7 @@ class RestoreSession : public Waiter,
       : reader_(std::move(reader)), root_(root), num_threads_(num_threads) {}
 
   // Object-graph mode: binds node 0 to the root and walks.
-  absl::Status StartGraph(GraphTable graph);
+  absl::Status StartGraph(graph::GraphTable graph);
   // Name-based mode (docs/guide.md "TensorFlow 1 checkpoints").
   absl::Status StartNameBased();
 
@@ -218,8 +218,8 @@ class RestoreSession : public Waiter,
   // Name-based mode: the objects visited, and each Trackable's path.
   absl::flat_hash_set<ObjectRef> name_seen_;
   absl::flat_hash_map<const Trackable*, std::string> name_paths_;
-  GraphTable graph_;
-  NodePathTable paths_;
+  graph::GraphTable graph_;
+  graph::NodePathTable paths_;
   std::vector<ObjectRef> bound_;  // per node
   // Bound objects, and whether their attributes were restored.
   absl::flat_hash_map<ObjectRef, bool> bound_objects_;
@@ -231,7 +231,7 @@ class RestoreSession : public Waiter,
   absl::Status first_error_;
 };
 
-}  // namespace internal
+}  // namespace checkpoint
 }  // namespace ckpt
 
 #endif  // CKPT_LIB_CHECKPOINT_RESTORE_SESSION_H_

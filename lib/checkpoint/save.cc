@@ -38,7 +38,6 @@
 #include <memory>
 #include <queue>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,6 +45,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "checkpoint/collectors.h"
 #include "checkpoint/partitioned_parts.h"
 #include "checkpoint/save_plan.h"
 #include "ckpt/bundle_reader.h"
@@ -59,12 +60,8 @@
 #include "util/errors.h"
 #include "util/parallel.h"
 
-namespace ckpt {
+namespace ckpt::checkpoint {
 namespace {
-
-std::string Quote(std::string_view s) {
-  return QuoteForMessage(absl::string_view(s.data(), s.size()));
-}
 
 // "object 'net/dense'" or "the root object", for messages.
 std::string DescribePath(absl::string_view path) {
@@ -72,14 +69,8 @@ std::string DescribePath(absl::string_view path) {
   return absl::StrCat("object ", QuoteForMessage(path));
 }
 
-absl::string_view View(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-
-using internal::CheckPartitionedParts;
-using internal::GraphTable;
-using internal::PlannedTensor;
-using internal::StrRef;
+using graph::GraphTable;
+using graph::StrRef;
 
 // One node of the graph being built, with the live object behind it; its
 // path is paths[path_at, path_at + path_size) of the builder.
@@ -99,7 +90,7 @@ struct GraphBuilder {
   absl::flat_hash_map<ObjectRef, int> ids;
   std::vector<PlannedTensor> tensors;  // keys set once the graph is complete
   std::deque<Tensor> produced;
-  std::deque<internal::PlannedSlice> slices;  // of partitioned parts
+  std::deque<checkpoint::PlannedSlice> slices;  // of partitioned parts
   uint32_t num_attributes = 0;
   std::string scratch;  // a path or key being built
 
@@ -124,7 +115,7 @@ struct GraphBuilder {
   // scratch = the path of a child of `parent` along edge `name`.
   void ChildPath(size_t parent, absl::string_view name) {
     scratch.clear();
-    internal::AppendChildPath(path(parent), name, &scratch);
+    graph::AppendChildPath(path(parent), name, &scratch);
   }
 };
 
@@ -132,11 +123,11 @@ struct GraphBuilder {
 class EdgeAdder : public ChildVisitor {
  public:
   EdgeAdder(GraphBuilder& b, size_t node) : b_(b), node_(node) {}
-  void Visit(std::string_view name, ObjectRef child) override {
+  void Visit(absl::string_view name, ObjectRef child) override {
     if (child.is_null()) return;
-    b_.ChildPath(node_, View(name));
+    b_.ChildPath(node_, name);
     const int id = b_.Discover(child);
-    b_.graph.AddChild(node_, id, b_.graph.AddString(View(name)));
+    b_.graph.AddChild(node_, id, b_.graph.AddString(name));
   }
 
  private:
@@ -158,33 +149,14 @@ void BuildNodes(ObjectRef root, GraphBuilder& b) {
 // Whether an object has children (slot variables must not).
 class AnyChild : public ChildVisitor {
  public:
-  void Visit(std::string_view, ObjectRef child) override {
+  void Visit(absl::string_view, ObjectRef child) override {
     found = found || !child.is_null();
   }
   bool found = false;
 };
 
 // A slot as reported by an optimizer.
-struct ReportedSlot {
-  std::string slot_name;
-  ObjectRef original;
-  ObjectRef slot;
-};
-
-class SlotCollector : public SlotVisitor {
- public:
-  void Slot(std::string_view slot_name, Variable& original,
-            Variable& slot) override {
-    slots.push_back(
-        {std::string(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
-  }
-  void Slot(std::string_view slot_name, ShardedVariable& original,
-            ShardedVariable& slot) override {
-    slots.push_back(
-        {std::string(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
-  }
-  std::vector<ReportedSlot> slots;
-};
+using ReportedSlot = SlotCollector::Entry;
 
 // Slot names in first-reported order.
 std::vector<std::string> SlotNamesInOrder(
@@ -216,8 +188,8 @@ absl::Status AppendSlotNode(int optimizer_id, int original_id,
         " has children; slot variables cannot have dependencies"));
   }
   b.scratch.clear();
-  internal::AppendSlotPath(b.path(original_id), b.path(optimizer_id),
-                           s.slot_name, &b.scratch);
+  graph::AppendSlotPath(b.path(original_id), b.path(optimizer_id), s.slot_name,
+                        &b.scratch);
   const int slot_id = b.Discover(s.slot);
   b.graph.AddSlot(optimizer_id,
                   {original_id, slot_id, b.graph.AddString(s.slot_name)});
@@ -271,66 +243,67 @@ absl::Status BuildSlots(GraphBuilder& b) {
   return absl::OkStatus();
 }
 
-// Collects one node's attributes: graph entries and tensors to write. The
+// Plans one node's attributes: graph entries and tensors to write. The
 // first error is kept; later attributes are ignored.
-class AttributeCollector : public AttributeVisitor {
+class AttributePlanner : public AttributeVisitor {
  public:
-  AttributeCollector(GraphBuilder& b, size_t node) : b_(b), node_(node) {}
+  AttributePlanner(GraphBuilder& b, size_t node) : b_(b), node_(node) {}
 
-  void Tensor(std::string_view name, ckpt::Tensor* value,
-              std::string_view full_name) override {
-    if (!status_.ok() || !CheckName(View(name))) return;
+  void Tensor(absl::string_view name, ckpt::Tensor* value,
+              absl::string_view full_name) override {
+    if (!status_.ok() || !CheckName(name)) return;
     if (value == nullptr || value->dtype() == DataType::kInvalid) {
       status_ = absl::FailedPreconditionError(absl::StrCat(
-          b_.Describe(node_), ": attribute ", Quote(name),
+          b_.Describe(node_), ": attribute ", QuoteForMessage(name),
           " is not initialized (no dtype); assign a value before saving"));
       return;
     }
-    PlannedTensor& t = Add(View(name), View(full_name));
+    PlannedTensor& t = Add(name, full_name);
     t.live = value;
   }
 
-  void Custom(std::string_view name,
+  void Custom(absl::string_view name,
               std::function<absl::StatusOr<ckpt::Tensor>()> save,
               std::function<absl::Status(const ckpt::Tensor&)>) override {
-    if (!status_.ok() || !CheckName(View(name))) return;
+    if (!status_.ok() || !CheckName(name)) return;
     absl::StatusOr<ckpt::Tensor> value =
         save ? save()
              : absl::StatusOr<ckpt::Tensor>(
                    absl::InvalidArgumentError("no save function"));
     if (!value.ok()) {
-      status_ = Annotate(value.status(),
-                         absl::StrCat("saving custom attribute ", Quote(name),
-                                      " of ", b_.Describe(node_)));
+      status_ =
+          Annotate(value.status(), absl::StrCat("saving custom attribute ",
+                                                QuoteForMessage(name), " of ",
+                                                b_.Describe(node_)));
       return;
     }
     if (value->dtype() == DataType::kInvalid) {
-      status_ = absl::FailedPreconditionError(
-          absl::StrCat(b_.Describe(node_), ": custom attribute ", Quote(name),
-                       " produced an uninitialized tensor"));
+      status_ = absl::FailedPreconditionError(absl::StrCat(
+          b_.Describe(node_), ": custom attribute ", QuoteForMessage(name),
+          " produced an uninitialized tensor"));
       return;
     }
-    PlannedTensor& t = Add(View(name), "");
+    PlannedTensor& t = Add(name, "");
     t.produced = &b_.produced.emplace_back(*std::move(value));
   }
 
-  void Partitioned(std::string_view name, const TensorShape& full_shape,
+  void Partitioned(absl::string_view name, const TensorShape& full_shape,
                    absl::Span<ckpt::Tensor* const> parts,
                    absl::Span<const TensorSlice> slices,
-                   std::string_view full_name) override {
-    if (!status_.ok() || !CheckName(View(name))) return;
-    status_ =
-        Annotate(CheckPartitionedParts(full_shape, parts, slices),
-                 absl::StrCat(b_.Describe(node_), ": attribute ", Quote(name)));
+                   absl::string_view full_name) override {
+    if (!status_.ok() || !CheckName(name)) return;
+    status_ = Annotate(CheckPartitionedParts(full_shape, parts, slices),
+                       absl::StrCat(b_.Describe(node_), ": attribute ",
+                                    QuoteForMessage(name)));
     if (!status_.ok()) return;
-    const uint32_t attribute = Add(View(name), View(full_name)).attribute;
+    const uint32_t attribute = Add(name, full_name).attribute;
     b_.tensors.pop_back();  // one tensor per part instead, below
     for (size_t i = 0; i < parts.size(); ++i) {
       PlannedTensor& t = b_.tensors.emplace_back();
       t.attribute = attribute;
       t.live = parts[i];
       t.slice = &b_.slices.emplace_back(
-          internal::PlannedSlice{slices[i], full_shape});
+          checkpoint::PlannedSlice{slices[i], full_shape});
     }
   }
 
@@ -363,7 +336,7 @@ class AttributeCollector : public AttributeVisitor {
 
   PlannedTensor& Add(absl::string_view name, absl::string_view full_name) {
     b_.scratch.clear();
-    internal::AppendAttributeKey(b_.path(node_), name, &b_.scratch);
+    graph::AppendAttributeKey(b_.path(node_), name, &b_.scratch);
     GraphTable& g = b_.graph;
     g.AddAttribute(node_, {g.AddString(name), g.AddString(full_name),
                            g.AddString(b_.scratch), false});
@@ -382,9 +355,9 @@ class AttributeCollector : public AttributeVisitor {
 
 absl::Status BuildAttributes(GraphBuilder& b) {
   for (size_t i = 0; i < b.nodes.size(); ++i) {
-    AttributeCollector collector(b, i);
-    b.nodes[i].ref.VisitAttributes(collector);
-    CKPT_RETURN_IF_ERROR(collector.status());
+    AttributePlanner planner(b, i);
+    b.nodes[i].ref.VisitAttributes(planner);
+    CKPT_RETURN_IF_ERROR(planner.status());
   }
   return absl::OkStatus();
 }
@@ -409,8 +382,6 @@ constexpr size_t kStageCopyPiece = size_t{4} << 20;
 constexpr uint64_t kParallelStageBytes = uint64_t{64} << 20;
 
 }  // namespace
-
-namespace internal {
 
 absl::Status ValidateSaveOptions(const SaveOptions& options) {
   if (options.bundle.num_shards != 1) {
@@ -491,10 +462,10 @@ absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(BuildAttributes(b));
   CKPT_RETURN_IF_ERROR(b.graph.status());
   if (options.write_has_checkpoint_values) {
-    internal::ComputeHasCheckpointValues(b.graph);
+    graph::ComputeHasCheckpointValues(b.graph);
   }
   // Nothing is written for a graph no reader could parse back.
-  CKPT_RETURN_IF_ERROR(internal::ValidateGraphTableStrings(b.graph));
+  CKPT_RETURN_IF_ERROR(graph::ValidateGraphTableStrings(b.graph));
   SavePlan plan;
   b.graph.ShrinkToFit();
   plan.graph = std::move(b.graph);
@@ -549,8 +520,7 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
     // Errors name the key already.
     CKPT_RETURN_IF_ERROR(writer->AddBatch(items, threads));
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor graph_tensor,
-                        internal::GraphTableTensor(plan.graph));
+  CKPT_ASSIGN_OR_RETURN(Tensor graph_tensor, GraphTableTensor(plan.graph));
   absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
   if (!s.ok()) return Annotate(s, "writing the object graph");
   return writer->Finish();
@@ -614,13 +584,15 @@ uint64_t StagingBuffers::bytes() const {
   return n;
 }
 
-}  // namespace internal
+}  // namespace ckpt::checkpoint
+
+namespace ckpt {
 
 absl::Status SaveObjectGraph(ObjectRef root, const std::string& prefix,
                              const SaveOptions& options) {
-  CKPT_ASSIGN_OR_RETURN(internal::SavePlan plan,
-                        internal::PlanSave(root, options));
-  return Annotate(internal::WritePlan(plan, prefix, options),
+  CKPT_ASSIGN_OR_RETURN(checkpoint::SavePlan plan,
+                        checkpoint::PlanSave(root, options));
+  return Annotate(checkpoint::WritePlan(plan, prefix, options),
                   absl::StrCat("saving checkpoint ", QuoteForMessage(prefix)));
 }
 

@@ -40,7 +40,7 @@
 #include "graph/graph_table.h"
 
 namespace ckpt {
-namespace internal {
+namespace checkpoint {
 
 // Where a part of a partitioned attribute goes: its region of the full
 // tensor.
@@ -65,7 +65,7 @@ struct PlannedTensor {
 // Keys and produced values are views into the plan itself: a SavePlan may be
 // moved (the views stay valid) but must not be copied.
 struct SavePlan {
-  GraphTable graph;
+  graph::GraphTable graph;
   std::deque<Tensor> produced;         // values of custom attributes
   std::deque<PlannedSlice> slices;     // regions of partitioned parts
   std::vector<PlannedTensor> tensors;  // in node order (parts in order)
@@ -111,7 +111,7 @@ class StagingBuffers {
   std::vector<Tensor> buffers_;
 };
 
-}  // namespace internal
+}  // namespace checkpoint
 }  // namespace ckpt
 
 #endif  // CKPT_LIB_CHECKPOINT_SAVE_PLAN_H_

@@ -16,7 +16,7 @@
 #include "absl/status/status.h"
 #include "ckpt/trackable.h"
 
-namespace ckpt::internal {
+namespace ckpt::graph {
 
 // Implemented by restore sessions.
 class Waiter {
@@ -42,6 +42,6 @@ class Anchor {
   std::vector<std::shared_ptr<Waiter>> waiters_;
 };
 
-}  // namespace ckpt::internal
+}  // namespace ckpt::graph
 
 #endif  // CKPT_LIB_GRAPH_ANCHOR_H_

@@ -32,7 +32,7 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "util/coding.h"
 
-namespace ckpt::internal {
+namespace ckpt::graph {
 namespace {
 
 using ProtoNode = proto::TrackableObjectGraph::TrackableObject;
@@ -794,4 +794,4 @@ absl::StatusOr<NodePathTable> NodePathTable::Build(const GraphTable& table,
   return paths;
 }
 
-}  // namespace ckpt::internal
+}  // namespace ckpt::graph

@@ -54,7 +54,7 @@
 #include "ckpt/bundle_reader.h"
 #include "ckpt/object_graph.h"
 
-namespace ckpt::internal {
+namespace ckpt::graph {
 
 // A string of a GraphTable's pool.
 struct StrRef {
@@ -289,6 +289,6 @@ void AppendSlotPath(absl::string_view original, absl::string_view optimizer,
 void AppendAttributeKey(absl::string_view path, absl::string_view name,
                         std::string* out);
 
-}  // namespace ckpt::internal
+}  // namespace ckpt::graph
 
 #endif  // CKPT_LIB_GRAPH_GRAPH_TABLE_H_

@@ -23,8 +23,8 @@ namespace ckpt {
 absl::StatusOr<ObjectGraph> ParseObjectGraph(absl::string_view bytes,
                                              absl::string_view what,
                                              ObjectGraphLimits limits) {
-  CKPT_ASSIGN_OR_RETURN(internal::GraphTable table,
-                        internal::ParseGraphTable(bytes, what, limits));
+  CKPT_ASSIGN_OR_RETURN(graph::GraphTable table,
+                        graph::ParseGraphTable(bytes, what, limits));
   return table.ToObjectGraph();
 }
 
@@ -32,14 +32,14 @@ std::string SerializeObjectGraph(const ObjectGraph& graph) {
   // The 2 GiB limit of SerializeGraphTable is not reachable from a graph
   // held in memory as an ObjectGraph in practice; past it, "" (unparseable
   // as a graph: it has no root) rather than bytes no parser reads.
-  absl::StatusOr<std::string> bytes = internal::SerializeGraphTable(
-      internal::GraphTable::FromObjectGraph(graph));
+  absl::StatusOr<std::string> bytes =
+      graph::SerializeGraphTable(graph::GraphTable::FromObjectGraph(graph));
   return bytes.ok() ? *std::move(bytes) : std::string();
 }
 
 absl::Status ValidateObjectGraphStrings(const ObjectGraph& graph) {
-  return internal::ValidateGraphTableStrings(
-      internal::GraphTable::FromObjectGraph(graph));
+  return graph::ValidateGraphTableStrings(
+      graph::GraphTable::FromObjectGraph(graph));
 }
 
 absl::StatusOr<bool> HasObjectGraph(const BundleReader& reader) {
@@ -50,31 +50,28 @@ absl::StatusOr<bool> HasObjectGraph(const BundleReader& reader) {
 }
 
 absl::StatusOr<ObjectGraph> ReadObjectGraph(const BundleReader& reader) {
-  CKPT_ASSIGN_OR_RETURN(internal::GraphTable table,
-                        internal::ReadGraphTable(reader));
+  CKPT_ASSIGN_OR_RETURN(graph::GraphTable table, graph::ReadGraphTable(reader));
   return table.ToObjectGraph();
 }
 
 std::string EscapeLocalName(absl::string_view name) {
   std::string out;
   out.reserve(name.size());
-  internal::AppendEscapedName(name, &out);
+  graph::AppendEscapedName(name, &out);
   return out;
 }
 
 std::string AttributeKey(absl::string_view object_path,
                          absl::string_view attribute_name) {
   std::string key;
-  internal::AppendAttributeKey(object_path, attribute_name, &key);
+  graph::AppendAttributeKey(object_path, attribute_name, &key);
   return key;
 }
 
 std::vector<std::string> NodePaths(const ObjectGraph& graph) {
-  const internal::GraphTable table =
-      internal::GraphTable::FromObjectGraph(graph);
-  absl::StatusOr<internal::NodePathTable> paths =
-      internal::NodePathTable::Build(table, "",
-                                     std::numeric_limits<size_t>::max());
+  const graph::GraphTable table = graph::GraphTable::FromObjectGraph(graph);
+  absl::StatusOr<graph::NodePathTable> paths = graph::NodePathTable::Build(
+      table, "", std::numeric_limits<size_t>::max());
   std::vector<std::string> out(graph.nodes.size());
   if (!paths.ok()) return out;  // no limit: not reached
   for (size_t n = 0; n < out.size(); ++n) out[n] = std::string((*paths)[n]);
@@ -82,8 +79,8 @@ std::vector<std::string> NodePaths(const ObjectGraph& graph) {
 }
 
 void ComputeHasCheckpointValues(ObjectGraph* graph) {
-  internal::GraphTable table = internal::GraphTable::FromObjectGraph(*graph);
-  internal::ComputeHasCheckpointValues(table);
+  graph::GraphTable table = graph::GraphTable::FromObjectGraph(*graph);
+  graph::ComputeHasCheckpointValues(table);
   for (size_t n = 0; n < graph->nodes.size(); ++n) {
     graph->nodes[n].has_checkpoint_values = table.has_checkpoint_values(n);
   }

@@ -20,6 +20,10 @@ namespace internal {
 
 std::string IndexName(size_t i) { return absl::StrCat(i); }
 
+}  // namespace internal
+
+namespace graph {
+
 Anchor& Anchor::Of(Trackable& t) {
   if (!t.anchor_) t.anchor_ = std::make_shared<Anchor>();
   return *t.anchor_;
@@ -51,7 +55,7 @@ absl::Status Anchor::Notify(Trackable& owner) {
   return first;
 }
 
-}  // namespace internal
+}  // namespace graph
 
 Trackable::Trackable() = default;
 Trackable::Trackable(const Trackable&) {}
@@ -61,7 +65,7 @@ Trackable::~Trackable() = default;
 absl::Status Trackable::ChildrenChanged() {
   if (!anchor_ || anchor_->empty()) return absl::OkStatus();
   // Keep the anchor alive even if a waiter drops the last reference.
-  std::shared_ptr<internal::Anchor> anchor = anchor_;
+  std::shared_ptr<graph::Anchor> anchor = anchor_;
   return anchor->Notify(*this);
 }
 

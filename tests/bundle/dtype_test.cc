@@ -157,7 +157,7 @@ TEST_CASE("DataTypeFromName accepts aliases and rejects the rest", "[dtype]") {
     CHECK_FALSE(DataTypeFromName(bad).has_value());
   }
   // Embedded NUL: not a prefix match.
-  CHECK_FALSE(DataTypeFromName(std::string_view("int8\0x", 6)).has_value());
+  CHECK_FALSE(DataTypeFromName(absl::string_view("int8\0x", 6)).has_value());
 }
 
 TEST_CASE("Unknown raw values", "[dtype]") {

@@ -274,14 +274,14 @@ TEST_CASE("Staging buffers are reused while the tensors keep their shapes") {
   Checkpoint ckpt;
   CKPT_REQUIRE_OK(ckpt.Track("model", model.vars));
   ckpt.save_counter();  // a variable of the graph too
-  internal::StagingBuffers staging;
-  absl::StatusOr<internal::SavePlan> first =
-      internal::PlanSave(ObjectRef::Of(ckpt), SaveOptions{});
+  checkpoint::StagingBuffers staging;
+  absl::StatusOr<checkpoint::SavePlan> first =
+      checkpoint::PlanSave(ObjectRef::Of(ckpt), SaveOptions{});
   CKPT_REQUIRE_OK(first);
   CKPT_REQUIRE_OK(staging.Stage(*first));
   std::vector<const char*> addresses;
   uint64_t model_bytes = 0;
-  for (const internal::PlannedTensor& t : first->tensors) {
+  for (const checkpoint::PlannedTensor& t : first->tensors) {
     if (t.live == nullptr) continue;
     addresses.push_back(t.live->bytes().data());
     model_bytes += t.live->bytes().size();
@@ -292,12 +292,12 @@ TEST_CASE("Staging buffers are reused while the tensors keep their shapes") {
   REQUIRE(first->tensors[0].live != &model.vars[0].value());
 
   model.Fill(2);
-  absl::StatusOr<internal::SavePlan> second =
-      internal::PlanSave(ObjectRef::Of(ckpt), SaveOptions{});
+  absl::StatusOr<checkpoint::SavePlan> second =
+      checkpoint::PlanSave(ObjectRef::Of(ckpt), SaveOptions{});
   CKPT_REQUIRE_OK(second);
   CKPT_REQUIRE_OK(staging.Stage(*second));
   size_t j = 0;
-  for (const internal::PlannedTensor& t : second->tensors) {
+  for (const checkpoint::PlannedTensor& t : second->tensors) {
     if (t.live == nullptr) continue;
     REQUIRE(t.live->bytes().data() == addresses[j++]);  // same buffer
   }
@@ -308,8 +308,8 @@ TEST_CASE("Staging buffers are reused while the tensors keep their shapes") {
   model.vars[1].mutable_value() =
       Tensor::Create(DataType::kInt64, TensorShape{4}).value();
   model.vars.pop_back();
-  absl::StatusOr<internal::SavePlan> third =
-      internal::PlanSave(ObjectRef::Of(ckpt), SaveOptions{});
+  absl::StatusOr<checkpoint::SavePlan> third =
+      checkpoint::PlanSave(ObjectRef::Of(ckpt), SaveOptions{});
   CKPT_REQUIRE_OK(third);
   CKPT_REQUIRE_OK(staging.Stage(*third));
   REQUIRE(staging.bytes() < model_bytes);
@@ -326,7 +326,7 @@ TEST_CASE("Staging a large state on several threads copies every byte") {
   }
   Checkpoint ckpt;
   CKPT_REQUIRE_OK(ckpt.Track("vars", vars));
-  internal::StagingBuffers staging;
+  checkpoint::StagingBuffers staging;
   for (int round = 0; round < 2; ++round) {
     uint32_t x = 12345u + static_cast<uint32_t>(round);
     for (Variable& v : vars) {
@@ -335,12 +335,12 @@ TEST_CASE("Staging a large state on several threads copies every byte") {
         f = static_cast<float>(x >> 8);
       }
     }
-    absl::StatusOr<internal::SavePlan> plan =
-        internal::PlanSave(ObjectRef::Of(ckpt), SaveOptions{});
+    absl::StatusOr<checkpoint::SavePlan> plan =
+        checkpoint::PlanSave(ObjectRef::Of(ckpt), SaveOptions{});
     CKPT_REQUIRE_OK(plan);
     CKPT_REQUIRE_OK(staging.Stage(*plan, 4));
     size_t j = 0;
-    for (const internal::PlannedTensor& t : plan->tensors) {
+    for (const checkpoint::PlannedTensor& t : plan->tensors) {
       INFO("round " << round << " tensor " << j);
       REQUIRE(t.live != &vars[j].value());
       const bool same = t.live->Equals(vars[j].value());

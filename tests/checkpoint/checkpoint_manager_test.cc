@@ -230,8 +230,8 @@ TEST_CASE("keep_checkpoint_every_n_hours preserves one per period") {
     REQUIRE(Exists(dir.Join(absl::StrCat("ckpt-", n, ".index"))) ==
             (n % 3 == 0));
   }
-  absl::StatusOr<CheckpointState> state =
-      ReadCheckpointState(Env::Default(), dir.path());
+  absl::StatusOr<checkpoint::CheckpointState> state =
+      checkpoint::ReadCheckpointState(Env::Default(), dir.path());
   CKPT_REQUIRE_OK(state);
   REQUIRE(state->last_preserved_timestamp == 100000 + 9 * 1200);
 }

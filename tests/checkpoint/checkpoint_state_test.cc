@@ -106,14 +106,14 @@ TEST_CASE("PythonDoubleRepr matches Python's repr()", "[checkpoint_state]") {
   };
   for (const auto& [value, expected] : cases) {
     INFO(expected);
-    CHECK(PythonDoubleRepr(value) == expected);
+    CHECK(checkpoint::PythonDoubleRepr(value) == expected);
   }
 }
 
 TEST_CASE("Serialized doubles parse back to the same bits",
           "[checkpoint_state]") {
   std::mt19937_64 rng(20260101);
-  CheckpointState state;
+  checkpoint::CheckpointState state;
   state.model_checkpoint_path = "ckpt-1";
   for (int i = 0; i < 2000; ++i) {
     const uint64_t bits = rng();
@@ -122,13 +122,15 @@ TEST_CASE("Serialized doubles parse back to the same bits",
     if (std::isnan(d)) continue;
     state.all_model_checkpoint_timestamps.push_back(d);
     // strtod of the repr is the value itself.
-    REQUIRE(Bits(std::strtod(PythonDoubleRepr(d).c_str(), nullptr)) == Bits(d));
+    REQUIRE(Bits(std::strtod(checkpoint::PythonDoubleRepr(d).c_str(),
+                             nullptr)) == Bits(d));
   }
   state.all_model_checkpoint_timestamps.push_back(1e16);
   state.all_model_checkpoint_timestamps.push_back(-0.0);
   state.last_preserved_timestamp = 1606867659.7415721;
-  absl::StatusOr<CheckpointState> parsed =
-      ParseCheckpointState(SerializeCheckpointState(state), "mem");
+  absl::StatusOr<checkpoint::CheckpointState> parsed =
+      checkpoint::ParseCheckpointState(
+          checkpoint::SerializeCheckpointState(state), "mem");
   CKPT_REQUIRE_OK(parsed);
   REQUIRE(parsed->all_model_checkpoint_timestamps.size() ==
           state.all_model_checkpoint_timestamps.size());
@@ -147,9 +149,10 @@ TEST_CASE("TensorFlow-written state files round-trip byte for byte",
     INFO(vector);
     const std::string path = TfPath(absl::StrCat(vector, "/checkpoint"));
     const std::string text = ReadFileOrDie(path);
-    absl::StatusOr<CheckpointState> state = ParseCheckpointState(text, path);
+    absl::StatusOr<checkpoint::CheckpointState> state =
+        checkpoint::ParseCheckpointState(text, path);
     CKPT_REQUIRE_OK(state);
-    CHECK(SerializeCheckpointState(*state) == text);
+    CHECK(checkpoint::SerializeCheckpointState(*state) == text);
   }
 }
 
@@ -157,8 +160,8 @@ TEST_CASE("Parsed golf state holds the vector's values",
           "[checkpoint_state][tf]") {
   if (SkipWithoutTfTestData()) return;
   const std::string path = TfPath("golf/checkpoint");
-  absl::StatusOr<CheckpointState> state =
-      ParseCheckpointState(ReadFileOrDie(path), path);
+  absl::StatusOr<checkpoint::CheckpointState> state =
+      checkpoint::ParseCheckpointState(ReadFileOrDie(path), path);
   CKPT_REQUIRE_OK(state);
   CHECK(state->model_checkpoint_path == "ckpt-2");
   CHECK(state->all_model_checkpoint_paths ==
@@ -169,8 +172,8 @@ TEST_CASE("Parsed golf state holds the vector's values",
 
   // til: written by Keras save_weights, no timestamps.
   const std::string til = TfPath("til/checkpoint");
-  absl::StatusOr<CheckpointState> til_state =
-      ParseCheckpointState(ReadFileOrDie(til), til);
+  absl::StatusOr<checkpoint::CheckpointState> til_state =
+      checkpoint::ParseCheckpointState(ReadFileOrDie(til), til);
   CKPT_REQUIRE_OK(til_state);
   CHECK(til_state->model_checkpoint_path == "cp-0050.ckpt");
   CHECK(til_state->all_model_checkpoint_timestamps.empty());
@@ -181,8 +184,8 @@ TEST_CASE("ReadCheckpointState resolves relative paths against the directory",
           "[checkpoint_state][tf]") {
   if (SkipWithoutTfTestData()) return;
   const std::string dir = TfPath("golf");
-  absl::StatusOr<CheckpointState> state =
-      ReadCheckpointState(Env::Default(), dir);
+  absl::StatusOr<checkpoint::CheckpointState> state =
+      checkpoint::ReadCheckpointState(Env::Default(), dir);
   CKPT_REQUIRE_OK(state);
   CHECK(state->model_checkpoint_path == dir + "/ckpt-2");
   CHECK(state->all_model_checkpoint_paths ==
@@ -190,8 +193,8 @@ TEST_CASE("ReadCheckpointState resolves relative paths against the directory",
   CHECK(state->all_model_checkpoint_timestamps.size() == 2);
 
   // A trailing slash on the directory changes nothing.
-  absl::StatusOr<CheckpointState> slash =
-      ReadCheckpointState(Env::Default(), dir + "/");
+  absl::StatusOr<checkpoint::CheckpointState> slash =
+      checkpoint::ReadCheckpointState(Env::Default(), dir + "/");
   CKPT_REQUIRE_OK(slash);
   CHECK(*slash == *state);
 }
@@ -203,14 +206,15 @@ TEST_CASE("Absolute paths are kept on read and on write",
                  "model_checkpoint_path: \"/elsewhere/ckpt-3\"\n"
                  "all_model_checkpoint_paths: \"ckpt-2\"\n"
                  "all_model_checkpoint_paths: \"/elsewhere/ckpt-3\"\n");
-  absl::StatusOr<CheckpointState> state =
-      ReadCheckpointState(Env::Default(), tmp.path());
+  absl::StatusOr<checkpoint::CheckpointState> state =
+      checkpoint::ReadCheckpointState(Env::Default(), tmp.path());
   CKPT_REQUIRE_OK(state);
   CHECK(state->model_checkpoint_path == "/elsewhere/ckpt-3");
   CHECK(state->all_model_checkpoint_paths ==
         std::vector<std::string>{tmp.Join("ckpt-2"), "/elsewhere/ckpt-3"});
   const std::string before = ReadFileOrDie(tmp.Join("checkpoint"));
-  CKPT_REQUIRE_OK(WriteCheckpointState(Env::Default(), tmp.path(), *state));
+  CKPT_REQUIRE_OK(
+      checkpoint::WriteCheckpointState(Env::Default(), tmp.path(), *state));
   CHECK(ReadFileOrDie(tmp.Join("checkpoint")) == before);
 }
 
@@ -219,13 +223,15 @@ TEST_CASE("WriteCheckpointState reproduces the golf file and leaves no temp",
   if (SkipWithoutTfTestData()) return;
   TempDir tmp;
   const std::string golf = ReadFileOrDie(TfPath("golf/checkpoint"));
-  absl::StatusOr<CheckpointState> parsed = ParseCheckpointState(golf, "golf");
+  absl::StatusOr<checkpoint::CheckpointState> parsed =
+      checkpoint::ParseCheckpointState(golf, "golf");
   CKPT_REQUIRE_OK(parsed);
   // Paths under the directory are stored relative to it.
-  CheckpointState state = *parsed;
+  checkpoint::CheckpointState state = *parsed;
   state.model_checkpoint_path = tmp.Join(state.model_checkpoint_path);
   for (std::string& p : state.all_model_checkpoint_paths) p = tmp.Join(p);
-  CKPT_REQUIRE_OK(WriteCheckpointState(Env::Default(), tmp.path(), state));
+  CKPT_REQUIRE_OK(
+      checkpoint::WriteCheckpointState(Env::Default(), tmp.path(), state));
   CHECK(ReadFileOrDie(tmp.Join("checkpoint")) == golf);
 
   absl::StatusOr<std::vector<std::string>> children =
@@ -233,54 +239,58 @@ TEST_CASE("WriteCheckpointState reproduces the golf file and leaves no temp",
   CKPT_REQUIRE_OK(children);
   CHECK(*children == std::vector<std::string>{"checkpoint"});
 
-  absl::StatusOr<CheckpointState> back =
-      ReadCheckpointState(Env::Default(), tmp.path());
+  absl::StatusOr<checkpoint::CheckpointState> back =
+      checkpoint::ReadCheckpointState(Env::Default(), tmp.path());
   CKPT_REQUIRE_OK(back);
   CHECK(*back == state);
 
   // Overwriting replaces the whole file.
-  CheckpointState small;
+  checkpoint::CheckpointState small;
   small.model_checkpoint_path = "ckpt-9";
-  CKPT_REQUIRE_OK(WriteCheckpointState(Env::Default(), tmp.path(), small));
+  CKPT_REQUIRE_OK(
+      checkpoint::WriteCheckpointState(Env::Default(), tmp.path(), small));
   CHECK(ReadFileOrDie(tmp.Join("checkpoint")) ==
         "model_checkpoint_path: \"ckpt-9\"\n");
 }
 
 TEST_CASE("Serialization omits defaults and keeps field order",
           "[checkpoint_state]") {
-  CheckpointState state;
+  checkpoint::CheckpointState state;
   state.model_checkpoint_path = "ckpt-1";
-  CHECK(SerializeCheckpointState(state) ==
+  CHECK(checkpoint::SerializeCheckpointState(state) ==
         "model_checkpoint_path: \"ckpt-1\"\n");
   state.all_model_checkpoint_timestamps = {0.0, 2.5};
   state.all_model_checkpoint_paths = {"ckpt-0", "ckpt-1"};
   state.last_preserved_timestamp = -0.0;  // default as Python sees it
-  CHECK(SerializeCheckpointState(state) ==
+  CHECK(checkpoint::SerializeCheckpointState(state) ==
         "model_checkpoint_path: \"ckpt-1\"\n"
         "all_model_checkpoint_paths: \"ckpt-0\"\n"
         "all_model_checkpoint_paths: \"ckpt-1\"\n"
         "all_model_checkpoint_timestamps: 0.0\n"
         "all_model_checkpoint_timestamps: 2.5\n");
-  CHECK(SerializeCheckpointState(CheckpointState{}).empty());
+  CHECK(checkpoint::SerializeCheckpointState(checkpoint::CheckpointState{})
+            .empty());
 }
 
 TEST_CASE("Strings are C-escaped like Python text_format",
           "[checkpoint_state]") {
-  CheckpointState state;
+  checkpoint::CheckpointState state;
   state.model_checkpoint_path =
       std::string("a\"b'c\\d\ne\tf\rg\x01h\x7fi\xc3\xa9j", 20);
-  CHECK(SerializeCheckpointState(state) ==
+  CHECK(checkpoint::SerializeCheckpointState(state) ==
         "model_checkpoint_path: "
         "\"a\\\"b\\'c\\\\d\\ne\\tf\\rg\\001h\\177i\\303\\251j\"\n");
-  absl::StatusOr<CheckpointState> back =
-      ParseCheckpointState(SerializeCheckpointState(state), "mem");
+  absl::StatusOr<checkpoint::CheckpointState> back =
+      checkpoint::ParseCheckpointState(
+          checkpoint::SerializeCheckpointState(state), "mem");
   CKPT_REQUIRE_OK(back);
   CHECK(back->model_checkpoint_path == state.model_checkpoint_path);
 
   std::string all_bytes;
   for (int c = 1; c < 256; ++c) all_bytes.push_back(static_cast<char>(c));
   state.model_checkpoint_path = all_bytes;
-  back = ParseCheckpointState(SerializeCheckpointState(state), "mem");
+  back = checkpoint::ParseCheckpointState(
+      checkpoint::SerializeCheckpointState(state), "mem");
   CKPT_REQUIRE_OK(back);
   CHECK(back->model_checkpoint_path == all_bytes);
 }
@@ -288,10 +298,12 @@ TEST_CASE("Strings are C-escaped like Python text_format",
 TEST_CASE("Missing state file is NotFound naming the path",
           "[checkpoint_state]") {
   TempDir tmp;
-  CKPT_REQUIRE_ERROR(ReadCheckpointState(Env::Default(), tmp.path()),
-                     absl::StatusCode::kNotFound, tmp.Join("checkpoint"));
-  CKPT_REQUIRE_ERROR(ReadCheckpointState(Env::Default(), tmp.Join("nodir")),
-                     absl::StatusCode::kNotFound, "checkpoint");
+  CKPT_REQUIRE_ERROR(
+      checkpoint::ReadCheckpointState(Env::Default(), tmp.path()),
+      absl::StatusCode::kNotFound, tmp.Join("checkpoint"));
+  CKPT_REQUIRE_ERROR(
+      checkpoint::ReadCheckpointState(Env::Default(), tmp.Join("nodir")),
+      absl::StatusCode::kNotFound, "checkpoint");
 }
 
 TEST_CASE("Malformed state files are DataLoss naming the file",
@@ -314,8 +326,8 @@ TEST_CASE("Malformed state files are DataLoss naming the file",
   for (const auto& [text, what] : cases) {
     INFO(text);
     WriteFileOrDie(path, text);
-    const absl::StatusOr<CheckpointState> state =
-        ReadCheckpointState(Env::Default(), tmp.path());
+    const absl::StatusOr<checkpoint::CheckpointState> state =
+        checkpoint::ReadCheckpointState(Env::Default(), tmp.path());
     CKPT_REQUIRE_ERROR(state, absl::StatusCode::kDataLoss, path);
     CKPT_REQUIRE_ERROR(state, absl::StatusCode::kDataLoss, what);
   }
@@ -328,8 +340,9 @@ TEST_CASE("A 100 MB state file is refused with bounded memory",
   WriteFileOrDie(path, "model_checkpoint_path: \"ckpt-1\"\n#");
   std::filesystem::resize_file(path, uint64_t{100} << 20);  // sparse
   testing::AllocationScope allocation_scope;
-  CKPT_REQUIRE_ERROR(ReadCheckpointState(Env::Default(), tmp.path()),
-                     absl::StatusCode::kResourceExhausted, path);
+  CKPT_REQUIRE_ERROR(
+      checkpoint::ReadCheckpointState(Env::Default(), tmp.path()),
+      absl::StatusCode::kResourceExhausted, path);
   CHECK(allocation_scope.peak_bytes() < (int64_t{1} << 20));
 }
 
@@ -339,12 +352,14 @@ TEST_CASE("Oversized state files are refused before reading",
   const std::string path = tmp.Join("checkpoint");
   // Exactly at the limit: accepted (a comment pads the file).
   std::string text = "model_checkpoint_path: \"ckpt-1\"\n#";
-  text += std::string(kMaxCheckpointStateBytes - text.size() - 1, 'x');
+  text +=
+      std::string(checkpoint::kMaxCheckpointStateBytes - text.size() - 1, 'x');
   text += "\n";
-  REQUIRE(text.size() == kMaxCheckpointStateBytes);
+  REQUIRE(text.size() == checkpoint::kMaxCheckpointStateBytes);
   WriteFileOrDie(path, text);
   CountingEnv env;
-  absl::StatusOr<CheckpointState> ok = ReadCheckpointState(&env, tmp.path());
+  absl::StatusOr<checkpoint::CheckpointState> ok =
+      checkpoint::ReadCheckpointState(&env, tmp.path());
   CKPT_REQUIRE_OK(ok);
   CHECK(ok->model_checkpoint_path == tmp.Join("ckpt-1"));
   CHECK(env.reads() > 0);
@@ -352,18 +367,18 @@ TEST_CASE("Oversized state files are refused before reading",
   // One byte over: ResourceExhausted naming the file, and nothing read.
   WriteFileOrDie(path, text + "\n");
   CountingEnv env2;
-  CKPT_REQUIRE_ERROR(ReadCheckpointState(&env2, tmp.path()),
+  CKPT_REQUIRE_ERROR(checkpoint::ReadCheckpointState(&env2, tmp.path()),
                      absl::StatusCode::kResourceExhausted, path);
   CHECK(env2.reads() == 0);
 }
 
 TEST_CASE("Writing an empty model path is refused", "[checkpoint_state]") {
   TempDir tmp;
-  CheckpointState state;
+  checkpoint::CheckpointState state;
   state.all_model_checkpoint_paths = {"ckpt-1"};
-  CKPT_REQUIRE_ERROR(WriteCheckpointState(Env::Default(), tmp.path(), state),
-                     absl::StatusCode::kInvalidArgument,
-                     "model_checkpoint_path");
+  CKPT_REQUIRE_ERROR(
+      checkpoint::WriteCheckpointState(Env::Default(), tmp.path(), state),
+      absl::StatusCode::kInvalidArgument, "model_checkpoint_path");
   CHECK(Env::Default()->FileExists(tmp.Join("checkpoint")).code() ==
         absl::StatusCode::kNotFound);
 }

@@ -781,13 +781,13 @@ TEST_CASE("Restore resolves a directory through its state file") {
 
 TEST_CASE("AssignShards packs consecutive tensors under max_shard_bytes") {
   int shards = 0;
-  REQUIRE(
-      internal::AssignShards({400, 400, 400, 2000, 10, 10}, 1, 1000, &shards) ==
-      std::vector<int>{0, 0, 1, 2, 3, 3});
+  REQUIRE(checkpoint::AssignShards({400, 400, 400, 2000, 10, 10}, 1, 1000,
+                                   &shards) ==
+          std::vector<int>{0, 0, 1, 2, 3, 3});
   REQUIRE(shards == 4);
-  REQUIRE(internal::AssignShards({}, 1, 1000, &shards).empty());
+  REQUIRE(checkpoint::AssignShards({}, 1, 1000, &shards).empty());
   REQUIRE(shards == 1);
-  REQUIRE(internal::AssignShards({5, 5}, 4, 0, &shards) ==
+  REQUIRE(checkpoint::AssignShards({5, 5}, 4, 0, &shards) ==
           std::vector<int>{0, 0});  // too small to split
   REQUIRE(shards == 1);
 }
@@ -795,7 +795,7 @@ TEST_CASE("AssignShards packs consecutive tensors under max_shard_bytes") {
 TEST_CASE("AssignShards balances bytes over the threads largest first") {
   constexpr uint64_t kMiB = uint64_t{1} << 20;
   int shards = 0;
-  const std::vector<int> s = internal::AssignShards(
+  const std::vector<int> s = checkpoint::AssignShards(
       {8 * kMiB, 1 * kMiB, 8 * kMiB, 4 * kMiB, 4 * kMiB, 1}, 2, 0, &shards);
   REQUIRE(shards == 2);
   uint64_t load[2] = {0, 0};
@@ -806,8 +806,9 @@ TEST_CASE("AssignShards balances bytes over the threads largest first") {
   REQUIRE((load[0] > load[1] ? load[0] - load[1] : load[1] - load[0]) <=
           1 * kMiB + 1);
   // Fewer than 8 MiB per thread: fewer shards.
-  REQUIRE(internal::AssignShards({6 * kMiB, 6 * kMiB, 6 * kMiB}, 8, 0, &shards)
-              .size() == 3);
+  REQUIRE(
+      checkpoint::AssignShards({6 * kMiB, 6 * kMiB, 6 * kMiB}, 8, 0, &shards)
+          .size() == 3);
   REQUIRE(shards == 2);
 }
 

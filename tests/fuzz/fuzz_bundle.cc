@@ -139,10 +139,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (has_graph.ok() && *has_graph) {
     // ReadObjectGraph, and the paths under the bound every reader applies
     // (NodePaths has none: a 1 MiB chain would have terabytes of paths).
-    auto table = ckpt::internal::ReadGraphTable(r);
+    auto table = ckpt::graph::ReadGraphTable(r);
     if (table.ok()) {
       (void)table->ToObjectGraph();
-      auto paths = ckpt::internal::NodePathTable::Build(*table, "fuzz");
+      auto paths = ckpt::graph::NodePathTable::Build(*table, "fuzz");
       if (!paths.ok() && !absl::IsDataLoss(paths.status())) __builtin_trap();
     }
   }

@@ -156,11 +156,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (graph->nodes.empty()) __builtin_trap();  // empty graphs are refused
 
   // 1. Paths (under the bound every reader applies) and derived values.
-  const ckpt::internal::GraphTable table =
-      ckpt::internal::GraphTable::FromObjectGraph(*graph);
-  auto bounded = ckpt::internal::NodePathTable::Build(table, "fuzz");
-  const absl::Status checked =
-      ckpt::internal::NodePathTable::Check(table, "fuzz");
+  const ckpt::graph::GraphTable table =
+      ckpt::graph::GraphTable::FromObjectGraph(*graph);
+  auto bounded = ckpt::graph::NodePathTable::Build(table, "fuzz");
+  const absl::Status checked = ckpt::graph::NodePathTable::Check(table, "fuzz");
   if (bounded.ok() != checked.ok()) __builtin_trap();
   if (!bounded.ok()) {
     if (!absl::IsDataLoss(checked) || !absl::IsDataLoss(bounded.status())) {

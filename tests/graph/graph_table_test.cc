@@ -22,7 +22,7 @@
 #include "testing/crafted_graphs.h"
 #include "testing/test_util.h"
 
-namespace ckpt::internal {
+namespace ckpt::graph {
 namespace {
 
 using ::ckpt::testing::SkipWithoutTfTestData;
@@ -326,4 +326,4 @@ TEST_CASE("AppendEscapedName escapes like EscapeLocalName") {
 }
 
 }  // namespace
-}  // namespace ckpt::internal
+}  // namespace ckpt::graph

@@ -46,7 +46,7 @@ namespace {
 // Records (name, ref) of direct children.
 struct Collect : ChildVisitor {
   std::vector<std::pair<std::string, ObjectRef>> seen;
-  void Visit(std::string_view name, ObjectRef child) override {
+  void Visit(absl::string_view name, ObjectRef child) override {
     seen.emplace_back(std::string(name), child);
   }
 };
@@ -161,21 +161,21 @@ TEST_CASE("Shared pointers to one object have one identity") {
 struct AttrCollect : AttributeVisitor {
   std::vector<std::string> names, full_names;
   std::vector<ckpt::Tensor*> tensors;
-  void Tensor(std::string_view name, ckpt::Tensor* value,
-              std::string_view full_name) override {
+  void Tensor(absl::string_view name, ckpt::Tensor* value,
+              absl::string_view full_name) override {
     names.emplace_back(name);
     full_names.emplace_back(full_name);
     tensors.push_back(value);
   }
-  void Custom(std::string_view name,
+  void Custom(absl::string_view name,
               std::function<absl::StatusOr<ckpt::Tensor>()>,
               std::function<absl::Status(const ckpt::Tensor&)>) override {
     names.emplace_back(name);
   }
-  void Partitioned(std::string_view name, const TensorShape& full_shape,
+  void Partitioned(absl::string_view name, const TensorShape& full_shape,
                    absl::Span<ckpt::Tensor* const> parts,
                    absl::Span<const TensorSlice> slices,
-                   std::string_view full_name) override {
+                   absl::string_view full_name) override {
     names.emplace_back(name);
     full_names.emplace_back(full_name);
     partitioned_shape = full_shape;
@@ -281,7 +281,7 @@ TEST_CASE("Variable::Assign checks dtype and shape") {
 }
 
 // A waiter that records notifications and can fail.
-struct TestWaiter : internal::Waiter {
+struct TestWaiter : graph::Waiter {
   int calls = 0;
   Trackable* last = nullptr;
   absl::Status result;
@@ -296,15 +296,15 @@ TEST_CASE("ChildrenChanged notifies waiters and propagates their errors") {
   Node n;
   CKPT_REQUIRE_OK(n.ChildrenChanged());  // nothing waits
   auto waiter = std::make_shared<TestWaiter>();
-  internal::Anchor::Of(n).AddWaiter(waiter);
-  internal::Anchor::Of(n).AddWaiter(waiter);  // added once
+  graph::Anchor::Of(n).AddWaiter(waiter);
+  graph::Anchor::Of(n).AddWaiter(waiter);  // added once
   CKPT_REQUIRE_OK(n.ChildrenChanged());
   REQUIRE(waiter->calls == 1);
   REQUIRE(waiter->last == &n);
   waiter->result = absl::InvalidArgumentError("shape mismatch at w");
   CKPT_REQUIRE_ERROR(n.ChildrenChanged(), absl::StatusCode::kInvalidArgument,
                      "shape mismatch");
-  internal::Anchor::Of(n).RemoveWaiter(waiter.get());
+  graph::Anchor::Of(n).RemoveWaiter(waiter.get());
   CKPT_REQUIRE_OK(n.ChildrenChanged());
   REQUIRE(waiter->calls == 2);
 }
@@ -312,7 +312,7 @@ TEST_CASE("ChildrenChanged notifies waiters and propagates their errors") {
 TEST_CASE("Copies of a Trackable carry no restore state") {
   Variable v(DataType::kInt32, {2});
   auto waiter = std::make_shared<TestWaiter>();
-  internal::Anchor::Of(v).AddWaiter(waiter);
+  graph::Anchor::Of(v).AddWaiter(waiter);
   Variable copy = v;
   REQUIRE(copy.value().Equals(v.value()));
   CKPT_REQUIRE_OK(copy.ChildrenChanged());

@@ -191,9 +191,9 @@ bool IsCommand(absl::string_view name) {
 
 }  // namespace
 
-absl::StatusOr<ObjectGraph> ReadGraphForDisplay(
-    const BundleReader& reader, const std::string& prefix,
-    internal::NodePathTable* paths) {
+absl::StatusOr<ObjectGraph> ReadGraphForDisplay(const BundleReader& reader,
+                                                const std::string& prefix,
+                                                graph::NodePathTable* paths) {
   absl::StatusOr<bool> has_graph = HasObjectGraph(reader);
   if (!has_graph.ok()) return has_graph.status();
   if (!*has_graph) {
@@ -202,7 +202,7 @@ absl::StatusOr<ObjectGraph> ReadGraphForDisplay(
         "' has no object graph (a TF1 name-based checkpoint); use `ckpt ls` "
         "to list its variables"));
   }
-  absl::StatusOr<internal::GraphTable> table = internal::ReadGraphTable(reader);
+  absl::StatusOr<graph::GraphTable> table = graph::ReadGraphTable(reader);
   if (!table.ok()) {
     return absl::Status(
         table.status().code(),
@@ -215,12 +215,12 @@ absl::StatusOr<ObjectGraph> ReadGraphForDisplay(
   }
   const std::string what = absl::StrCat("object graph of '", prefix, "'");
   if (paths != nullptr) {
-    absl::StatusOr<internal::NodePathTable> built =
-        internal::NodePathTable::Build(*table, what);
+    absl::StatusOr<graph::NodePathTable> built =
+        graph::NodePathTable::Build(*table, what);
     if (!built.ok()) return built.status();
     *paths = *std::move(built);
   } else {
-    absl::Status bounded = internal::NodePathTable::Check(*table, what);
+    absl::Status bounded = graph::NodePathTable::Check(*table, what);
     if (!bounded.ok()) return bounded;
   }
   return table->ToObjectGraph();

@@ -333,13 +333,13 @@ int RunInspectCompat(Env* env, absl::Span<const std::string> args,
 // (name-based) checkpoint, and errors reading the graph annotated with the
 // prefix (and, for NotFound, that the graph lives in a data file). The graph
 // is held to the memory bound of every reader of untrusted graphs
-// (internal::NodePathTable::Limit, graph/graph_table.h): DataLoss (exit 4)
+// (graph::NodePathTable::Limit, graph/graph_table.h): DataLoss (exit 4)
 // `object graph of 'P': the paths of the object graph's N nodes take B
 // bytes, more than the limit of L bytes ...` when its node paths would pass
 // it. With `paths`, the node paths are built into it.
 absl::StatusOr<ObjectGraph> ReadGraphForDisplay(
     const BundleReader& reader, const std::string& prefix,
-    internal::NodePathTable* paths = nullptr);
+    graph::NodePathTable* paths = nullptr);
 
 // Prints `ckpt <command>: <message>` to `err` and returns the mapped code.
 int ReportError(std::ostream& err, absl::string_view command,

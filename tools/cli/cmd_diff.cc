@@ -312,7 +312,7 @@ absl::Status CollectByPath(Side* side) {
         "--by key"));
   }
   // The paths under the bound of every reader of untrusted graphs.
-  internal::NodePathTable paths;
+  graph::NodePathTable paths;
   absl::StatusOr<ObjectGraph> graph =
       ReadGraphForDisplay(*side->reader, side->prefix, &paths);
   if (!graph.ok()) return graph.status();

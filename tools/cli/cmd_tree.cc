@@ -67,7 +67,7 @@ struct AttributeInfo {
 struct TreeData {
   std::string prefix;
   ObjectGraph graph;
-  internal::NodePathTable paths;                  // NodePaths' rules
+  graph::NodePathTable paths;                     // NodePaths' rules
   std::vector<std::vector<AttributeInfo>> infos;  // per node, per attribute
 };
 

@@ -62,7 +62,8 @@ std::string HintForMissing(Env* env, const std::string& path) {
 }
 
 absl::StatusOr<std::string> ResolveStateFile(Env* env, const std::string& dir) {
-  CKPT_ASSIGN_OR_RETURN(CheckpointState state, ReadCheckpointState(env, dir));
+  CKPT_ASSIGN_OR_RETURN(checkpoint::CheckpointState state,
+                        checkpoint::ReadCheckpointState(env, dir));
   const std::string& prefix = state.model_checkpoint_path;
   const std::string index = IndexFilename(prefix);
   if (Exists(env, index)) return prefix;
@@ -75,13 +76,14 @@ absl::StatusOr<std::string> ResolveStateFile(Env* env, const std::string& dir) {
     hint = absl::StrCat("; no checkpoint (*.index) exists in ",
                         dir.empty() ? "." : dir);
   }
-  return absl::NotFoundError(
-      absl::StrCat(CheckpointStatePath(dir), " names checkpoint ", prefix,
-                   ", but its index file ", index, " does not exist", hint));
+  return absl::NotFoundError(absl::StrCat(
+      checkpoint::CheckpointStatePath(dir), " names checkpoint ", prefix,
+      ", but its index file ", index, " does not exist", hint));
 }
 
 absl::StatusOr<std::string> ResolveDirectory(Env* env, const std::string& dir) {
-  if (Exists(env, CheckpointStatePath(dir))) return ResolveStateFile(env, dir);
+  if (Exists(env, checkpoint::CheckpointStatePath(dir)))
+    return ResolveStateFile(env, dir);
   CKPT_ASSIGN_OR_RETURN(std::vector<std::string> prefixes,
                         ListPrefixesInDir(env, dir));
   if (prefixes.size() == 1) return prefixes[0];
@@ -160,7 +162,7 @@ absl::StatusOr<std::string> ResolvePrefix(Env* env, const std::string& path) {
   // 4. A directory.
   if (*is_dir) return ResolveDirectory(env, path);
   // 5. A state file.
-  if (Basename(path) == kCheckpointStateFilename) {
+  if (Basename(path) == checkpoint::kCheckpointStateFilename) {
     return ResolveStateFile(env, Dirname(path));
   }
   return absl::InvalidArgumentError(absl::StrCat(
