@@ -28,7 +28,8 @@ bool SameDouble(double a, double b) {
   return a == b;
 }
 
-bool SameState(const ckpt::CheckpointState& a, const ckpt::CheckpointState& b) {
+bool SameState(const ckpt::checkpoint::CheckpointState& a,
+               const ckpt::checkpoint::CheckpointState& b) {
   if (a.model_checkpoint_path != b.model_checkpoint_path ||
       a.all_model_checkpoint_paths != b.all_model_checkpoint_paths ||
       a.all_model_checkpoint_timestamps.size() !=
@@ -51,19 +52,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > ckpt::fuzz::kMaxFuzzInputBytes) return -1;
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
 
-  auto state = ckpt::ParseCheckpointState(text, "fuzz/checkpoint");
+  auto state = ckpt::checkpoint::ParseCheckpointState(text, "fuzz/checkpoint");
   if (!state.ok()) return 0;
   if (state->model_checkpoint_path.empty()) __builtin_trap();  // contract
 
-  const std::string serialized = ckpt::SerializeCheckpointState(*state);
-  auto again = ckpt::ParseCheckpointState(serialized, "fuzz/reserialized");
+  const std::string serialized =
+      ckpt::checkpoint::SerializeCheckpointState(*state);
+  auto again =
+      ckpt::checkpoint::ParseCheckpointState(serialized, "fuzz/reserialized");
   if (!again.ok()) __builtin_trap();
   if (!SameState(*state, *again)) __builtin_trap();
-  if (ckpt::SerializeCheckpointState(*again) != serialized) __builtin_trap();
+  if (ckpt::checkpoint::SerializeCheckpointState(*again) != serialized)
+    __builtin_trap();
 
   // Doubles of the input through Python repr, as the writer prints them.
   for (double t : state->all_model_checkpoint_timestamps) {
-    (void)ckpt::PythonDoubleRepr(t);
+    (void)ckpt::checkpoint::PythonDoubleRepr(t);
   }
   return 0;
 }

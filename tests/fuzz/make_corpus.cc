@@ -496,7 +496,7 @@ void HandMadeSeeds() {
        std::string("\x04\x01k", 3) + ckpt::bundle::EncodeEntry(entry));
 
   // State files: escapes, timestamps, Python double reprs.
-  ckpt::CheckpointState state;
+  ckpt::checkpoint::CheckpointState state;
   state.model_checkpoint_path = "dir with \"quotes\"\\ and\ttab/ckpt-3";
   state.all_model_checkpoint_paths = {"ckpt-1", "\x01\x7f\xc3\xa9",
                                       state.model_checkpoint_path};
@@ -505,10 +505,11 @@ void HandMadeSeeds() {
       std::numeric_limits<double>::infinity()};
   state.last_preserved_timestamp = -0.0;
   Emit("fuzz_state_file", "hand_escapes",
-       ckpt::SerializeCheckpointState(state));
+       ckpt::checkpoint::SerializeCheckpointState(state));
   state.all_model_checkpoint_timestamps = {std::nan(""), -1.5e-300};
   state.last_preserved_timestamp = 1e300;
-  Emit("fuzz_state_file", "hand_nan", ckpt::SerializeCheckpointState(state));
+  Emit("fuzz_state_file", "hand_nan",
+       ckpt::checkpoint::SerializeCheckpointState(state));
   Emit("fuzz_state_file", "hand_comments_order",
        "# comment\nall_model_checkpoint_paths: 'a'\n"
        "model_checkpoint_path:\"b\" all_model_checkpoint_timestamps: [1, 2.5]\n"
