@@ -18,6 +18,9 @@ PACKAGES=(
   catch2 libsnappy-dev
   # tests: dot_test feeds the output of `ckpt dot` to Graphviz (required in CI)
   graphviz
+  # optional component ckpt::mpi (multi-process saves; its tests run under
+  # mpirun in CI)
+  libopenmpi-dev openmpi-bin
 )
 PACKAGES+=("$@")
 

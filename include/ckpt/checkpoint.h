@@ -46,6 +46,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ckpt/bundle_writer.h"
+#include "ckpt/communicator.h"
 #include "ckpt/env.h"
 #include "ckpt/trackable.h"
 
@@ -71,6 +72,11 @@ struct SaveOptions {
   // Write has_checkpoint_values on every node, as newer TensorFlow does.
   // Off reproduces the files of older TensorFlow (2.0-2.4).
   bool write_has_checkpoint_values = true;
+  // Not null: a collective save (docs/distributed.md). Every rank of the
+  // communicator saves the same object graph to the same prefix; each writes
+  // its parts of partitioned values and its share of the replicated ones,
+  // and the result is one ordinary checkpoint. Not owned.
+  Communicator* communicator = nullptr;
 };
 
 struct RestoreOptions {
@@ -80,6 +86,11 @@ struct RestoreOptions {
   // together once the walk has matched them; below 16 MiB, or with 1, they
   // are read on the calling thread.
   int num_threads = 0;
+  // Not null: a collective restore (docs/distributed.md). Every rank
+  // restores what its own objects hold (its parts of partitioned values,
+  // the replicated values), and the call fails on every rank if it fails on
+  // one. Not owned.
+  Communicator* communicator = nullptr;
 };
 
 // What a restore matched, and what it did not. Deferred restorations update

@@ -321,6 +321,18 @@ class ShardedVariable : public Trackable {
   static absl::StatusOr<ShardedVariable> Create(DataType dtype,
                                                 TensorShape shape,
                                                 int num_parts);
+  // This process's share of a variable partitioned across the `num_ranks`
+  // ranks of a collective save or restore (docs/distributed.md): of the
+  // n = min(num_parts, rows) parts Create() would make, the contiguous run
+  // [rank * n / num_ranks, (rank + 1) * n / num_ranks), zero-filled. Only
+  // those are allocated. Every rank must own a part: InvalidArgument if
+  // n < num_ranks or rank is not in [0, num_ranks), and as for Create().
+  // Without a communicator it cannot be saved (its parts do not hold the
+  // whole value); it restores its parts from any checkpoint of the value.
+  static absl::StatusOr<ShardedVariable> CreateLocal(DataType dtype,
+                                                     TensorShape shape,
+                                                     int num_parts, int rank,
+                                                     int num_ranks);
   // Adopts `parts`, stacked along axis 0 in order: at least one, one dtype,
   // rank >= 1, equal dimensions beyond axis 0. InvalidArgument otherwise.
   static absl::StatusOr<ShardedVariable> FromParts(
@@ -343,7 +355,11 @@ class ShardedVariable : public Trackable {
     return slices_[static_cast<size_t>(i)];
   }
 
-  // The logical tensor, parts concatenated (a copy).
+  // True if the parts hold only this rank's share (CreateLocal).
+  bool is_local() const { return local_; }
+
+  // The logical tensor, parts concatenated (a copy). FailedPrecondition for
+  // a local share.
   absl::StatusOr<ckpt::Tensor> Concat() const;
 
   // TF1-style name, recorded as full_name; optional.
@@ -358,6 +374,7 @@ class ShardedVariable : public Trackable {
   std::vector<ckpt::Tensor> parts_;
   std::vector<TensorSlice> slices_;
   std::string name_;
+  bool local_ = false;
 };
 
 // ---- ObjectRef::Of dispatch (implementation details)

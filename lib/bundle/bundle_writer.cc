@@ -27,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bundle/entry_codec.h"
+#include "bundle/index_file.h"
 #include "bundle/lz4_codec.h"
 #include "bundle/pending_index.h"
 #include "bundle/slice_layout.h"
@@ -130,6 +131,27 @@ struct PooledCrc {
 
 }  // namespace
 
+namespace bundle {
+
+absl::Status WriteIndexFile(WritableFile& file, const BundleHeader& header,
+                            const PendingIndex& entries,
+                            const IndexLayout& layout, bool sync) {
+  table::TableOptions table_options;
+  table_options.block_size = layout.block_size;
+  table_options.block_restart_interval = layout.restart_interval;
+  table::TableBuilder builder(table_options, &file);
+  CKPT_RETURN_IF_ERROR(builder.Add("", EncodeHeader(header)));
+  CKPT_RETURN_IF_ERROR(
+      entries.ForEach([&builder](absl::string_view key, absl::string_view e) {
+        return builder.Add(key, e);
+      }));
+  CKPT_RETURN_IF_ERROR(builder.Finish());
+  if (sync) CKPT_RETURN_IF_ERROR(file.Sync());
+  return file.Close();
+}
+
+}  // namespace bundle
+
 struct BundleWriter::Impl {
   enum class State { kOpen, kFinished, kAbandoned };
 
@@ -153,8 +175,7 @@ struct BundleWriter::Impl {
   State state = State::kOpen;
 
   std::string TempName(const std::string& final_path) {
-    return absl::StrCat(final_path, ".tempstate",
-                        absl::Uniform<uint64_t>(bitgen));
+    return bundle::TempStateName(final_path, absl::Uniform<uint64_t>(bitgen));
   }
 
   // The sticky error, or FailedPrecondition "BundleWriter::<call> on
@@ -586,10 +607,6 @@ struct BundleWriter::Impl {
     CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> index,
                           env->NewWritableFile(index_temp_path));
     index_temp_exists = true;
-    table::TableOptions table_options;
-    table_options.block_size = options.index_block_size;
-    table_options.block_restart_interval = options.index_restart_interval;
-    table::TableBuilder builder(table_options, index.get());
     BundleHeader header;
     header.num_shards = options.num_shards;
     header.producer_version = bundle::kProducerVersion;
@@ -597,14 +614,10 @@ struct BundleWriter::Impl {
       header.min_consumer_version = bundle::kExtensionMinConsumer;
       header.features.emplace_back(bundle::kLz4Feature);
     }
-    CKPT_RETURN_IF_ERROR(builder.Add("", bundle::EncodeHeader(header)));
-    CKPT_RETURN_IF_ERROR(entries.ForEach(
-        [&builder](absl::string_view key, absl::string_view entry) {
-          return builder.Add(key, entry);
-        }));
-    CKPT_RETURN_IF_ERROR(builder.Finish());
-    if (options.sync) CKPT_RETURN_IF_ERROR(index->Sync());
-    CKPT_RETURN_IF_ERROR(index->Close());
+    CKPT_RETURN_IF_ERROR(bundle::WriteIndexFile(
+        *index, header, entries,
+        {options.index_block_size, options.index_restart_interval},
+        options.sync));
     index.reset();
     // 3-6. Rename the data files, sync the directory, rename the index,
     // sync the directory.

@@ -35,6 +35,7 @@
 #include "checkpoint/async_saver.h"
 #include "checkpoint/checkpoint_state.h"
 #include "checkpoint/save_plan.h"
+#include "ckpt/communicator.h"
 #include "ckpt/env.h"
 #include "ckpt/status.h"
 #include "ckpt/tensor.h"
@@ -133,19 +134,30 @@ absl::StatusOr<std::string> Checkpoint::SaveAsync(
 
 absl::StatusOr<std::string> Checkpoint::SaveNumbered(
     const std::string& file_prefix, const SaveOptions& options, bool async) {
+  Communicator* comm = options.communicator;
+  if (async && comm != nullptr) {
+    return absl::UnimplementedError(
+        "SaveAsync with a communicator: collective saves are synchronous for "
+        "now (use Save)");
+  }
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
   Variable& counter = save_counter();
   CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterValue(counter));
   counter.mutable_flat<int64_t>()[0] = previous + 1;
+  // Collective: every rank's counter gives the same prefix (the save checks
+  // that the ranks agree on it).
   const std::string prefix = absl::StrCat(file_prefix, "-", previous + 1);
   Env* env = EnvOrDefault(options.env);
-  auto update_state = [env, prefix] {
-    checkpoint::CheckpointState state;
-    state.model_checkpoint_path = prefix;
-    state.all_model_checkpoint_paths = {prefix};
-    return Annotate(
-        checkpoint::WriteCheckpointState(env, Dirname(prefix), state),
-        "updating the checkpoint state file");
+  auto update_state = [env, prefix, comm] {
+    absl::Status s;
+    if (comm == nullptr || comm->rank() == 0) {
+      checkpoint::CheckpointState state;
+      state.model_checkpoint_path = prefix;
+      state.all_model_checkpoint_paths = {prefix};
+      s = checkpoint::WriteCheckpointState(env, Dirname(prefix), state);
+    }
+    if (comm != nullptr) s = AgreeOnStatus(*comm, s);
+    return Annotate(s, "updating the checkpoint state file");
   };
   // Asynchronously the state file is written on the background thread once
   // the files are durable.

@@ -36,8 +36,9 @@
 //
 // Example:
 //
-//   CKPT_ASSIGN_OR_RETURN(ckpt::CheckpointState state,
-//                         ckpt::ReadCheckpointState(env, "/models/run1"));
+//   CKPT_ASSIGN_OR_RETURN(ckpt::checkpoint::CheckpointState state,
+//                         ckpt::checkpoint::ReadCheckpointState(env,
+//                         "/models/run1"));
 //   // state.model_checkpoint_path == "/models/run1/ckpt-2"
 
 #ifndef CKPT_LIB_CHECKPOINT_CHECKPOINT_STATE_H_

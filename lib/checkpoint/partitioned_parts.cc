@@ -16,7 +16,8 @@ namespace ckpt::checkpoint {
 
 absl::Status CheckPartitionedParts(const TensorShape& full_shape,
                                    absl::Span<Tensor* const> parts,
-                                   absl::Span<const TensorSlice> slices) {
+                                   absl::Span<const TensorSlice> slices,
+                                   Coverage coverage) {
   if (parts.empty() || parts.size() != slices.size()) {
     return absl::FailedPreconditionError(absl::StrCat(
         parts.size(), " parts and ", slices.size(),
@@ -47,7 +48,7 @@ absl::Status CheckPartitionedParts(const TensorShape& full_shape,
     }
   }
   absl::Status layout = bundle::ValidateSliceLayout("", full_shape, slices);
-  if (layout.ok()) {
+  if (layout.ok() && coverage == Coverage::kComplete) {
     const int64_t covered = bundle::CoveredElements(
         slices, TensorSlice::Full(full_shape.rank()), full_shape);
     if (covered != full_shape.num_elements()) {
@@ -57,9 +58,10 @@ absl::Status CheckPartitionedParts(const TensorShape& full_shape,
     }
   }
   if (!layout.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("the parts do not tile ",
-                                                   full_shape.DebugString(),
-                                                   ": ", layout.message()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        coverage == Coverage::kComplete ? "the parts do not tile "
+                                        : "the parts are not a layout of ",
+        full_shape.DebugString(), ": ", layout.message()));
   }
   return absl::OkStatus();
 }

@@ -217,8 +217,11 @@ std::string RestoreReport::ToJson() const {
 // ---- entry point
 // ---------------------------------------------------------------
 
-absl::StatusOr<RestoreStatus> RestoreObjectGraph(
-    ObjectRef root, const std::string& prefix, const RestoreOptions& options) {
+namespace {
+
+absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
+                                                const std::string& prefix,
+                                                const RestoreOptions& options) {
   if (root.is_null()) {
     return absl::InvalidArgumentError("RestoreObjectGraph: null root");
   }
@@ -242,6 +245,19 @@ absl::StatusOr<RestoreStatus> RestoreObjectGraph(
     CKPT_RETURN_IF_ERROR(session->StartNameBased());
   }
   return checkpoint::RestoreSession::MakeStatus(std::move(session));
+}
+
+}  // namespace
+
+absl::StatusOr<RestoreStatus> RestoreObjectGraph(
+    ObjectRef root, const std::string& prefix, const RestoreOptions& options) {
+  absl::StatusOr<RestoreStatus> restored =
+      RestoreOnThisRank(root, prefix, options);
+  if (options.communicator == nullptr) return restored;
+  // Collective: every rank restored what its objects hold; one rank's
+  // failure is every rank's.
+  CKPT_RETURN_IF_ERROR(AgreeOnStatus(*options.communicator, restored.status()));
+  return restored;
 }
 
 }  // namespace ckpt

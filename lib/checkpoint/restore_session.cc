@@ -424,7 +424,8 @@ void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
                                   const TensorShape& full_shape,
                                   absl::Status* walk_error) {
   // The parts come from user code: checked before anything is read.
-  if (absl::Status s = CheckPartitionedParts(full_shape, parts, slices);
+  if (absl::Status s =
+          CheckPartitionedParts(full_shape, parts, slices, Coverage::kPartial);
       !s.ok()) {
     RecordRestoreError(path, key, s, walk_error);
     return;

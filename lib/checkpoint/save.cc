@@ -46,6 +46,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "checkpoint/collective_save.h"
 #include "checkpoint/collectors.h"
 #include "checkpoint/partitioned_parts.h"
 #include "checkpoint/save_plan.h"
@@ -93,6 +94,9 @@ struct GraphBuilder {
   std::deque<checkpoint::PlannedSlice> slices;  // of partitioned parts
   uint32_t num_attributes = 0;
   std::string scratch;  // a path or key being built
+  // Whether one process's parts of a partitioned value must hold all of it
+  // (a collective save checks all ranks' parts together).
+  Coverage coverage = Coverage::kComplete;
 
   absl::string_view path(size_t node) const {
     return absl::string_view(paths.data() + nodes[node].path_at,
@@ -292,9 +296,10 @@ class AttributePlanner : public AttributeVisitor {
                    absl::Span<const TensorSlice> slices,
                    absl::string_view full_name) override {
     if (!status_.ok() || !CheckName(name)) return;
-    status_ = Annotate(CheckPartitionedParts(full_shape, parts, slices),
-                       absl::StrCat(b_.Describe(node_), ": attribute ",
-                                    QuoteForMessage(name)));
+    status_ =
+        Annotate(CheckPartitionedParts(full_shape, parts, slices, b_.coverage),
+                 absl::StrCat(b_.Describe(node_), ": attribute ",
+                              QuoteForMessage(name)));
     if (!status_.ok()) return;
     const uint32_t attribute = Add(name, full_name).attribute;
     b_.tensors.pop_back();  // one tensor per part instead, below
@@ -457,6 +462,7 @@ absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options) {
   }
   CKPT_RETURN_IF_ERROR(ValidateSaveOptions(options));
   GraphBuilder b;
+  if (options.communicator != nullptr) b.coverage = Coverage::kPartial;
   BuildNodes(root, b);
   CKPT_RETURN_IF_ERROR(BuildSlots(b));
   CKPT_RETURN_IF_ERROR(BuildAttributes(b));
@@ -481,14 +487,22 @@ absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options) {
 
 absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
                        const SaveOptions& options) {
+  std::vector<size_t> all(plan.tensors.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return WritePlanPart(plan, all, /*with_graph=*/true, prefix, options);
+}
+
+absl::Status WritePlanPart(const SavePlan& plan,
+                           absl::Span<const size_t> selected, bool with_graph,
+                           const std::string& prefix,
+                           const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(ValidateSaveOptions(options));
   Env* env = EnvOrDefault(options.env);
   const int threads = ResolveThreads(options.num_threads);
   std::vector<uint64_t> sizes;
-  sizes.reserve(plan.tensors.size());
-  for (const PlannedTensor& t : plan.tensors) {
-    sizes.push_back(StoredSize(t.value()));
-  }
+  sizes.reserve(selected.size());
+  for (size_t i : selected)
+    sizes.push_back(StoredSize(plan.tensors[i].value()));
   int num_shards = 1;
   const std::vector<int> shard =
       AssignShards(sizes, threads, options.max_shard_bytes, &num_shards);
@@ -505,14 +519,14 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
   // batches of kWriteWindow tensors, so that the batch's bookkeeping stays
   // small while the checksum helpers still look ahead of the write.
   const size_t window =
-      num_shards == 1 ? kWriteWindow : std::max<size_t>(plan.tensors.size(), 1);
+      num_shards == 1 ? kWriteWindow : std::max<size_t>(selected.size(), 1);
   std::vector<BundleWriter::BatchItem> items;
-  items.reserve(std::min(window, plan.tensors.size()));
-  for (size_t begin = 0; begin < plan.tensors.size(); begin += window) {
-    const size_t end = std::min(plan.tensors.size(), begin + window);
+  items.reserve(std::min(window, selected.size()));
+  for (size_t begin = 0; begin < selected.size(); begin += window) {
+    const size_t end = std::min(selected.size(), begin + window);
     items.clear();
     for (size_t i = begin; i < end; ++i) {
-      const PlannedTensor& t = plan.tensors[i];
+      const PlannedTensor& t = plan.tensors[selected[i]];
       items.push_back({t.key, &t.value(), shard[i],
                        t.slice != nullptr ? &t.slice->slice : nullptr,
                        t.slice != nullptr ? &t.slice->full_shape : nullptr});
@@ -520,9 +534,11 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
     // Errors name the key already.
     CKPT_RETURN_IF_ERROR(writer->AddBatch(items, threads));
   }
-  CKPT_ASSIGN_OR_RETURN(Tensor graph_tensor, GraphTableTensor(plan.graph));
-  absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
-  if (!s.ok()) return Annotate(s, "writing the object graph");
+  if (with_graph) {
+    CKPT_ASSIGN_OR_RETURN(Tensor graph_tensor, GraphTableTensor(plan.graph));
+    absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
+    if (!s.ok()) return Annotate(s, "writing the object graph");
+  }
   return writer->Finish();
 }
 
@@ -590,10 +606,20 @@ namespace ckpt {
 
 absl::Status SaveObjectGraph(ObjectRef root, const std::string& prefix,
                              const SaveOptions& options) {
-  CKPT_ASSIGN_OR_RETURN(checkpoint::SavePlan plan,
-                        checkpoint::PlanSave(root, options));
-  return Annotate(checkpoint::WritePlan(plan, prefix, options),
-                  absl::StrCat("saving checkpoint ", QuoteForMessage(prefix)));
+  const std::string what =
+      absl::StrCat("saving checkpoint ", QuoteForMessage(prefix));
+  if (options.communicator == nullptr) {
+    CKPT_ASSIGN_OR_RETURN(checkpoint::SavePlan plan,
+                          checkpoint::PlanSave(root, options));
+    return Annotate(checkpoint::WritePlan(plan, prefix, options), what);
+  }
+  // Collective: a planning error on one rank is every rank's error.
+  absl::StatusOr<checkpoint::SavePlan> plan =
+      checkpoint::PlanSave(root, options);
+  CKPT_RETURN_IF_ERROR(
+      Annotate(AgreeOnStatus(*options.communicator, plan.status()), what));
+  return Annotate(checkpoint::WritePlanCollective(*plan, prefix, options),
+                  what);
 }
 
 }  // namespace ckpt

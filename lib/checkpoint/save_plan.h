@@ -33,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
@@ -77,6 +78,14 @@ absl::StatusOr<SavePlan> PlanSave(ObjectRef root, const SaveOptions& options);
 // max_shard_bytes). Errors are annotated with the key being written.
 absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
                        const SaveOptions& options);
+
+// WritePlan of the tensors plan.tensors[i] for i in `selected` (in that
+// order), and of the object graph if `with_graph`: one rank's share of a
+// collective save.
+absl::Status WritePlanPart(const SavePlan& plan,
+                           absl::Span<const size_t> selected, bool with_graph,
+                           const std::string& prefix,
+                           const SaveOptions& options);
 
 // Checks num_threads, max_shard_bytes and bundle.num_shards.
 absl::Status ValidateSaveOptions(const SaveOptions& options);

@@ -98,11 +98,9 @@ absl::Status BadParts(absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("ShardedVariable: ", why));
 }
 
-}  // namespace
-
-absl::StatusOr<ShardedVariable> ShardedVariable::Create(DataType dtype,
-                                                        TensorShape shape,
-                                                        int num_parts) {
+// The number of axis-0 parts TensorFlow's fixed_size_partitioner makes of
+// `shape` for `num_parts`: min(num_parts, rows), one for zero rows.
+absl::StatusOr<int64_t> NumParts(const TensorShape& shape, int num_parts) {
   if (shape.rank() < 1) {
     return BadParts(
         "a sharded variable needs rank >= 1 (it is split along "
@@ -111,18 +109,68 @@ absl::StatusOr<ShardedVariable> ShardedVariable::Create(DataType dtype,
   if (num_parts < 1) {
     return BadParts(absl::StrCat("num_parts ", num_parts, " must be >= 1"));
   }
+  return std::max<int64_t>(1, std::min<int64_t>(num_parts, shape.dim(0)));
+}
+
+// Part i of n: the first rows % n parts are one row longer.
+absl::StatusOr<TensorSlice> PartSlice(const TensorShape& shape, int64_t n,
+                                      int64_t i) {
   const int64_t rows = shape.dim(0);
-  const int64_t n = std::max<int64_t>(1, std::min<int64_t>(num_parts, rows));
+  std::vector<int64_t> start(static_cast<size_t>(shape.rank()), 0);
+  std::vector<int64_t> length = shape.dims();
+  start[0] = i * (rows / n) + std::min(i, rows % n);
+  length[0] = rows / n + (i < rows % n ? 1 : 0);
+  return TensorSlice::FromStartLength(start, length);
+}
+
+}  // namespace
+
+absl::StatusOr<ShardedVariable> ShardedVariable::Create(DataType dtype,
+                                                        TensorShape shape,
+                                                        int num_parts) {
+  CKPT_ASSIGN_OR_RETURN(const int64_t n, NumParts(shape, num_parts));
   std::vector<ckpt::Tensor> parts;
   parts.reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    std::vector<int64_t> dims = shape.dims();
-    dims[0] = rows / n + (i < rows % n ? 1 : 0);
+    CKPT_ASSIGN_OR_RETURN(TensorSlice slice, PartSlice(shape, n, i));
+    CKPT_ASSIGN_OR_RETURN(TensorShape part_shape, slice.SliceShape(shape));
     CKPT_ASSIGN_OR_RETURN(ckpt::Tensor part,
-                          ckpt::Tensor::Create(dtype, TensorShape(dims)));
+                          ckpt::Tensor::Create(dtype, std::move(part_shape)));
     parts.push_back(std::move(part));
   }
   return FromParts(std::move(parts));
+}
+
+absl::StatusOr<ShardedVariable> ShardedVariable::CreateLocal(
+    DataType dtype, TensorShape shape, int num_parts, int rank, int num_ranks) {
+  CKPT_ASSIGN_OR_RETURN(const int64_t n, NumParts(shape, num_parts));
+  if (num_ranks < 1 || rank < 0 || rank >= num_ranks) {
+    return BadParts(
+        absl::StrCat("rank ", rank, " is not one of ", num_ranks, " ranks"));
+  }
+  if (n < num_ranks) {
+    return BadParts(absl::StrCat(n, " parts of ", shape.DebugString(),
+                                 " cannot give each of ", num_ranks,
+                                 " ranks a part"));
+  }
+  if (n > static_cast<int64_t>(bundle::kMaxSlicesPerTensor)) {
+    return BadParts(absl::StrCat(n, " parts, more than the ",
+                                 bundle::kMaxSlicesPerTensor,
+                                 " slices a checkpoint may list for a tensor"));
+  }
+  ShardedVariable v;
+  v.dtype_ = dtype;
+  v.shape_ = shape;
+  v.local_ = true;
+  for (int64_t i = rank * n / num_ranks; i < (rank + 1) * n / num_ranks; ++i) {
+    CKPT_ASSIGN_OR_RETURN(TensorSlice slice, PartSlice(shape, n, i));
+    CKPT_ASSIGN_OR_RETURN(TensorShape part_shape, slice.SliceShape(shape));
+    CKPT_ASSIGN_OR_RETURN(ckpt::Tensor part,
+                          ckpt::Tensor::Create(dtype, std::move(part_shape)));
+    v.parts_.push_back(std::move(part));
+    v.slices_.push_back(std::move(slice));
+  }
+  return v;
 }
 
 absl::StatusOr<ShardedVariable> ShardedVariable::FromParts(
@@ -173,6 +221,11 @@ absl::StatusOr<ShardedVariable> ShardedVariable::FromParts(
 
 absl::StatusOr<ckpt::Tensor> ShardedVariable::Concat() const {
   if (parts_.empty()) return BadParts("no parts to concatenate");
+  if (local_) {
+    return absl::FailedPreconditionError(
+        "ShardedVariable: a local share (CreateLocal) holds only some parts; "
+        "there is no whole value to concatenate");
+  }
   if (!IsFixedSizeDataType(dtype_)) {
     std::vector<std::string> values;
     for (const ckpt::Tensor& p : parts_) {
