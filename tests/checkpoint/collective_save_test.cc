@@ -30,6 +30,7 @@
 #include "ckpt/object_graph.h"
 #include "ckpt/status.h"
 #include "ckpt/trackable.h"
+#include "testing/distributed_model.h"
 #include "testing/test_util.h"
 
 namespace ckpt {
@@ -37,75 +38,14 @@ namespace {
 
 using testing::TempDir;
 
-constexpr int64_t kRows = 12;
-constexpr int64_t kCols = 4;
+using testing::DistModel;
+using testing::EmbValue;
+using testing::kCols;
+using testing::kRows;
+using testing::MakeDistModel;
+using testing::Mismatch;
+
 constexpr char kEmbKey[] = "model/emb/.ATTRIBUTES/VARIABLE_VALUE";
-
-// Element (row, col) of the embedding, whoever holds it.
-float EmbValue(int64_t row, int64_t col) {
-  return static_cast<float>(row * 10 + col) + 0.25f;
-}
-
-// Replicated dense weights and a step, and this rank's rows of an
-// embedding table.
-struct Model : Trackable {
-  Variable dense{DataType::kFloat, TensorShape{64}};
-  Variable step{DataType::kInt64, TensorShape{}};
-  ShardedVariable emb;
-  void VisitChildren(ChildVisitor& visit) override {
-    visit("dense", dense);
-    visit("step", step);
-    visit("emb", emb);
-  }
-};
-
-// A model whose values are those of the saved model (or zero) holding
-// `num_parts` parts of the embedding split over `size` ranks.
-std::unique_ptr<Model> MakeModel(int rank, int size, int num_parts,
-                                 bool with_values) {
-  auto m = std::make_unique<Model>();
-  absl::StatusOr<ShardedVariable> emb = ShardedVariable::CreateLocal(
-      DataType::kFloat, TensorShape{kRows, kCols}, num_parts, rank, size);
-  if (!emb.ok()) return nullptr;
-  m->emb = *std::move(emb);
-  if (!with_values) return m;
-  for (int64_t i = 0; i < 64; ++i) {
-    m->dense.mutable_flat<float>()[i] = static_cast<float>(i) * 0.5f;
-  }
-  m->step.mutable_flat<int64_t>()[0] = 1234;
-  for (int p = 0; p < m->emb.num_parts(); ++p) {
-    const int64_t row0 = m->emb.row_offset(p);
-    Tensor& part = m->emb.mutable_part(p);
-    for (int64_t r = 0; r < part.shape().dim(0); ++r) {
-      for (int64_t c = 0; c < kCols; ++c) {
-        part.mutable_flat<float>()[r * kCols + c] = EmbValue(row0 + r, c);
-      }
-    }
-  }
-  return m;
-}
-
-// "" if `m` holds the saved values, else the first difference.
-std::string Mismatch(const Model& m) {
-  for (int64_t i = 0; i < 64; ++i) {
-    if (m.dense.flat<float>()[i] != static_cast<float>(i) * 0.5f) {
-      return absl::StrCat("dense[", i, "]");
-    }
-  }
-  if (m.step.flat<int64_t>()[0] != 1234) return "step";
-  for (int p = 0; p < m.emb.num_parts(); ++p) {
-    const Tensor& part = m.emb.part(p);
-    for (int64_t r = 0; r < part.shape().dim(0); ++r) {
-      for (int64_t c = 0; c < kCols; ++c) {
-        if (part.flat<float>()[r * kCols + c] !=
-            EmbValue(m.emb.row_offset(p) + r, c)) {
-          return absl::StrCat("emb row ", m.emb.row_offset(p) + r);
-        }
-      }
-    }
-  }
-  return "";
-}
 
 // Runs fn(comm) on one thread per rank of a new local job; the results by
 // rank.
@@ -126,11 +66,11 @@ std::vector<T> RunRanks(int n, const std::function<T(Communicator&)>& fn) {
 // Saves the model on `n` ranks (num_parts parts) with Checkpoint::Save.
 std::vector<absl::StatusOr<std::string>> SaveOnRanks(
     const TempDir& dir, int n, int num_parts, Env* env = nullptr,
-    const std::function<void(Model&, int)>& edit = nullptr) {
+    const std::function<void(DistModel&, int)>& edit = nullptr) {
   return RunRanks<absl::StatusOr<std::string>>(
       n, [&](Communicator& comm) -> absl::StatusOr<std::string> {
-        std::unique_ptr<Model> m =
-            MakeModel(comm.rank(), comm.size(), num_parts, true);
+        std::unique_ptr<DistModel> m =
+            MakeDistModel(comm.rank(), comm.size(), num_parts, true);
         if (m == nullptr) return absl::InternalError("no model");
         if (edit) edit(*m, comm.rank());
         Checkpoint ckpt;
@@ -146,8 +86,8 @@ std::vector<absl::StatusOr<std::string>> SaveOnRanks(
 std::vector<std::string> RestoreOnRanks(const std::string& prefix, int m,
                                         int num_parts) {
   return RunRanks<std::string>(m, [&](Communicator& comm) -> std::string {
-    std::unique_ptr<Model> model =
-        MakeModel(comm.rank(), comm.size(), num_parts, false);
+    std::unique_ptr<DistModel> model =
+        MakeDistModel(comm.rank(), comm.size(), num_parts, false);
     if (model == nullptr) return "no model";
     Checkpoint ckpt;
     if (!ckpt.Track("model", *model).ok()) return "track";
@@ -258,7 +198,7 @@ TEST_CASE("Replicated values are written once, spread over the ranks") {
 
 TEST_CASE("Ranks that disagree on the graph fail together, naming the key") {
   TempDir dir;
-  auto results = SaveOnRanks(dir, 3, 3, nullptr, [](Model& m, int rank) {
+  auto results = SaveOnRanks(dir, 3, 3, nullptr, [](DistModel& m, int rank) {
     // Rank 2's dense has another shape.
     if (rank == 2) m.dense = Variable(DataType::kFloat, TensorShape{65});
   });
@@ -281,7 +221,7 @@ TEST_CASE("Parts that do not tile across the ranks are refused everywhere") {
   TempDir dir;
   auto results = RunRanks<absl::Status>(2, [&](Communicator& comm) {
     // Both ranks claim rank 0's parts: rows 6-11 are nobody's, 0-5 twice.
-    std::unique_ptr<Model> m = MakeModel(0, 2, 2, true);
+    std::unique_ptr<DistModel> m = MakeDistModel(0, 2, 2, true);
     Checkpoint ckpt;
     CKPT_RETURN_IF_ERROR(ckpt.Track("model", *m));
     SaveOptions options;
@@ -324,7 +264,7 @@ TEST_CASE("A failure on one rank fails every rank; the last checkpoint stays") {
   FailPartEnv env(Env::Default(), "part-00001-of-00003");
   std::vector<int64_t> counters(3, -1);
   auto results = RunRanks<absl::Status>(3, [&](Communicator& comm) {
-    std::unique_ptr<Model> m = MakeModel(comm.rank(), 3, 3, true);
+    std::unique_ptr<DistModel> m = MakeDistModel(comm.rank(), 3, 3, true);
     Checkpoint ckpt;
     CKPT_RETURN_IF_ERROR(ckpt.Track("model", *m));
     ckpt.save_counter().mutable_flat<int64_t>()[0] = 1;
@@ -356,7 +296,7 @@ TEST_CASE("A failure on one rank fails every rank; the last checkpoint stays") {
 
 TEST_CASE("A planning error on one rank is every rank's error") {
   TempDir dir;
-  auto results = SaveOnRanks(dir, 2, 2, nullptr, [](Model& m, int rank) {
+  auto results = SaveOnRanks(dir, 2, 2, nullptr, [](DistModel& m, int rank) {
     if (rank == 1) m.dense = Variable();  // uninitialized
   });
   for (const absl::StatusOr<std::string>& r : results) {
@@ -386,7 +326,7 @@ TEST_CASE("A killed save's temporary directory is cleared by the next save") {
 
 TEST_CASE("A local share saves only with a communicator") {
   TempDir dir;
-  std::unique_ptr<Model> m = MakeModel(0, 2, 2, true);
+  std::unique_ptr<DistModel> m = MakeDistModel(0, 2, 2, true);
   Checkpoint ckpt;
   CKPT_REQUIRE_OK(ckpt.Track("model", *m));
   CKPT_REQUIRE_ERROR(ckpt.Save(dir.Join("ckpt")),
@@ -398,7 +338,7 @@ TEST_CASE("A local share saves only with a communicator") {
 
 TEST_CASE("SaveAsync with a communicator is Unimplemented, nothing started") {
   auto results = RunRanks<absl::Status>(2, [](Communicator& comm) {
-    std::unique_ptr<Model> m = MakeModel(comm.rank(), 2, 2, true);
+    std::unique_ptr<DistModel> m = MakeDistModel(comm.rank(), 2, 2, true);
     Checkpoint ckpt;
     CKPT_RETURN_IF_ERROR(ckpt.Track("model", *m));
     SaveOptions options;

@@ -1,0 +1,96 @@
+// Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The model the multi-process tests save and restore (in-process ranks in
+// tests/checkpoint/collective_save_test.cc, MPI ranks in
+// tests/mpi/mpi_checkpoint_probe.cc): replicated weights and a step, and an
+// embedding table partitioned over the ranks whose every element is a
+// function of its position, so that any rank count can check any other's.
+
+#ifndef CKPT_TESTS_TESTING_DISTRIBUTED_MODEL_H_
+#define CKPT_TESTS_TESTING_DISTRIBUTED_MODEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "ckpt/tensor.h"
+#include "ckpt/trackable.h"
+
+namespace ckpt::testing {
+
+inline constexpr int64_t kRows = 12;
+inline constexpr int64_t kCols = 4;
+
+// Element (row, col) of the embedding, whoever holds it.
+inline float EmbValue(int64_t row, int64_t col) {
+  return static_cast<float>(row * 10 + col) + 0.25f;
+}
+
+// Replicated dense weights and a step, and this rank's rows of an
+// embedding table.
+struct DistModel : Trackable {
+  Variable dense{DataType::kFloat, TensorShape{64}};
+  Variable step{DataType::kInt64, TensorShape{}};
+  ShardedVariable emb;
+  void VisitChildren(ChildVisitor& visit) override {
+    visit("dense", dense);
+    visit("step", step);
+    visit("emb", emb);
+  }
+};
+
+// A model whose values are those of the saved model (or zero) holding
+// `num_parts` parts of the embedding split over `size` ranks.
+inline std::unique_ptr<DistModel> MakeDistModel(int rank, int size,
+                                                int num_parts,
+                                                bool with_values) {
+  auto m = std::make_unique<DistModel>();
+  absl::StatusOr<ShardedVariable> emb = ShardedVariable::CreateLocal(
+      DataType::kFloat, TensorShape{kRows, kCols}, num_parts, rank, size);
+  if (!emb.ok()) return nullptr;
+  m->emb = *std::move(emb);
+  if (!with_values) return m;
+  for (int64_t i = 0; i < 64; ++i) {
+    m->dense.mutable_flat<float>()[i] = static_cast<float>(i) * 0.5f;
+  }
+  m->step.mutable_flat<int64_t>()[0] = 1234;
+  for (int p = 0; p < m->emb.num_parts(); ++p) {
+    const int64_t row0 = m->emb.row_offset(p);
+    Tensor& part = m->emb.mutable_part(p);
+    for (int64_t r = 0; r < part.shape().dim(0); ++r) {
+      for (int64_t c = 0; c < kCols; ++c) {
+        part.mutable_flat<float>()[r * kCols + c] = EmbValue(row0 + r, c);
+      }
+    }
+  }
+  return m;
+}
+
+// "" if `m` holds the saved values, else the first difference.
+inline std::string Mismatch(const DistModel& m) {
+  for (int64_t i = 0; i < 64; ++i) {
+    if (m.dense.flat<float>()[i] != static_cast<float>(i) * 0.5f) {
+      return absl::StrCat("dense[", i, "]");
+    }
+  }
+  if (m.step.flat<int64_t>()[0] != 1234) return "step";
+  for (int p = 0; p < m.emb.num_parts(); ++p) {
+    const Tensor& part = m.emb.part(p);
+    for (int64_t r = 0; r < part.shape().dim(0); ++r) {
+      for (int64_t c = 0; c < kCols; ++c) {
+        if (part.flat<float>()[r * kCols + c] !=
+            EmbValue(m.emb.row_offset(p) + r, c)) {
+          return absl::StrCat("emb row ", m.emb.row_offset(p) + r);
+        }
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace ckpt::testing
+
+#endif  // CKPT_TESTS_TESTING_DISTRIBUTED_MODEL_H_
