@@ -109,6 +109,15 @@ struct CheckpointManagerOptions {
   // Receives one line per notable event (stale temp file removed, missing
   // checkpoint dropped, state rebuilt, ...); null: "ckpt: <line>" on stderr.
   std::function<void(const std::string&)> log;
+  // Not null: every rank of the communicator creates a manager of the same
+  // directory and options and calls the same methods in the same order
+  // (docs/distributed.md, "A managed directory"). Rank 0 holds the lock,
+  // recovers the directory at Create, decides every save (its save_counter
+  // and step_counter count), commits the state file and prunes; saves are
+  // collective (Checkpoint::Save with the communicator) and every rank sees
+  // rank 0's list of kept checkpoints. Every call returns the same status on
+  // every rank. SaveAsync is Unimplemented. Not owned.
+  Communicator* communicator = nullptr;
 };
 
 // One checkpoint the manager keeps.
@@ -212,6 +221,16 @@ class CheckpointManager {
                     CheckpointManagerOptions options, Env* env);
   absl::Status Open();
   absl::Status RemoveStaleTempFiles();
+  // Create's work: the directory, its lock, start-up recovery (rank 0 of a
+  // communicator only, then shared).
+  absl::Status OpenDirectory();
+  absl::Status OpenCollective();
+  // Rank 0's entries_, latest_, last_preserved_timestamp_ and
+  // last_checkpoint_step_ on every rank (manager_collective.cc).
+  absl::Status ShareState();
+  absl::StatusOr<std::optional<std::string>> SaveCollective(
+      const SaveArgs& args);
+  absl::Status SetPinnedHere(const std::string& prefix, bool pinned);
   // Start-up recovery (docs/manager.md): LoadState reads the state file,
   // then the metadata, then adopts the entries whose files are present.
   absl::Status LoadState();
@@ -242,6 +261,12 @@ class CheckpointManager {
   absl::Status WaitForPrevious();
   absl::StatusOr<std::optional<std::string>> SaveImpl(const SaveArgs& args,
                                                       bool async);
+  // InvalidArgument unless args.metric is finite (or absent).
+  absl::Status CheckMetric(const SaveArgs& args) const;
+  // *step_counter, if there is one.
+  absl::StatusOr<std::optional<int64_t>> CurrentStep() const;
+  // options_.save_options as every managed save uses them.
+  SaveOptions ManagedSaveOptions() const;
   // Whether checkpoint_interval steps have passed since the last save.
   bool IntervalElapsed(std::optional<int64_t> step) const;
   // save_counter's value before a save, checked to leave room for one more.

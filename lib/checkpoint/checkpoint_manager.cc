@@ -43,6 +43,7 @@
 #include "checkpoint/manager_metadata.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
+#include "ckpt/communicator.h"
 #include "ckpt/status.h"
 #include "util/env_or_default.h"
 #include "util/errors.h"
@@ -146,6 +147,11 @@ absl::StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Create(
 }
 
 absl::Status CheckpointManager::Open() {
+  if (options_.communicator != nullptr) return OpenCollective();
+  return OpenDirectory();
+}
+
+absl::Status CheckpointManager::OpenDirectory() {
   absl::StatusOr<bool> is_dir = env_->IsDirectory(directory_);
   if (!is_dir.ok() && absl::IsNotFound(is_dir.status())) {
     CKPT_RETURN_IF_ERROR(env_->CreateDirs(directory_));
@@ -340,14 +346,16 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveImpl(
   // The save in flight commits first; its error, if not yet collected,
   // ends this call.
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
-  if (args.metric && !std::isfinite(*args.metric)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "CheckpointManager::Save: metric must be finite, got ", *args.metric));
+  if (options_.communicator != nullptr) {
+    if (async) {
+      return absl::UnimplementedError(
+          "CheckpointManager::SaveAsync with a communicator: collective saves "
+          "are synchronous for now (use Save)");
+    }
+    return SaveCollective(args);
   }
-  std::optional<int64_t> step;
-  if (options_.step_counter != nullptr) {
-    CKPT_ASSIGN_OR_RETURN(step, StepValue(*options_.step_counter));
-  }
+  CKPT_RETURN_IF_ERROR(CheckMetric(args));
+  CKPT_ASSIGN_OR_RETURN(const std::optional<int64_t> step, CurrentStep());
   if (args.check_interval && !IntervalElapsed(step)) {
     return std::optional<std::string>();  // not due yet
   }
@@ -358,9 +366,7 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveImpl(
   const std::string prefix =
       JoinPath(directory_, absl::StrCat(options_.checkpoint_name, "-", number));
 
-  SaveOptions save_options = options_.save_options;
-  save_options.env = env_;
-  save_options.bundle.sync = true;  // the commit protocol depends on it
+  const SaveOptions save_options = ManagedSaveOptions();
   absl::Status s = StopNaming(prefix);
   if (s.ok() && async) {
     // The state file is committed (and old checkpoints pruned) on the
@@ -381,6 +387,28 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveImpl(
   }
   if (!async) CKPT_RETURN_IF_ERROR(CommitSaved(prefix, args.metric, step));
   return std::optional<std::string>(prefix);
+}
+
+absl::Status CheckpointManager::CheckMetric(const SaveArgs& args) const {
+  if (args.metric && !std::isfinite(*args.metric)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CheckpointManager::Save: metric must be finite, got ", *args.metric));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<int64_t>> CheckpointManager::CurrentStep() const {
+  if (options_.step_counter == nullptr) return std::optional<int64_t>();
+  CKPT_ASSIGN_OR_RETURN(const int64_t step, StepValue(*options_.step_counter));
+  return std::optional<int64_t>(step);
+}
+
+SaveOptions CheckpointManager::ManagedSaveOptions() const {
+  SaveOptions save_options = options_.save_options;
+  save_options.env = env_;
+  save_options.bundle.sync = true;  // the commit protocol depends on it
+  save_options.communicator = options_.communicator;
+  return save_options;
 }
 
 bool CheckpointManager::IntervalElapsed(std::optional<int64_t> step) const {
@@ -483,13 +511,18 @@ CheckpointManager::RestoreOrInitialize(
   if (latest_) {
     RestoreOptions options;
     options.env = env_;
+    options.communicator = options_.communicator;  // collective: agreed
     CKPT_ASSIGN_OR_RETURN(RestoreStatus status,
                           checkpoint_->Restore(*latest_, options));
     result.prefix = latest_;
     result.status = std::move(status);
     return result;
   }
-  if (init_fn) CKPT_RETURN_IF_ERROR(init_fn());
+  absl::Status initialized = init_fn ? init_fn() : absl::OkStatus();
+  if (options_.communicator != nullptr) {
+    initialized = AgreeOnStatus(*options_.communicator, initialized);
+  }
+  CKPT_RETURN_IF_ERROR(initialized);
   return result;
 }
 
@@ -517,6 +550,17 @@ absl::StatusOr<std::string> CheckpointManager::LatestVerifiedCheckpoint(
 absl::Status CheckpointManager::SetPinned(const std::string& path,
                                           bool pinned) {
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
+  if (options_.communicator == nullptr) return SetPinnedHere(path, pinned);
+  // Collective: rank 0 commits, every rank mirrors its state.
+  Communicator& comm = *options_.communicator;
+  const absl::Status s = AgreeOnStatus(
+      comm, comm.rank() == 0 ? SetPinnedHere(path, pinned) : absl::OkStatus());
+  CKPT_RETURN_IF_ERROR(ShareState());
+  return s;
+}
+
+absl::Status CheckpointManager::SetPinnedHere(const std::string& path,
+                                              bool pinned) {
   const std::string prefix = NormalizePath(path);
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (entries_[i].prefix != prefix) continue;

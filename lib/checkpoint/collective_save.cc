@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "bundle/slice_layout.h"
+#include "ckpt/bundle_format.h"
 #include "ckpt/bundle_merge.h"
 #include "ckpt/communicator.h"
 #include "ckpt/crc32c.h"
@@ -242,7 +243,8 @@ std::vector<int> AssignWriters(const std::vector<Value>& values,
   return writer;
 }
 
-// Deletes the files in `dir` and `dir` itself; NotFound is success.
+}  // namespace
+
 absl::Status RemoveTempDir(Env* env, const std::string& dir) {
   absl::StatusOr<std::vector<std::string>> names = env->GetChildren(dir);
   if (!names.ok()) {
@@ -255,6 +257,8 @@ absl::Status RemoveTempDir(Env* env, const std::string& dir) {
   absl::Status s = env->DeleteDir(dir);
   return s.ok() || absl::IsNotFound(s) ? absl::OkStatus() : s;
 }
+
+namespace {
 
 // Step 4, before anything is written: rank 0 clears what a killed save left
 // and creates the directory.
@@ -374,6 +378,9 @@ absl::Status WritePlanCollective(const SavePlan& plan,
     MergeBundlesOptions merge;
     merge.env = env;
     merge.sync = options.bundle.sync;
+    // An index at `prefix` is one a save killed after its merge left
+    // unnamed (the state file names the previous checkpoint): replaced.
+    env->DeleteFile(IndexFilename(prefix)).IgnoreError();
     merged = MergeBundles(inputs, prefix, merge);
     // What is left (nothing after a merge) goes; if it cannot, the next
     // save to this prefix clears it.

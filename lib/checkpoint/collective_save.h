@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "checkpoint/save_plan.h"
 #include "ckpt/checkpoint.h"
+#include "ckpt/env.h"
 
 namespace ckpt::checkpoint {
 
@@ -48,6 +49,10 @@ absl::Status WritePlanCollective(const SavePlan& plan,
 // rank `rank` of `size` writes in it.
 std::string CollectiveTempDir(const std::string& prefix);
 std::string CollectivePartPrefix(const std::string& prefix, int rank, int size);
+
+// Deletes the files in a collective save's temporary directory `dir` and
+// `dir` itself; NotFound is success.
+absl::Status RemoveTempDir(Env* env, const std::string& dir);
 
 }  // namespace ckpt::checkpoint
 

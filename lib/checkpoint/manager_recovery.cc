@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "checkpoint/checkpoint_state.h"
+#include "checkpoint/collective_save.h"
 #include "checkpoint/manager_files.h"
 #include "checkpoint/manager_metadata.h"
 #include "ckpt/bundle_reader.h"
@@ -52,6 +53,17 @@ absl::Status CheckpointManager::RemoveStaleTempFiles() {
   std::sort(names.begin(), names.end());
   bool removed = false;
   for (const std::string& name : names) {
+    if (absl::EndsWith(name, "_temp") &&
+        checkpoint::NumberOf(name.substr(0, name.size() - 5),
+                             options_.checkpoint_name) >= 0) {
+      // "<name>-<number>_temp/": the parts of an interrupted collective save.
+      const std::string dir = JoinPath(directory_, name);
+      CKPT_RETURN_IF_ERROR(checkpoint::RemoveTempDir(env_, dir));
+      Recovered(absl::StrCat("removed stale temporary directory ", dir,
+                             " (left by an interrupted collective save)"));
+      removed = true;
+      continue;
+    }
     if (!checkpoint::IsStaleTempName(name)) continue;
     const std::string path = JoinPath(directory_, name);
     absl::Status s = env_->DeleteFile(path);

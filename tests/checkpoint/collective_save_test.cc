@@ -44,24 +44,9 @@ using testing::kCols;
 using testing::kRows;
 using testing::MakeDistModel;
 using testing::Mismatch;
+using testing::RunRanks;
 
 constexpr char kEmbKey[] = "model/emb/.ATTRIBUTES/VARIABLE_VALUE";
-
-// Runs fn(comm) on one thread per rank of a new local job; the results by
-// rank.
-template <typename T>
-std::vector<T> RunRanks(int n, const std::function<T(Communicator&)>& fn) {
-  absl::StatusOr<std::vector<std::unique_ptr<Communicator>>> comms =
-      NewLocalCommunicators(n, absl::Seconds(60));
-  CKPT_REQUIRE_OK(comms);
-  std::vector<T> out(static_cast<size_t>(n));
-  std::vector<std::thread> threads;
-  for (int r = 0; r < n; ++r) {
-    threads.emplace_back([&, r] { out[r] = fn(*(*comms)[r]); });
-  }
-  for (std::thread& t : threads) t.join();
-  return out;
-}
 
 // Saves the model on `n` ranks (num_parts parts) with Checkpoint::Save.
 std::vector<absl::StatusOr<std::string>> SaveOnRanks(

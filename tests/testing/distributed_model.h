@@ -10,12 +10,17 @@
 #define CKPT_TESTS_TESTING_DISTRIBUTED_MODEL_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "ckpt/communicator.h"
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
 
@@ -89,6 +94,23 @@ inline std::string Mismatch(const DistModel& m) {
     }
   }
   return "";
+}
+
+// Runs fn(comm) on one thread per rank of a new in-process job (a 60 s
+// timeout); the results by rank. Catch2 assertions belong on the calling
+// thread: fn returns what it saw.
+template <typename T>
+std::vector<T> RunRanks(int n, const std::function<T(Communicator&)>& fn) {
+  absl::StatusOr<std::vector<std::unique_ptr<Communicator>>> comms =
+      NewLocalCommunicators(n, absl::Seconds(60));
+  std::vector<T> out(static_cast<size_t>(n));
+  if (!comms.ok()) return out;
+  std::vector<std::thread> threads;
+  for (int r = 0; r < n; ++r) {
+    threads.emplace_back([&, r] { out[r] = fn(*(*comms)[r]); });
+  }
+  for (std::thread& t : threads) t.join();
+  return out;
 }
 
 }  // namespace ckpt::testing
