@@ -6,7 +6,9 @@
 # 230 (the sample does it to itself, like a preempted job), resumes it from
 # the newest checkpoint (step 200), checks that the finished run is
 # bit-identical to an uninterrupted 400-step run, and inspects the final
-# checkpoint with `ckpt tree`, `ckpt ls` and `ckpt verify`.
+# checkpoint with `ckpt tree`, `ckpt ls` and `ckpt verify`. Then the same
+# story across MPI processes (scripts/distributed.sh): killed, resumed
+# bit-identically, restored on other process counts.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,7 +39,12 @@ t0=$SECONDS
 CC=$CC_PATH CXX=$CXX_PATH cmake -S "$ROOT" -B $BUILD -G Ninja \
   -DCMAKE_C_COMPILER="$CC_PATH" -DCMAKE_CXX_COMPILER="$CXX_PATH" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCKPT_WERROR=ON -DCKPT_SANITIZE=OFF
-cmake --build $BUILD -j "$JOBS" --target train_mlp ckpt_cli
+# train_distributed needs MPI (installed by setup-deps; optional elsewhere).
+targets=(train_mlp ckpt_cli)
+if grep -q 'target ckpt_mpi' $BUILD/build.ninja 2>/dev/null; then
+  targets+=(train_distributed)
+fi
+cmake --build $BUILD -j "$JOBS" --target "${targets[@]}"
 echo "== build took $((SECONDS - t0))s"
 
 rm -rf "$OUT"
@@ -91,6 +98,16 @@ $CKPT ls "$OUT/run"
 echo
 echo "== $CKPT verify $OUT/run"
 $CKPT verify "$OUT/run"
+
+if [[ -x $BUILD/samples/train_distributed ]]; then
+  echo
+  echo "== the same across MPI processes: scripts/distributed.sh"
+  CKPT_BUILD_DIR=$BUILD CKPT_OUT_DIR=build/distributed-out \
+    "$ROOT/scripts/distributed.sh" --no-build
+else
+  echo
+  echo "(MPI not found: the multi-process job, scripts/distributed.sh, is skipped)"
+fi
 
 echo
 echo "main.sh: OK"
