@@ -75,7 +75,9 @@ struct SaveOptions {
   // Not null: a collective save (docs/distributed.md). Every rank of the
   // communicator saves the same object graph to the same prefix; each writes
   // its parts of partitioned values and its share of the replicated ones,
-  // and the result is one ordinary checkpoint. Not owned.
+  // and the result is one ordinary checkpoint. Asynchronous saves run the
+  // collectives on the background thread (Communicator::CheckBackgroundUse
+  // must allow it). Not owned.
   Communicator* communicator = nullptr;
 };
 

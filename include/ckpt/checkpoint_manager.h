@@ -114,9 +114,10 @@ struct CheckpointManagerOptions {
   // (docs/distributed.md, "A managed directory"). Rank 0 holds the lock,
   // recovers the directory at Create, decides every save (its save_counter
   // and step_counter count), commits the state file and prunes; saves are
-  // collective (Checkpoint::Save with the communicator) and every rank sees
-  // rank 0's list of kept checkpoints. Every call returns the same status on
-  // every rank. SaveAsync is Unimplemented. Not owned.
+  // collective (Checkpoint::Save with the communicator; SaveAsync commits
+  // on the background threads, which needs Communicator::CheckBackgroundUse)
+  // and every rank sees rank 0's list of kept checkpoints. Every call returns
+  // the same status on every rank. Not owned.
   Communicator* communicator = nullptr;
 };
 
@@ -229,7 +230,12 @@ class CheckpointManager {
   // last_checkpoint_step_ on every rank (manager_collective.cc).
   absl::Status ShareState();
   absl::StatusOr<std::optional<std::string>> SaveCollective(
-      const SaveArgs& args);
+      const SaveArgs& args, bool async);
+  // After a collective save's files are durable: rank 0 commits and prunes
+  // (CommitSaved), every rank agrees and adopts rank 0's list.
+  absl::Status CommitCollective(const std::string& prefix,
+                                std::optional<double> metric,
+                                std::optional<int64_t> step);
   absl::Status SetPinnedHere(const std::string& prefix, bool pinned);
   // Start-up recovery (docs/manager.md): LoadState reads the state file,
   // then the metadata, then adopts the entries whose files are present.

@@ -68,6 +68,12 @@ class Communicator {
 
   // Gives up on the job because of `why` (not OK): see the file comment.
   virtual void Abort(const absl::Status& why) = 0;
+
+  // OK if collectives may run on a thread other than the caller's while the
+  // caller goes on (an asynchronous collective save runs them on its
+  // background thread); otherwise FailedPrecondition saying why (an MPI
+  // communicator needs MPI_THREAD_MULTIPLE). The default is OK.
+  virtual absl::Status CheckBackgroundUse() const { return absl::OkStatus(); }
 };
 
 // Collectives built on the interface (communicator.cc).

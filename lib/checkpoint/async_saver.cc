@@ -14,6 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "checkpoint/collective_save.h"
+#include "ckpt/communicator.h"
 #include "ckpt/status.h"
 #include "util/errors.h"
 #include "util/parallel.h"
@@ -26,7 +28,9 @@ AsyncSaver::~AsyncSaver() { Wait().IgnoreError(); }
 absl::Status AsyncSaver::Run(const SavePlan& plan, const std::string& prefix,
                              const SaveOptions& options,
                              const std::function<absl::Status()>& after_write) {
-  absl::Status s = Annotate(WritePlan(plan, prefix, options),
+  absl::Status s = Annotate(options.communicator != nullptr
+                                ? WritePlanCollective(plan, prefix, options)
+                                : WritePlan(plan, prefix, options),
                             absl::StrCat("asynchronous save of checkpoint ",
                                          QuoteForMessage(prefix)));
   if (s.ok() && after_write) s = after_write();
@@ -40,7 +44,12 @@ absl::Status AsyncSaver::Start(SavePlan plan, std::string prefix,
   // The snapshot: from here on the plan owns every value it writes. The
   // copy uses every core it may (up to 8), whatever num_threads says of the
   // shard files: it is the time the caller is blocked.
-  CKPT_RETURN_IF_ERROR(staging_.Stage(plan, ResolveThreads(0)));
+  absl::Status staged = staging_.Stage(plan, ResolveThreads(0));
+  if (options.communicator != nullptr) {
+    // Every rank starts its background half, or none does.
+    staged = AgreeOnStatus(*options.communicator, staged);
+  }
+  CKPT_RETURN_IF_ERROR(staged);
   running_.store(true, std::memory_order_release);
   // Shared, so that the job survives a thread constructor that fails.
   auto job = std::make_shared<std::function<void()>>(

@@ -135,11 +135,6 @@ absl::StatusOr<std::string> Checkpoint::SaveAsync(
 absl::StatusOr<std::string> Checkpoint::SaveNumbered(
     const std::string& file_prefix, const SaveOptions& options, bool async) {
   Communicator* comm = options.communicator;
-  if (async && comm != nullptr) {
-    return absl::UnimplementedError(
-        "SaveAsync with a communicator: collective saves are synchronous for "
-        "now (use Save)");
-  }
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
   Variable& counter = save_counter();
   CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterValue(counter));
@@ -188,10 +183,18 @@ absl::Status Checkpoint::WriteAsync(const std::string& prefix,
                                     const SaveOptions& options,
                                     std::function<absl::Status()> after_write) {
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
-  CKPT_ASSIGN_OR_RETURN(checkpoint::SavePlan plan,
-                        checkpoint::PlanSave(ObjectRef::Of(*this), options));
+  absl::StatusOr<checkpoint::SavePlan> plan =
+      checkpoint::PlanSave(ObjectRef::Of(*this), options);
+  if (options.communicator != nullptr) {
+    // Collective: every rank plans, and may run collectives in the
+    // background, or no rank starts.
+    absl::Status ready = plan.status();
+    if (ready.ok()) ready = options.communicator->CheckBackgroundUse();
+    CKPT_RETURN_IF_ERROR(AgreeOnStatus(*options.communicator, ready));
+  }
+  CKPT_RETURN_IF_ERROR(plan.status());
   if (async_ == nullptr) async_ = std::make_unique<checkpoint::AsyncSaver>();
-  return async_->Start(std::move(plan), prefix, options,
+  return async_->Start(*std::move(plan), prefix, options,
                        std::move(after_write));
 }
 

@@ -346,14 +346,7 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveImpl(
   // The save in flight commits first; its error, if not yet collected,
   // ends this call.
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
-  if (options_.communicator != nullptr) {
-    if (async) {
-      return absl::UnimplementedError(
-          "CheckpointManager::SaveAsync with a communicator: collective saves "
-          "are synchronous for now (use Save)");
-    }
-    return SaveCollective(args);
-  }
+  if (options_.communicator != nullptr) return SaveCollective(args, async);
   CKPT_RETURN_IF_ERROR(CheckMetric(args));
   CKPT_ASSIGN_OR_RETURN(const std::optional<int64_t> step, CurrentStep());
   if (args.check_interval && !IntervalElapsed(step)) {

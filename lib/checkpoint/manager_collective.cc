@@ -178,8 +178,19 @@ absl::Status CheckpointManager::ShareState() {
   return absl::OkStatus();
 }
 
+absl::Status CheckpointManager::CommitCollective(const std::string& prefix,
+                                                 std::optional<double> metric,
+                                                 std::optional<int64_t> step) {
+  Communicator& comm = *options_.communicator;
+  const absl::Status s =
+      AgreeOnStatus(comm, comm.rank() == 0 ? CommitSaved(prefix, metric, step)
+                                           : absl::OkStatus());
+  CKPT_RETURN_IF_ERROR(ShareState());
+  return s;
+}
+
 absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveCollective(
-    const SaveArgs& args) {
+    const SaveArgs& args, bool async) {
   Communicator& comm = *options_.communicator;
   const bool root = comm.rank() == 0;
   // 1. Rank 0 decides: due or not, and the numbers.
@@ -225,18 +236,26 @@ absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveCollective(
       directory_, absl::StrCat(options_.checkpoint_name, "-", d.number));
   absl::Status s =
       AgreeOnStatus(comm, root ? StopNaming(prefix) : absl::OkStatus());
-  if (s.ok()) s = checkpoint_->Write(prefix, ManagedSaveOptions());
+  const std::optional<double> metric = args.metric;
+  const std::optional<int64_t> step = d.step;
+  if (s.ok() && async) {
+    // 3 (in the background, once the files are durable).
+    s = checkpoint_->WriteAsync(prefix, ManagedSaveOptions(),
+                                [this, prefix, metric, step] {
+                                  return CommitCollective(prefix, metric, step);
+                                });
+  } else if (s.ok()) {
+    s = checkpoint_->Write(prefix, ManagedSaveOptions());
+  }
   if (!s.ok()) {
-    counter.mutable_flat<int64_t>()[0] = before;  // nothing names the number
+    // Nothing was started, or nothing names the number: the same on every
+    // rank.
+    counter.mutable_flat<int64_t>()[0] = before;
     CKPT_RETURN_IF_ERROR(ShareState());
     return s;
   }
-
   // 3. Rank 0 commits the state file and prunes; every rank mirrors it.
-  s = AgreeOnStatus(
-      comm, root ? CommitSaved(prefix, args.metric, d.step) : absl::OkStatus());
-  CKPT_RETURN_IF_ERROR(ShareState());
-  CKPT_RETURN_IF_ERROR(s);
+  if (!async) CKPT_RETURN_IF_ERROR(CommitCollective(prefix, metric, step));
   return std::optional<std::string>(prefix);
 }
 

@@ -340,6 +340,16 @@ class MpiCommunicator : public Communicator {
     return Await(op, kName, deadline, Poll::kArrival);
   }
 
+  absl::Status CheckBackgroundUse() const override {
+    int provided = MPI_THREAD_SINGLE;
+    MPI_Query_thread(&provided);
+    if (provided == MPI_THREAD_MULTIPLE) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        "collectives on a background thread (an asynchronous collective save) "
+        "need MPI initialized with MPI_Init_thread(..., MPI_THREAD_MULTIPLE, "
+        "...); this process has a lower thread level");
+  }
+
   void Abort(const absl::Status& why) override {
     const absl::Status reason =
         why.ok() ? absl::UnknownError("Abort() called with an OK status") : why;

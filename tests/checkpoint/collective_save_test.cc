@@ -321,17 +321,99 @@ TEST_CASE("A local share saves only with a communicator") {
                      "local share");
 }
 
-TEST_CASE("SaveAsync with a communicator is Unimplemented, nothing started") {
+TEST_CASE("SaveAsync with a communicator: collective in the background") {
+  TempDir dir;
+  auto results = RunRanks<std::string>(3, [&](Communicator& comm) {
+    std::unique_ptr<DistModel> m = MakeDistModel(comm.rank(), 3, 3, true);
+    Checkpoint ckpt;
+    if (!ckpt.Track("model", *m).ok()) return std::string("track");
+    SaveOptions options;
+    options.communicator = &comm;
+    absl::StatusOr<std::string> prefix =
+        ckpt.SaveAsync(dir.Join("ckpt"), options);
+    if (!prefix.ok()) return prefix.status().ToString();
+    // The snapshot was taken at the call: later changes are not saved.
+    m->dense.mutable_flat<float>()[0] = -1.0f;
+    absl::Status done = ckpt.Wait();
+    return done.ok() ? *prefix : done.ToString();
+  });
+  for (const std::string& r : results) REQUIRE(r == dir.Join("ckpt-1"));
+  absl::StatusOr<std::string> latest = LatestCheckpoint(dir.path());
+  CKPT_REQUIRE_OK(latest);
+  REQUIRE(*latest == dir.Join("ckpt-1"));
+  for (const std::string& r : RestoreOnRanks(dir.Join("ckpt-1"), 2, 2)) {
+    REQUIRE(r == "");
+  }
+}
+
+TEST_CASE("SaveAsync with a communicator: a background failure is everyone's") {
+  TempDir dir;
+  FailPartEnv env(Env::Default(), "part-00002-of-00003");
+  auto results = RunRanks<std::string>(3, [&](Communicator& comm) {
+    std::unique_ptr<DistModel> m = MakeDistModel(comm.rank(), 3, 3, true);
+    Checkpoint ckpt;
+    if (!ckpt.Track("model", *m).ok()) return std::string("track");
+    SaveOptions options;
+    options.env = &env;
+    options.communicator = &comm;
+    absl::StatusOr<std::string> prefix =
+        ckpt.SaveAsync(dir.Join("ckpt"), options);
+    if (!prefix.ok()) return "not started: " + prefix.status().ToString();
+    return ckpt.Wait().ToString();
+  });
+  for (const std::string& r : results) {
+    REQUIRE(absl::StrContains(r, "RESOURCE_EXHAUSTED"));
+    REQUIRE(absl::StrContains(r, "rank 2: "));
+  }
+  Env* fs = Env::Default();
+  REQUIRE(absl::IsNotFound(fs->FileExists(dir.Join("ckpt-1.index"))));
+  REQUIRE(absl::IsNotFound(fs->FileExists(dir.Join("checkpoint"))));
+}
+
+// A communicator whose collectives must stay on the caller's thread.
+class ForegroundOnly : public Communicator {
+ public:
+  explicit ForegroundOnly(Communicator& inner) : inner_(inner) {}
+  int rank() const override { return inner_.rank(); }
+  int size() const override { return inner_.size(); }
+  absl::StatusOr<std::vector<std::string>> AllGather(
+      absl::string_view mine) override {
+    return inner_.AllGather(mine);
+  }
+  absl::StatusOr<std::string> Broadcast(int root,
+                                        absl::string_view data) override {
+    return inner_.Broadcast(root, data);
+  }
+  absl::Status Barrier() override { return inner_.Barrier(); }
+  void Abort(const absl::Status& why) override { inner_.Abort(why); }
+  absl::Status CheckBackgroundUse() const override {
+    return inner_.rank() == 1
+               ? absl::FailedPreconditionError("no background collectives")
+               : absl::OkStatus();
+  }
+
+ private:
+  Communicator& inner_;
+};
+
+TEST_CASE("SaveAsync with a communicator that forbids it starts nowhere") {
   auto results = RunRanks<absl::Status>(2, [](Communicator& comm) {
+    ForegroundOnly fg(comm);
     std::unique_ptr<DistModel> m = MakeDistModel(comm.rank(), 2, 2, true);
     Checkpoint ckpt;
     CKPT_RETURN_IF_ERROR(ckpt.Track("model", *m));
     SaveOptions options;
-    options.communicator = &comm;
-    return ckpt.SaveAsync("/unused/ckpt", options).status();
+    options.communicator = &fg;
+    absl::Status s = ckpt.SaveAsync("/unused/ckpt", options).status();
+    if (ckpt.save_in_flight()) return absl::InternalError("started");
+    if (ckpt.save_counter().flat<int64_t>()[0] != 0) {
+      return absl::InternalError("counter not rolled back");
+    }
+    return s;
   });
   for (const absl::Status& s : results) {
-    REQUIRE(s.code() == absl::StatusCode::kUnimplemented);
+    REQUIRE(s.code() == absl::StatusCode::kFailedPrecondition);
+    REQUIRE(s.message() == "rank 1: no background collectives");
   }
 }
 

@@ -121,7 +121,7 @@ TEST_CASE("Collective saves: rank 0 decides, every rank keeps the same list") {
   }
 }
 
-TEST_CASE("Collective manager: rank 0's interval and errors are everyone's") {
+TEST_CASE("Collective manager: rank 0's interval and errors; SaveAsync") {
   TempDir dir;
   auto views = RunRanks<RankView>(2, [&](Communicator& comm) -> RankView {
     RankView v;
@@ -144,18 +144,24 @@ TEST_CASE("Collective manager: rank 0's interval and errors are everyone's") {
     CheckpointManager::SaveArgs bad;
     bad.metric = comm.rank() == 0 ? std::nan("") : 1.0;
     v.results.push_back(Show((*manager)->Save(bad)));
+    model->step.mutable_flat<int64_t>()[0] += 10;
     v.results.push_back(Show((*manager)->SaveAsync()));
+    v.results.push_back((*manager)->Wait().ToString());
     return Describe(**manager, v);
   });
   for (const RankView& v : views) {
-    REQUIRE(v.results.size() == 4);
+    REQUIRE(v.results.size() == 5);
     REQUIRE(v.results[0] == dir.Join("ckpt-1"));
     REQUIRE(v.results[1] == "(not due)");
     REQUIRE(absl::StrContains(v.results[2],
                               "INVALID_ARGUMENT: rank 0: CheckpointManager::"
                               "Save: metric must be finite"));
-    REQUIRE(absl::StartsWith(v.results[3], "UNIMPLEMENTED"));
-    REQUIRE(v.kept == std::vector<std::string>{dir.Join("ckpt-1")});
+    // +15 steps on rank 0: due; committed in the background on every rank.
+    REQUIRE(v.results[3] == dir.Join("ckpt-2"));
+    REQUIRE(v.results[4] == "OK");
+    REQUIRE(v.kept ==
+            std::vector<std::string>{dir.Join("ckpt-1"), dir.Join("ckpt-2")});
+    REQUIRE(v.latest == dir.Join("ckpt-2"));
   }
 }
 
