@@ -182,7 +182,10 @@ class Checkpoint : public Trackable {
   }
 
   // Increments save_counter, writes "<file_prefix>-<save_counter>" and points
-  // the directory's `checkpoint` state file at it. Returns the prefix.
+  // the directory's `checkpoint` state file at it. Returns the prefix. If
+  // the files cannot be written, save_counter is rolled back; if only the
+  // state file cannot be updated, the number stays used (the state file may
+  // name it).
   absl::StatusOr<std::string> Save(const std::string& file_prefix,
                                    const SaveOptions& options = {});
   // Writes exactly `prefix`; touches neither save_counter nor the state file.

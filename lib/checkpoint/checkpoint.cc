@@ -13,8 +13,11 @@
 //   * Save(p) increments save_counter, writes "p-<N>" and then replaces the
 //     `checkpoint` state file of Dirname("p-<N>") with
 //     model_checkpoint_path = all_model_checkpoint_paths = ["p-<N>"] (stored
-//     relative to the directory, as TensorFlow 2 does). If the bundle or the
-//     state file cannot be written, the counter is rolled back.
+//     relative to the directory, as TensorFlow 2 does). If the bundle cannot
+//     be written, the counter is rolled back (nothing names the number). If
+//     the state file cannot be written, it may or may not name "p-<N>" now
+//     (a failed directory fsync after the rename): the number is burned, so
+//     that no later save writes over a checkpoint the state file names.
 //   * Write(p) writes exactly p and touches neither the counter nor the
 //     state file.
 //   * Restore(path) creates save_counter and restores; Read(path) does not
@@ -158,12 +161,13 @@ absl::StatusOr<std::string> Checkpoint::SaveNumbered(
   // the files are durable.
   absl::Status status = async ? WriteAsync(prefix, options, update_state)
                               : Write(prefix, options);
-  if (status.ok() && !async) status = update_state();
   if (!status.ok()) {
     // Nothing was started, or nothing names the number: it may be used again.
     counter.mutable_flat<int64_t>()[0] = previous;
     return status;
   }
+  // A failed state file update burns the number (see the file comment).
+  if (!async) CKPT_RETURN_IF_ERROR(update_state());
   return prefix;
 }
 
