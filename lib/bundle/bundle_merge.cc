@@ -20,7 +20,6 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -37,6 +36,7 @@
 #include "ckpt/tensor_slice.h"
 #include "util/env_or_default.h"
 #include "util/errors.h"
+#include "util/random.h"
 
 namespace ckpt {
 namespace {
@@ -352,9 +352,7 @@ class Merge {
     for (const auto& [key, merged] : entries_) {
       index.AddEncoded(key, bundle::EncodeEntry(merged.entry, merged.slices));
     }
-    absl::BitGen gen;
-    temp_index_ = bundle::TempStateName(IndexFilename(output_),
-                                        absl::Uniform<uint64_t>(gen));
+    temp_index_ = bundle::TempStateName(IndexFilename(output_), RandomUint64());
     CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
                           env_->NewWritableFile(temp_index_));
     absl::Status s = bundle::WriteIndexFile(

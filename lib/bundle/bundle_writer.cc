@@ -23,7 +23,6 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "bundle/entry_codec.h"
@@ -42,6 +41,7 @@
 #include "util/checksum_pool.h"
 #include "util/errors.h"
 #include "util/parallel.h"
+#include "util/random.h"
 
 namespace ckpt {
 namespace {
@@ -158,7 +158,6 @@ struct BundleWriter::Impl {
   Env* env = nullptr;
   std::string prefix;
   BundleWriterOptions options;
-  absl::BitGen bitgen;
   std::vector<Shard> shards;
   std::string index_temp_path;
   bool index_temp_exists = false;
@@ -175,7 +174,7 @@ struct BundleWriter::Impl {
   State state = State::kOpen;
 
   std::string TempName(const std::string& final_path) {
-    return bundle::TempStateName(final_path, absl::Uniform<uint64_t>(bitgen));
+    return bundle::TempStateName(final_path, RandomUint64());
   }
 
   // The sticky error, or FailedPrecondition "BundleWriter::<call> on

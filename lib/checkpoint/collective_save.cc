@@ -264,7 +264,7 @@ namespace {
 // and creates the directory.
 absl::Status PrepareTempDir(Env* env, const std::string& dir) {
   CKPT_RETURN_IF_ERROR(RemoveTempDir(env, dir));
-  return env->CreateDir(dir);
+  return env->CreateDirs(dir);  // and the checkpoint's directory
 }
 
 }  // namespace

@@ -9,10 +9,10 @@
 #include <memory>
 #include <string>
 
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "ckpt/status.h"
 #include "util/errors.h"
+#include "util/random.h"
 
 namespace ckpt {
 
@@ -100,9 +100,7 @@ absl::StatusOr<std::string> ReadFileToString(Env* env, const std::string& path,
 
 absl::Status WriteStringToFileAtomic(Env* env, const std::string& path,
                                      absl::string_view contents) {
-  absl::BitGen gen;
-  const std::string tmp =
-      absl::StrCat(path, ".tmp", absl::Uniform<uint64_t>(gen));
+  const std::string tmp = absl::StrCat(path, ".tmp", RandomUint64());
   absl::Status status = [&]() -> absl::Status {
     CKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
                           env->NewWritableFile(tmp));
