@@ -88,53 +88,10 @@ absl::Status Annotate(const absl::Status& s, const std::string& what) {
 }
 
 // ---- the model: every value derives from the save number n ----
-
-// testing::MakeDistModel's values plus n (exact in float for these sizes),
-// step = n: checkpoint ckpt-n holds the values of n.
-void SetValues(DistModel& m, int64_t n) {
-  for (int64_t i = 0; i < 64; ++i) {
-    m.dense.mutable_flat<float>()[i] =
-        static_cast<float>(i) * 0.5f + static_cast<float>(n);
-  }
-  m.step.mutable_flat<int64_t>()[0] = n;
-  for (int p = 0; p < m.emb.num_parts(); ++p) {
-    const int64_t row0 = m.emb.row_offset(p);
-    Tensor& part = m.emb.mutable_part(p);
-    for (int64_t r = 0; r < part.shape().dim(0); ++r) {
-      for (int64_t c = 0; c < testing::kCols; ++c) {
-        part.mutable_flat<float>()[r * testing::kCols + c] =
-            testing::EmbValue(row0 + r, c) + static_cast<float>(n);
-      }
-    }
-  }
-}
-
-// testing::Mismatch for the values of save n: "" or the first difference.
-std::string Mismatch(const DistModel& m, int64_t n) {
-  for (int64_t i = 0; i < 64; ++i) {
-    if (m.dense.flat<float>()[i] !=
-        static_cast<float>(i) * 0.5f + static_cast<float>(n)) {
-      return absl::StrCat("dense[", i, "] = ", m.dense.flat<float>()[i]);
-    }
-  }
-  if (m.step.flat<int64_t>()[0] != n) {
-    return absl::StrCat("step = ", m.step.flat<int64_t>()[0]);
-  }
-  for (int p = 0; p < m.emb.num_parts(); ++p) {
-    const Tensor& part = m.emb.part(p);
-    for (int64_t r = 0; r < part.shape().dim(0); ++r) {
-      for (int64_t c = 0; c < testing::kCols; ++c) {
-        const float v = part.flat<float>()[r * testing::kCols + c];
-        if (v != testing::EmbValue(m.emb.row_offset(p) + r, c) +
-                     static_cast<float>(n)) {
-          return absl::StrCat("emb[", m.emb.row_offset(p) + r, ",", c,
-                              "] = ", v);
-        }
-      }
-    }
-  }
-  return "";
-}
+// (testing::SetValues / testing::Mismatch of version n: checkpoint ckpt-n
+// holds the values of n.)
+using testing::Mismatch;
+using testing::SetValues;
 
 std::string PrefixOf(const std::string& dir, int64_t n) {
   return JoinPath(dir, absl::StrCat("ckpt-", n));

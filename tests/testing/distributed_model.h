@@ -47,8 +47,28 @@ struct DistModel : Trackable {
   }
 };
 
-// A model whose values are those of the saved model (or zero) holding
-// `num_parts` parts of the embedding split over `size` ranks.
+// Fills `m` with the values of version `n` (every element offset by n, step
+// 1234 + n), so that checkpoints of successive saves can be told apart.
+inline void SetValues(DistModel& m, int64_t n = 0) {
+  const float offset = static_cast<float>(n);  // exact for these sizes
+  for (int64_t i = 0; i < 64; ++i) {
+    m.dense.mutable_flat<float>()[i] = static_cast<float>(i) * 0.5f + offset;
+  }
+  m.step.mutable_flat<int64_t>()[0] = 1234 + n;
+  for (int p = 0; p < m.emb.num_parts(); ++p) {
+    const int64_t row0 = m.emb.row_offset(p);
+    Tensor& part = m.emb.mutable_part(p);
+    for (int64_t r = 0; r < part.shape().dim(0); ++r) {
+      for (int64_t c = 0; c < kCols; ++c) {
+        part.mutable_flat<float>()[r * kCols + c] =
+            EmbValue(row0 + r, c) + offset;
+      }
+    }
+  }
+}
+
+// A model holding `num_parts` parts of the embedding split over `size`
+// ranks, with the values of version 0 or zero.
 inline std::unique_ptr<DistModel> MakeDistModel(int rank, int size,
                                                 int num_parts,
                                                 bool with_values) {
@@ -57,38 +77,29 @@ inline std::unique_ptr<DistModel> MakeDistModel(int rank, int size,
       DataType::kFloat, TensorShape{kRows, kCols}, num_parts, rank, size);
   if (!emb.ok()) return nullptr;
   m->emb = *std::move(emb);
-  if (!with_values) return m;
-  for (int64_t i = 0; i < 64; ++i) {
-    m->dense.mutable_flat<float>()[i] = static_cast<float>(i) * 0.5f;
-  }
-  m->step.mutable_flat<int64_t>()[0] = 1234;
-  for (int p = 0; p < m->emb.num_parts(); ++p) {
-    const int64_t row0 = m->emb.row_offset(p);
-    Tensor& part = m->emb.mutable_part(p);
-    for (int64_t r = 0; r < part.shape().dim(0); ++r) {
-      for (int64_t c = 0; c < kCols; ++c) {
-        part.mutable_flat<float>()[r * kCols + c] = EmbValue(row0 + r, c);
-      }
-    }
-  }
+  if (with_values) SetValues(*m);
   return m;
 }
 
-// "" if `m` holds the saved values, else the first difference.
-inline std::string Mismatch(const DistModel& m) {
+// "" if `m` holds the values of version `n`, else the first difference.
+inline std::string Mismatch(const DistModel& m, int64_t n = 0) {
+  const float offset = static_cast<float>(n);
   for (int64_t i = 0; i < 64; ++i) {
-    if (m.dense.flat<float>()[i] != static_cast<float>(i) * 0.5f) {
-      return absl::StrCat("dense[", i, "]");
+    if (m.dense.flat<float>()[i] != static_cast<float>(i) * 0.5f + offset) {
+      return absl::StrCat("dense[", i, "] = ", m.dense.flat<float>()[i]);
     }
   }
-  if (m.step.flat<int64_t>()[0] != 1234) return "step";
+  if (m.step.flat<int64_t>()[0] != 1234 + n) {
+    return absl::StrCat("step = ", m.step.flat<int64_t>()[0]);
+  }
   for (int p = 0; p < m.emb.num_parts(); ++p) {
     const Tensor& part = m.emb.part(p);
     for (int64_t r = 0; r < part.shape().dim(0); ++r) {
       for (int64_t c = 0; c < kCols; ++c) {
-        if (part.flat<float>()[r * kCols + c] !=
-            EmbValue(m.emb.row_offset(p) + r, c)) {
-          return absl::StrCat("emb row ", m.emb.row_offset(p) + r);
+        const float v = part.flat<float>()[r * kCols + c];
+        if (v != EmbValue(m.emb.row_offset(p) + r, c) + offset) {
+          return absl::StrCat("emb[", m.emb.row_offset(p) + r, ",", c,
+                              "] = ", v);
         }
       }
     }
