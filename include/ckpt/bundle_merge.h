@@ -89,6 +89,11 @@ struct MergeBundlesOptions {
   // After the commit, delete the inputs' index files and their directories
   // when empty and not the output's (as TensorFlow does); errors ignored.
   bool delete_inputs = true;
+  // An existing output index: false refuses it (FailedPrecondition, nothing
+  // changed); true replaces it with the atomic rename of the new index, the
+  // last step, as BundleWriter replaces a bundle (its data files of the
+  // same names are replaced before that rename, as BundleWriter's are).
+  bool replace_output = false;
 };
 
 // Merges the bundles at `input_prefixes` (at least one) into a bundle at

@@ -231,6 +231,8 @@ class CheckpointManager {
   absl::Status ShareState();
   absl::StatusOr<std::optional<std::string>> SaveCollective(
       const SaveArgs& args, bool async);
+  // Rank 0's decision for a collective save, encoded for the other ranks.
+  absl::StatusOr<std::string> DecideSave(const SaveArgs& args);
   // After a collective save's files are durable: rank 0 commits and prunes
   // (CommitSaved), every rank agrees and adopts rank 0's list.
   absl::Status CommitCollective(const std::string& prefix,

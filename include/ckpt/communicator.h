@@ -84,6 +84,13 @@ class Communicator {
 // returned as is.
 absl::Status AgreeOnStatus(Communicator& comm, const absl::Status& mine);
 
+// Rank `root`'s `value` (a result or a failure) on every rank: the value,
+// or root's failure with its code and its message prefixed "rank R: ".
+// `value` is ignored on the other ranks. A failure of the collective itself
+// is returned as is.
+absl::StatusOr<std::string> BroadcastResult(
+    Communicator& comm, int root, const absl::StatusOr<std::string>& value);
+
 // `n` ranks of one job as threads of this process: the communicator of rank
 // r is element r; each must be used by one thread at a time. A collective
 // that waits more than `timeout` returns DeadlineExceeded. InvalidArgument

@@ -96,7 +96,7 @@ class Merge {
   // Everything that can be checked without changing a file.
   absl::Status Plan() {
     CKPT_RETURN_IF_ERROR(CheckArguments());
-    CKPT_RETURN_IF_ERROR(CheckNoOutputIndex());
+    if (!options_.replace_output) CKPT_RETURN_IF_ERROR(CheckNoOutputIndex());
     for (size_t i = 0; i < prefixes_.size(); ++i) {
       CKPT_RETURN_IF_ERROR(AddInput(i));
     }

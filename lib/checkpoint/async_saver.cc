@@ -34,6 +34,11 @@ absl::Status AsyncSaver::Run(const SavePlan& plan, const std::string& prefix,
                             absl::StrCat("asynchronous save of checkpoint ",
                                          QuoteForMessage(prefix)));
   if (s.ok() && after_write) s = after_write();
+  // Collective: Wait() returns the same status on every rank, whatever
+  // after_write (the caller's) returned on each.
+  if (options.communicator != nullptr) {
+    s = AgreeOnStatus(*options.communicator, s);
+  }
   return s;
 }
 

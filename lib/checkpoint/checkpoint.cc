@@ -140,7 +140,12 @@ absl::StatusOr<std::string> Checkpoint::SaveNumbered(
   Communicator* comm = options.communicator;
   CKPT_RETURN_IF_ERROR(WaitForPrevious());
   Variable& counter = save_counter();
-  CKPT_ASSIGN_OR_RETURN(const int64_t previous, CounterValue(counter));
+  absl::StatusOr<int64_t> counted = CounterValue(counter);
+  if (comm != nullptr) {
+    // Every rank goes on, or none (the prefixes are compared later).
+    CKPT_RETURN_IF_ERROR(AgreeOnStatus(*comm, counted.status()));
+  }
+  CKPT_ASSIGN_OR_RETURN(const int64_t previous, std::move(counted));
   counter.mutable_flat<int64_t>()[0] = previous + 1;
   // Collective: every rank's counter gives the same prefix (the save checks
   // that the ranks agree on it).
@@ -220,7 +225,20 @@ absl::StatusOr<RestoreStatus> Checkpoint::Restore(
 absl::StatusOr<RestoreStatus> Checkpoint::Read(const std::string& path,
                                                const RestoreOptions& options) {
   Env* env = EnvOrDefault(options.env);
-  CKPT_ASSIGN_OR_RETURN(const std::string prefix, ResolvePrefix(env, path));
+  Communicator* comm = options.communicator;
+  if (comm == nullptr) {
+    CKPT_ASSIGN_OR_RETURN(const std::string prefix, ResolvePrefix(env, path));
+    return RestoreObjectGraph(ObjectRef::Of(*this), prefix, options);
+  }
+  // Collective: the communicator is this call's alone (a save in flight
+  // would run collectives on it too), and every rank restores the prefix
+  // rank 0 resolves (the state file may change meanwhile).
+  CKPT_RETURN_IF_ERROR(WaitForPrevious());
+  CKPT_ASSIGN_OR_RETURN(
+      const std::string prefix,
+      BroadcastResult(*comm, 0,
+                      comm->rank() == 0 ? ResolvePrefix(env, path)
+                                        : absl::StatusOr<std::string>("")));
   return RestoreObjectGraph(ObjectRef::Of(*this), prefix, options);
 }
 

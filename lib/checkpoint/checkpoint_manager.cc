@@ -100,13 +100,15 @@ CheckpointManager::~CheckpointManager() {
   if (!s.ok()) Log(absl::StrCat("asynchronous save failed: ", s.ToString()));
 }
 
-absl::StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Create(
-    Checkpoint* checkpoint, std::string directory,
-    CheckpointManagerOptions options) {
+namespace {
+
+// The arguments of Create(), checked.
+absl::Status CheckCreateArguments(const Checkpoint* checkpoint,
+                                  const std::string& directory,
+                                  const CheckpointManagerOptions& options) {
   if (checkpoint == nullptr) {
     return absl::InvalidArgumentError("CheckpointManager: checkpoint is null");
   }
-  directory = NormalizePath(directory);
   if (directory.empty()) {
     return absl::InvalidArgumentError("CheckpointManager: empty directory");
   }
@@ -139,6 +141,21 @@ absl::StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Create(
         absl::StrCat("CheckpointManager: bad checkpoint_name '",
                      options.checkpoint_name, "'"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CheckpointManager>> CheckpointManager::Create(
+    Checkpoint* checkpoint, std::string directory,
+    CheckpointManagerOptions options) {
+  directory = NormalizePath(directory);
+  absl::Status valid = CheckCreateArguments(checkpoint, directory, options);
+  if (options.communicator != nullptr) {
+    // Collective: every rank goes on to Open(), or none.
+    valid = AgreeOnStatus(*options.communicator, valid);
+  }
+  CKPT_RETURN_IF_ERROR(valid);
   Env* env = EnvOrDefault(options.env);
   std::unique_ptr<CheckpointManager> manager(new CheckpointManager(
       checkpoint, std::move(directory), std::move(options), env));

@@ -43,6 +43,10 @@ struct Value {
   DataType dtype = DataType::kInvalid;
   TensorShape shape;  // the full shape
   bool partitioned = false;
+  // Partitioned, but held whole and alike by every rank (a ShardedVariable
+  // made by Create or FromParts on each): written once, as a replicated
+  // value is. Known after the ranks' parts are exchanged.
+  bool shared = false;
   size_t first = 0;  // plan.tensors[first, first + count)
   size_t count = 0;
 };
@@ -127,12 +131,11 @@ absl::Status ExplainMismatch(Communicator& comm,
   return absl::InternalError("plan digests differ but descriptions agree");
 }
 
-// A rank's slices of each partitioned value (in value order) and the bytes
-// of its parts, after the digest.
-std::string EncodeParts(const SavePlan& plan, const std::vector<Value>& values,
-                        uint64_t part_bytes) {
+// A rank's slices of each partitioned value (in value order), after the
+// digest.
+std::string EncodeParts(const SavePlan& plan,
+                        const std::vector<Value>& values) {
   std::string out;
-  PutFixed64(&out, part_bytes);
   for (const Value& v : values) {
     if (!v.partitioned) continue;
     PutVarint32(&out, static_cast<uint32_t>(v.count));
@@ -146,8 +149,6 @@ std::string EncodeParts(const SavePlan& plan, const std::vector<Value>& values,
 }
 
 struct RankParts {
-  uint64_t bytes = 0;
-  size_t num_parts = 0;
   std::vector<std::vector<TensorSlice>> slices;  // per partitioned value
 };
 
@@ -158,9 +159,6 @@ absl::StatusOr<RankParts> DecodeParts(absl::string_view in, size_t num_values,
         absl::StrCat("collective save: rank ", rank, " sent malformed parts"));
   };
   RankParts out;
-  if (in.size() < 8) return bad();
-  out.bytes = DecodeFixed64(in.data());
-  in.remove_prefix(8);
   out.slices.resize(num_values);
   for (std::vector<TensorSlice>& slices : out.slices) {
     uint32_t n = 0;
@@ -173,13 +171,27 @@ absl::StatusOr<RankParts> DecodeParts(absl::string_view in, size_t num_values,
       slices.push_back(*std::move(slice));
       in.remove_prefix(len);
     }
-    out.num_parts += n;
   }
   if (!in.empty()) return bad();
   return out;
 }
 
-// Step 2: the parts of all ranks tile each partitioned value.
+// Step 2: marks the partitioned values every rank holds alike as shared.
+void MarkShared(std::vector<Value>& values,
+                const std::vector<RankParts>& ranks) {
+  size_t p = 0;
+  for (Value& v : values) {
+    if (!v.partitioned) continue;
+    v.shared = true;
+    for (const RankParts& r : ranks) {
+      v.shared = v.shared && r.slices[p] == ranks[0].slices[p];
+    }
+    ++p;
+  }
+}
+
+// Step 2: the parts of all ranks (of one rank, for a shared value) tile each
+// partitioned value.
 absl::Status CheckAllParts(const std::vector<Value>& values,
                            const std::vector<RankParts>& ranks) {
   size_t p = 0;
@@ -188,6 +200,7 @@ absl::Status CheckAllParts(const std::vector<Value>& values,
     std::vector<TensorSlice> all;
     for (const RankParts& r : ranks) {
       all.insert(all.end(), r.slices[p].begin(), r.slices[p].end());
+      if (v.shared) break;
     }
     ++p;
     absl::Status layout = bundle::ValidateSliceLayout(v.key, v.shape, all);
@@ -202,8 +215,9 @@ absl::Status CheckAllParts(const std::vector<Value>& values,
     }
     if (!layout.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "partitioned value '", v.key, "': the parts of all ", ranks.size(),
-          " ranks (", all.size(), " slices) do not tile ",
+          "partitioned value '", v.key,
+          "': ", v.shared ? "the parts every one of the " : "the parts of all ",
+          ranks.size(), " ranks holds (", all.size(), " slices) do not tile ",
           v.shape.DebugString(), ": ", layout.message()));
     }
   }
@@ -217,16 +231,37 @@ uint64_t AssignedBytes(const Value& v) {
   return IsFixedSizeDataType(v.dtype) ? n * DataTypeSize(v.dtype) : n;
 }
 
-// Step 3: the writer of each value (partitioned ones: every rank; -1).
+// The bytes each rank writes of the partitioned values that are not
+// shared (strings: one per element, as AssignedBytes counts them).
+std::vector<uint64_t> PartBytes(const std::vector<Value>& values,
+                                const std::vector<RankParts>& ranks) {
+  std::vector<uint64_t> load(ranks.size(), 0);
+  size_t p = 0;
+  for (const Value& v : values) {
+    if (!v.partitioned) continue;
+    const uint64_t element =
+        IsFixedSizeDataType(v.dtype) ? DataTypeSize(v.dtype) : 1;
+    for (size_t r = 0; r < ranks.size() && !v.shared; ++r) {
+      for (const TensorSlice& slice : ranks[r].slices[p]) {
+        load[r] += static_cast<uint64_t>(bundle::NumElements(slice, v.shape)) *
+                   element;
+      }
+    }
+    ++p;
+  }
+  return load;
+}
+
+// Step 3: the writer of each value written once (replicated or shared);
+// -1 for the partitioned values every rank writes its parts of.
 std::vector<int> AssignWriters(const std::vector<Value>& values,
                                const std::vector<RankParts>& ranks,
                                uint64_t graph_bytes) {
-  std::vector<uint64_t> load(ranks.size());
-  for (size_t r = 0; r < ranks.size(); ++r) load[r] = ranks[r].bytes;
+  std::vector<uint64_t> load = PartBytes(values, ranks);
   load[0] += graph_bytes;
   std::vector<size_t> order;
   for (size_t i = 0; i < values.size(); ++i) {
-    if (!values[i].partitioned) order.push_back(i);
+    if (!values[i].partitioned || values[i].shared) order.push_back(i);
   }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     const uint64_t sa = AssignedBytes(values[a]), sb = AssignedBytes(values[b]);
@@ -292,23 +327,15 @@ absl::Status WritePlanCollective(const SavePlan& plan,
   absl::StatusOr<Tensor> graph_tensor = graph::GraphTableTensor(plan.graph);
   CKPT_RETURN_IF_ERROR(AgreeOnStatus(comm, graph_tensor.status()));
   const std::string& graph_bytes = graph_tensor->strings()[0];
-  const std::vector<Value> values = Values(plan);
+  std::vector<Value> values = Values(plan);
   const std::vector<std::string> lines =
       Describe(plan, values, prefix, graph_bytes);
-  uint64_t part_bytes = 0;
-  size_t num_partitioned = 0;
-  for (const Value& v : values) {
-    if (!v.partitioned) continue;
-    ++num_partitioned;
-    for (size_t i = v.first; i < v.first + v.count; ++i) {
-      part_bytes += plan.tensors[i].value().holds_strings()
-                        ? AssignedBytes(v) / std::max<size_t>(v.count, 1)
-                        : plan.tensors[i].value().bytes().size();
-    }
-  }
+  const size_t num_partitioned = static_cast<size_t>(
+      std::count_if(values.begin(), values.end(),
+                    [](const Value& v) { return v.partitioned; }));
   CKPT_ASSIGN_OR_RETURN(
       std::vector<std::string> all,
-      comm.AllGather(Digest(lines) + EncodeParts(plan, values, part_bytes)));
+      comm.AllGather(Digest(lines) + EncodeParts(plan, values)));
   for (int r = 1; r < size; ++r) {
     if (all[r].compare(0, kDigestBytes, all[0], 0, kDigestBytes) != 0) {
       return ExplainMismatch(comm, lines);
@@ -324,6 +351,7 @@ absl::Status WritePlanCollective(const SavePlan& plan,
                     num_partitioned, r));
     ranks.push_back(std::move(parts));
   }
+  MarkShared(values, ranks);
   CKPT_RETURN_IF_ERROR(CheckAllParts(values, ranks));
 
   // 3. Who writes what.
@@ -331,14 +359,24 @@ absl::Status WritePlanCollective(const SavePlan& plan,
       AssignWriters(values, ranks, graph_bytes.size());
   std::vector<bool> writes(static_cast<size_t>(size), false);
   writes[0] = true;  // the object graph
-  for (int r = 0; r < size; ++r)
-    writes[r] = writes[r] || ranks[r].num_parts > 0;
+  // A rank with parts of a value that is not shared writes them (even parts
+  // of zero elements: their slice entries).
+  size_t p = 0;
+  for (const Value& v : values) {
+    if (!v.partitioned) continue;
+    for (int r = 0; r < size && !v.shared; ++r) {
+      if (!ranks[static_cast<size_t>(r)].slices[p].empty()) {
+        writes[static_cast<size_t>(r)] = true;
+      }
+    }
+    ++p;
+  }
   for (int w : writer) {
     if (w >= 0) writes[static_cast<size_t>(w)] = true;
   }
   std::vector<size_t> mine;
   for (size_t i = 0; i < values.size(); ++i) {
-    if (values[i].partitioned || writer[i] == rank) {
+    if (writer[i] == rank || (writer[i] < 0 && values[i].partitioned)) {
       for (size_t t = values[i].first; t < values[i].first + values[i].count;
            ++t) {
         mine.push_back(t);
@@ -378,9 +416,10 @@ absl::Status WritePlanCollective(const SavePlan& plan,
     MergeBundlesOptions merge;
     merge.env = env;
     merge.sync = options.bundle.sync;
-    // An index at `prefix` is one a save killed after its merge left
-    // unnamed (the state file names the previous checkpoint): replaced.
-    env->DeleteFile(IndexFilename(prefix)).IgnoreError();
+    // An index at `prefix` (one a save killed after its merge left unnamed:
+    // the state file names the previous checkpoint) is replaced by the
+    // merge's last step, the atomic rename of the new index.
+    merge.replace_output = true;
     merged = MergeBundles(inputs, prefix, merge);
     // What is left (nothing after a merge) goes; if it cannot, the next
     // save to this prefix clears it.

@@ -14,7 +14,8 @@
 //      mismatch every rank fails naming the first key that differs.
 //   2. Agree on the parts: the slices every rank holds of each partitioned
 //      value, together, must tile the value (inside, no overlap, no hole).
-//   3. Assign the replicated values (every value that is not partitioned):
+//   3. Assign the values written once (every value that is not partitioned,
+//      and partitioned values every rank holds whole and alike):
 //      each is written once, by the rank with the fewest bytes so far,
 //      largest value first (ties: the lower key, the lower rank); partitioned
 //      parts count first, and rank 0 also writes the object graph. Every rank
@@ -24,8 +25,10 @@
 //      save left in that directory.
 //   5. Rank 0 merges the parts into "<prefix>" (MergeBundles: data files
 //      renamed, the index written atomically last) and removes the temporary
-//      directory. A failure before the index is renamed leaves no checkpoint
-//      at `prefix`; what existed before is untouched.
+//      directory. A failure before the index is renamed leaves no new
+//      checkpoint at `prefix`; an index already there (one a killed save
+//      left unnamed) is replaced only by that rename (replace_output), its
+//      data files of the same names before it, as a BundleWriter does.
 
 #ifndef CKPT_LIB_CHECKPOINT_COLLECTIVE_SAVE_H_
 #define CKPT_LIB_CHECKPOINT_COLLECTIVE_SAVE_H_

@@ -74,9 +74,9 @@ absl::Status Malformed(absl::string_view what) {
       absl::StrCat("CheckpointManager: malformed ", what, " from rank 0"));
 }
 
-// Rank 0's decision for one Save(): an error, not due, or the numbers.
+// Rank 0's decision for one Save() (its failure travels as the status of
+// BroadcastResult): not due, or the numbers.
 struct SaveDecision {
-  absl::Status status;
   bool due = false;
   int64_t previous = 0;  // save_counter before the save
   int64_t number = 0;    // in the file name
@@ -85,8 +85,6 @@ struct SaveDecision {
 
 std::string EncodeDecision(const SaveDecision& d) {
   std::string out;
-  PutVarint64(&out, static_cast<uint64_t>(d.status.code()));
-  PutString(&out, d.status.message());
   PutVarint64(&out, d.due ? 1 : 0);
   PutFixed64(&out, static_cast<uint64_t>(d.previous));
   PutFixed64(&out, static_cast<uint64_t>(d.number));
@@ -97,16 +95,12 @@ std::string EncodeDecision(const SaveDecision& d) {
 
 absl::StatusOr<SaveDecision> DecodeDecision(absl::string_view in) {
   Reader r(in);
-  uint64_t code, due, has_step;
-  std::string message;
-  SaveDecision d;
-  uint64_t previous, number, step;
-  if (!r.Varint(&code) || code > 16 || !r.String(&message) || !r.Varint(&due) ||
-      !r.Fixed64(&previous) || !r.Fixed64(&number) || !r.Varint(&has_step) ||
-      !r.Fixed64(&step) || !r.done()) {
+  uint64_t due, has_step, previous, number, step;
+  if (!r.Varint(&due) || !r.Fixed64(&previous) || !r.Fixed64(&number) ||
+      !r.Varint(&has_step) || !r.Fixed64(&step) || !r.done()) {
     return Malformed("save decision");
   }
-  d.status = absl::Status(static_cast<absl::StatusCode>(code), message);
+  SaveDecision d;
   d.due = due != 0;
   d.previous = static_cast<int64_t>(previous);
   d.number = static_cast<int64_t>(number);
@@ -189,53 +183,52 @@ absl::Status CheckpointManager::CommitCollective(const std::string& prefix,
   return s;
 }
 
+absl::StatusOr<std::string> CheckpointManager::DecideSave(
+    const SaveArgs& args) {
+  CKPT_RETURN_IF_ERROR(CheckMetric(args));
+  CKPT_ASSIGN_OR_RETURN(const std::optional<int64_t> step, CurrentStep());
+  SaveDecision d;
+  if (args.check_interval && !IntervalElapsed(step)) {
+    return EncodeDecision(d);  // not due
+  }
+  CKPT_ASSIGN_OR_RETURN(d.previous, CounterBeforeSave(args));
+  d.due = true;
+  d.number = args.checkpoint_number.value_or(d.previous + 1);
+  d.step = step;
+  return EncodeDecision(d);
+}
+
 absl::StatusOr<std::optional<std::string>> CheckpointManager::SaveCollective(
     const SaveArgs& args, bool async) {
   Communicator& comm = *options_.communicator;
   const bool root = comm.rank() == 0;
   // 1. Rank 0 decides: due or not, and the numbers.
-  std::string mine;
-  if (root) {
-    SaveDecision d;
-    absl::StatusOr<std::optional<int64_t>> step = CurrentStep();
-    if (absl::Status metric = CheckMetric(args); !metric.ok()) {
-      d.status = metric;
-    } else if (!step.ok()) {
-      d.status = step.status();
-    } else if (args.check_interval && !IntervalElapsed(*step)) {
-      d.due = false;
-    } else if (absl::StatusOr<int64_t> previous = CounterBeforeSave(args);
-               !previous.ok()) {
-      d.status = previous.status();
-    } else {
-      d.due = true;
-      d.previous = *previous;
-      d.number = args.checkpoint_number.value_or(*previous + 1);
-      d.step = *step;
-    }
-    mine = EncodeDecision(d);
-  }
-  CKPT_ASSIGN_OR_RETURN(const std::string bytes, comm.Broadcast(0, mine));
+  absl::StatusOr<std::string> decided = std::string();
+  if (root) decided = DecideSave(args);
+  CKPT_ASSIGN_OR_RETURN(const std::string bytes,
+                        BroadcastResult(comm, 0, decided));
   CKPT_ASSIGN_OR_RETURN(const SaveDecision d, DecodeDecision(bytes));
-  if (!d.status.ok()) {
-    return absl::Status(d.status.code(),
-                        absl::StrCat("rank 0: ", d.status.message()));
-  }
   if (!d.due) return std::optional<std::string>();
 
   // 2. Every rank takes rank 0's counter; rank 0 stops naming a checkpoint
   // saved over; every rank writes its share.
   Variable& counter = checkpoint_->save_counter();
-  if (counter.dtype() != DataType::kInt64 || counter.shape().rank() != 0) {
-    return absl::FailedPreconditionError(
-        "CheckpointManager::Save: save_counter is not an int64 scalar");
-  }
+  CKPT_RETURN_IF_ERROR(AgreeOnStatus(
+      comm, counter.dtype() == DataType::kInt64 && counter.shape().rank() == 0
+                ? absl::OkStatus()
+                : absl::FailedPreconditionError(
+                      "CheckpointManager::Save: save_counter is not an int64 "
+                      "scalar")));
   const int64_t before = counter.flat<int64_t>()[0];
   counter.mutable_flat<int64_t>()[0] = d.previous + 1;
   const std::string prefix = JoinPath(
       directory_, absl::StrCat(options_.checkpoint_name, "-", d.number));
   absl::Status s =
       AgreeOnStatus(comm, root ? StopNaming(prefix) : absl::OkStatus());
+  // What StopNaming changed is every rank's before anything is written: a
+  // write that fails in the background must not leave ranks with different
+  // latest checkpoints.
+  CKPT_RETURN_IF_ERROR(ShareState());
   const std::optional<double> metric = args.metric;
   const std::optional<int64_t> step = d.step;
   if (s.ok() && async) {

@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ckpt/status.h"
 #include "util/coding.h"
 #include "util/mutex.h"
 
@@ -41,13 +42,13 @@ std::string EncodeStatus(const absl::Status& s) {
 absl::Status DecodeStatus(absl::string_view bytes, int rank) {
   if (bytes.size() < 4) {
     return absl::InternalError(
-        absl::StrCat("AgreeOnStatus: rank ", rank, " sent ", bytes.size(),
+        absl::StrCat("collective: rank ", rank, " sent ", bytes.size(),
                      " bytes, fewer than a status code"));
   }
   const uint32_t code = DecodeFixed32(bytes.data());
   if (code > static_cast<uint32_t>(absl::StatusCode::kUnauthenticated)) {
     return absl::InternalError(
-        absl::StrCat("AgreeOnStatus: rank ", rank, " sent status code ", code));
+        absl::StrCat("collective: rank ", rank, " sent status code ", code));
   }
   return absl::Status(static_cast<absl::StatusCode>(code), bytes.substr(4));
 }
@@ -206,6 +207,23 @@ absl::Status AgreeOnStatus(Communicator& comm, const absl::Status& mine) {
     return absl::Status(s.code(), absl::StrCat("rank ", r, ": ", s.message()));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> BroadcastResult(
+    Communicator& comm, int root, const absl::StatusOr<std::string>& value) {
+  std::string mine;
+  if (comm.rank() == root) {
+    // A failure: its code and message; a value: code 0, then the value.
+    mine = EncodeStatus(value.status());
+    if (value.ok()) mine.append(*value);
+  }
+  CKPT_ASSIGN_OR_RETURN(std::string got, comm.Broadcast(root, mine));
+  // Code 0 (OK): the value follows; else root's failure (or Internal for
+  // malformed bytes).
+  const absl::Status failure = DecodeStatus(got, root);
+  if (failure.ok()) return got.substr(4);
+  return absl::Status(failure.code(),
+                      absl::StrCat("rank ", root, ": ", failure.message()));
 }
 
 absl::StatusOr<std::vector<std::unique_ptr<Communicator>>>

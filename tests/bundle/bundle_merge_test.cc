@@ -695,6 +695,36 @@ TEST_CASE("merge refuses: an output index that exists") {
                      "exists");
 }
 
+TEST_CASE("replace_output: an existing output is replaced by the last rename") {
+  Refusal r(TwoPlain());
+  // An old bundle at the output, as a killed collective save leaves one.
+  {
+    BundleWriterOptions o;
+    o.sync = false;
+    absl::StatusOr<std::unique_ptr<BundleWriter>> w =
+        BundleWriter::Create(r.env.get(), "/m/out", o);
+    CKPT_REQUIRE_OK(w);
+    CKPT_REQUIRE_OK((*w)->Add("old", Tensor::Scalar<float>(1.0f)));
+    CKPT_REQUIRE_OK((*w)->Finish());
+  }
+  // Refused without the option (nothing changes: Merge() checks), then
+  // replaced with it.
+  CKPT_REQUIRE_ERROR(r.Merge(), StatusCode::kFailedPrecondition,
+                     "the output index already exists");
+  r.options.replace_output = true;
+  r.options.delete_inputs = false;
+  CKPT_REQUIRE_OK(MergeBundles(r.inputs, "/m/out", r.options));
+  absl::StatusOr<std::unique_ptr<BundleReader>> merged =
+      BundleReader::Open(r.env.get(), "/m/out");
+  CKPT_REQUIRE_OK(merged);
+  REQUIRE((*merged)->num_shards() == 2);
+  REQUIRE(absl::IsNotFound((*merged)->GetEntry("old").status()));
+  CKPT_REQUIRE_OK((*merged)->ForEachEntry(
+      [&](absl::string_view key, const BundleEntry& entry) {
+        return (*merged)->Verify(key, entry);
+      }));
+}
+
 TEST_CASE("merge refuses: a missing or short input data file") {
   Refusal r(TwoPlain());
   const std::string data = r.inputs[1] + ".data-00000-of-00001";

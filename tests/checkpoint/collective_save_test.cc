@@ -205,8 +205,9 @@ TEST_CASE("Ranks that disagree on the graph fail together, naming the key") {
 TEST_CASE("Parts that do not tile across the ranks are refused everywhere") {
   TempDir dir;
   auto results = RunRanks<absl::Status>(2, [&](Communicator& comm) {
-    // Both ranks claim rank 0's parts: rows 6-11 are nobody's, 0-5 twice.
-    std::unique_ptr<DistModel> m = MakeDistModel(0, 2, 2, true);
+    // Rank 0 holds rows 0-5, rank 1 rows 0-11 (as if alone): 0-5 twice.
+    std::unique_ptr<DistModel> m =
+        MakeDistModel(0, comm.rank() == 0 ? 2 : 1, 2, true);
     Checkpoint ckpt;
     CKPT_RETURN_IF_ERROR(ckpt.Track("model", *m));
     SaveOptions options;
@@ -218,7 +219,7 @@ TEST_CASE("Parts that do not tile across the ranks are refused everywhere") {
     REQUIRE(absl::StrContains(
         s.message(),
         "partitioned value 'model/emb/.ATTRIBUTES/VARIABLE_VALUE': the parts "
-        "of all 2 ranks (2 slices) do not tile [12,4]"));
+        "of all 2 ranks holds (3 slices) do not tile [12,4]"));
   }
   REQUIRE(
       absl::IsNotFound(Env::Default()->FileExists(dir.Join("ckpt-1.index"))));
@@ -415,6 +416,73 @@ TEST_CASE("SaveAsync with a communicator that forbids it starts nowhere") {
     REQUIRE(s.code() == absl::StatusCode::kFailedPrecondition);
     REQUIRE(s.message() == "rank 1: no background collectives");
   }
+}
+
+TEST_CASE("A ShardedVariable held whole by every rank is written once") {
+  TempDir dir;
+  auto results = RunRanks<absl::Status>(3, [&](Communicator& comm) {
+    struct Whole : Trackable {
+      ShardedVariable table;
+      void VisitChildren(ChildVisitor& visit) override {
+        visit("table", table);
+      }
+    } whole;
+    CKPT_ASSIGN_OR_RETURN(
+        whole.table, ShardedVariable::Create(DataType::kFloat,
+                                             TensorShape{kRows, kCols}, 4));
+    for (int p = 0; p < whole.table.num_parts(); ++p) {
+      Tensor& part = whole.table.mutable_part(p);
+      for (int64_t i = 0; i < part.num_elements(); ++i) {
+        part.mutable_flat<float>()[i] =
+            static_cast<float>(whole.table.row_offset(p) * kCols + i);
+      }
+    }
+    Checkpoint ckpt;
+    CKPT_RETURN_IF_ERROR(ckpt.Track("model", whole));
+    SaveOptions options;
+    options.communicator = &comm;
+    return ckpt.Save(dir.Join("ckpt"), options).status();
+  });
+  for (const absl::Status& s : results) CKPT_REQUIRE_OK(s);
+  absl::StatusOr<std::unique_ptr<BundleReader>> reader =
+      BundleReader::Open(Env::Default(), dir.Join("ckpt-1"));
+  CKPT_REQUIRE_OK(reader);
+  absl::StatusOr<std::vector<TensorSlice>> slices =
+      (*reader)->GetSlices("model/table/.ATTRIBUTES/VARIABLE_VALUE");
+  CKPT_REQUIRE_OK(slices);
+  REQUIRE(slices->size() == 4);  // once, not once per rank
+  absl::StatusOr<Tensor> table =
+      (*reader)->Read("model/table/.ATTRIBUTES/VARIABLE_VALUE");
+  CKPT_REQUIRE_OK(table);
+  for (int64_t i = 0; i < kRows * kCols; ++i) {
+    REQUIRE(table->flat<float>()[i] == static_cast<float>(i));
+  }
+}
+
+TEST_CASE("A collective restore waits for the collective save in flight") {
+  TempDir dir;
+  auto results = RunRanks<std::string>(2, [&](Communicator& comm) {
+    std::unique_ptr<DistModel> m = MakeDistModel(comm.rank(), 2, 2, true);
+    Checkpoint ckpt;
+    if (!ckpt.Track("model", *m).ok()) return std::string("track");
+    SaveOptions options;
+    options.communicator = &comm;
+    absl::StatusOr<std::string> first = ckpt.Save(dir.Join("ckpt"), options);
+    if (!first.ok()) return first.status().ToString();
+    absl::StatusOr<std::string> second =
+        ckpt.SaveAsync(dir.Join("ckpt"), options);
+    if (!second.ok()) return second.status().ToString();
+    // Resolves the directory on rank 0 after the save in flight commits.
+    RestoreOptions restore;
+    restore.communicator = &comm;
+    absl::StatusOr<RestoreStatus> restored = ckpt.Restore(dir.path(), restore);
+    if (!restored.ok()) return restored.status().ToString();
+    return Mismatch(*m) + (ckpt.save_in_flight() ? " in flight" : "");
+  });
+  for (const std::string& r : results) REQUIRE(r == "");
+  absl::StatusOr<std::string> latest = LatestCheckpoint(dir.path());
+  CKPT_REQUIRE_OK(latest);
+  REQUIRE(*latest == dir.Join("ckpt-2"));
 }
 
 TEST_CASE("CreateLocal gives each rank a contiguous run of parts") {

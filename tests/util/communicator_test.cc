@@ -126,6 +126,30 @@ TEST_CASE("AgreeOnStatus: OK everywhere, or the lowest failing rank's error") {
   }
 }
 
+TEST_CASE("BroadcastResult: root's value, or root's failure, everywhere") {
+  Comms comms = MakeComms(3);
+  auto values = OnEveryRank<std::string>(comms, [](Communicator& c) {
+    absl::StatusOr<std::string> v = BroadcastResult(
+        c, 1,
+        c.rank() == 1 ? absl::StatusOr<std::string>(std::string("x\0y", 3))
+                      : absl::StatusOr<std::string>("ignored"));
+    return v.ok() ? *v : v.status().ToString();
+  });
+  for (const std::string& v : values) REQUIRE(v == std::string("x\0y", 3));
+  auto failures = OnEveryRank<absl::Status>(comms, [](Communicator& c) {
+    return BroadcastResult(c, 2,
+                           c.rank() == 2
+                               ? absl::StatusOr<std::string>(
+                                     absl::NotFoundError("no state file"))
+                               : absl::StatusOr<std::string>(""))
+        .status();
+  });
+  for (const absl::Status& s : failures) {
+    REQUIRE(s.code() == absl::StatusCode::kNotFound);
+    REQUIRE(s.message() == "rank 2: no state file");
+  }
+}
+
 TEST_CASE("A rank that never joins: the others get DeadlineExceeded") {
   Comms comms = MakeComms(3, absl::Milliseconds(200));
   auto results = OnEveryRank<absl::Status>(comms, [](Communicator& c) {
