@@ -40,6 +40,7 @@ using testing::TempDir;
 
 using testing::DistModel;
 using testing::EmbValue;
+using testing::FailPartEnv;
 using testing::kCols;
 using testing::kRows;
 using testing::MakeDistModel;
@@ -224,23 +225,6 @@ TEST_CASE("Parts that do not tile across the ranks are refused everywhere") {
   REQUIRE(
       absl::IsNotFound(Env::Default()->FileExists(dir.Join("ckpt-1.index"))));
 }
-
-// Fails every file a given rank's part would create.
-class FailPartEnv : public EnvWrapper {
- public:
-  FailPartEnv(Env* target, std::string part)
-      : EnvWrapper(target), part_(std::move(part)) {}
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
-      const std::string& path) override {
-    if (absl::StrContains(path, part_)) {
-      return absl::ResourceExhaustedError(absl::StrCat(path, ": disk full"));
-    }
-    return EnvWrapper::NewWritableFile(path);
-  }
-
- private:
-  std::string part_;
-};
 
 TEST_CASE("A failure on one rank fails every rank; the last checkpoint stays") {
   TempDir dir;

@@ -29,6 +29,7 @@ namespace ckpt {
 namespace {
 
 using testing::DistModel;
+using testing::FailPartEnv;
 using testing::MakeDistModel;
 using testing::RunRanks;
 using testing::TempDir;
@@ -195,26 +196,10 @@ TEST_CASE("Collective manager: a killed save's temporary directory goes") {
   REQUIRE(absl::IsNotFound(env->FileExists(stale)));
 }
 
-// Fails the part files of one rank.
-class FailPartEnv : public EnvWrapper {
- public:
-  FailPartEnv(Env* target, std::string part)
-      : EnvWrapper(target), part_(std::move(part)) {}
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
-      const std::string& path) override {
-    if (absl::StrContains(path, part_)) {
-      return absl::UnavailableError(absl::StrCat(path, ": I/O error"));
-    }
-    return EnvWrapper::NewWritableFile(path);
-  }
-
- private:
-  std::string part_;
-};
-
 TEST_CASE("Collective manager: a failed save changes nothing on any rank") {
   TempDir dir;
-  FailPartEnv failing(Env::Default(), "ckpt-2_temp/part-00001-of-00002");
+  FailPartEnv failing(Env::Default(), "ckpt-2_temp/part-00001-of-00002",
+                      absl::StatusCode::kUnavailable, "I/O error");
   auto views = RunRanks<RankView>(2, [&](Communicator& comm) -> RankView {
     RankView v;
     std::unique_ptr<DistModel> model =

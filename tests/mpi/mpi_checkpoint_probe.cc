@@ -43,6 +43,7 @@ namespace ckpt {
 namespace {
 
 using testing::DistModel;
+using testing::FailPartEnv;
 using testing::MakeDistModel;
 
 absl::Status Check(bool ok, const std::string& what) {
@@ -108,23 +109,6 @@ absl::Status Restore(Communicator& comm, const std::string& dir) {
   }
   return absl::OkStatus();
 }
-
-// Fails the files of one rank's part of a collective save.
-class FailPartEnv : public EnvWrapper {
- public:
-  FailPartEnv(Env* target, std::string part)
-      : EnvWrapper(target), part_(std::move(part)) {}
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
-      const std::string& path) override {
-    if (absl::StrContains(path, part_)) {
-      return absl::ResourceExhaustedError(absl::StrCat(path, ": disk full"));
-    }
-    return EnvWrapper::NewWritableFile(path);
-  }
-
- private:
-  std::string part_;
-};
 
 absl::Status Fault(Communicator& comm, const std::string& dir) {
   const int victim = comm.size() - 1;

@@ -17,10 +17,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "ckpt/communicator.h"
+#include "ckpt/env.h"
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
 
@@ -123,6 +126,31 @@ std::vector<T> RunRanks(int n, const std::function<T(Communicator&)>& fn) {
   for (std::thread& t : threads) t.join();
   return out;
 }
+
+// An Env whose new files fail when their path contains `part` (one rank's
+// part of a collective save): `code`, "<path>: <what>".
+class FailPartEnv : public EnvWrapper {
+ public:
+  FailPartEnv(Env* target, std::string part,
+              absl::StatusCode code = absl::StatusCode::kResourceExhausted,
+              std::string what = "disk full")
+      : EnvWrapper(target),
+        part_(std::move(part)),
+        code_(code),
+        what_(std::move(what)) {}
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) override {
+    if (absl::StrContains(path, part_)) {
+      return absl::Status(code_, absl::StrCat(path, ": ", what_));
+    }
+    return EnvWrapper::NewWritableFile(path);
+  }
+
+ private:
+  std::string part_;
+  absl::StatusCode code_;
+  std::string what_;
+};
 
 }  // namespace ckpt::testing
 
