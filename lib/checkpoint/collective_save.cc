@@ -395,7 +395,7 @@ absl::Status WritePlanCollective(const SavePlan& plan,
   absl::Status written;
   if (writes[static_cast<size_t>(rank)]) {
     written =
-        WritePlanPart(plan, mine, /*with_graph=*/rank == 0,
+        WritePlanPart(plan, mine, rank == 0 ? &*graph_tensor : nullptr,
                       CollectivePartPrefix(prefix, rank, size), part_options);
   }
   absl::Status all_written = AgreeOnStatus(comm, written);

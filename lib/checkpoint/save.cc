@@ -489,11 +489,14 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
                        const SaveOptions& options) {
   std::vector<size_t> all(plan.tensors.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-  return WritePlanPart(plan, all, /*with_graph=*/true, prefix, options);
+  CKPT_ASSIGN_OR_RETURN(const Tensor graph_tensor,
+                        GraphTableTensor(plan.graph));
+  return WritePlanPart(plan, all, &graph_tensor, prefix, options);
 }
 
 absl::Status WritePlanPart(const SavePlan& plan,
-                           absl::Span<const size_t> selected, bool with_graph,
+                           absl::Span<const size_t> selected,
+                           const Tensor* graph_tensor,
                            const std::string& prefix,
                            const SaveOptions& options) {
   CKPT_RETURN_IF_ERROR(ValidateSaveOptions(options));
@@ -534,9 +537,8 @@ absl::Status WritePlanPart(const SavePlan& plan,
     // Errors name the key already.
     CKPT_RETURN_IF_ERROR(writer->AddBatch(items, threads));
   }
-  if (with_graph) {
-    CKPT_ASSIGN_OR_RETURN(Tensor graph_tensor, GraphTableTensor(plan.graph));
-    absl::Status s = writer->Add(kObjectGraphKey, graph_tensor);
+  if (graph_tensor != nullptr) {
+    absl::Status s = writer->Add(kObjectGraphKey, *graph_tensor);
     if (!s.ok()) return Annotate(s, "writing the object graph");
   }
   return writer->Finish();

@@ -80,10 +80,11 @@ absl::Status WritePlan(const SavePlan& plan, const std::string& prefix,
                        const SaveOptions& options);
 
 // WritePlan of the tensors plan.tensors[i] for i in `selected` (in that
-// order), and of the object graph if `with_graph`: one rank's share of a
-// collective save.
+// order), and of `graph_tensor` (plan.graph serialized by GraphTableTensor;
+// null: no object graph): one rank's share of a collective save.
 absl::Status WritePlanPart(const SavePlan& plan,
-                           absl::Span<const size_t> selected, bool with_graph,
+                           absl::Span<const size_t> selected,
+                           const Tensor* graph_tensor,
                            const std::string& prefix,
                            const SaveOptions& options);
 
