@@ -22,12 +22,13 @@
 //   * Each entry's checksum is verified on its first successful Get() or
 //     GetBytes() only: later calls for the same key are a hash lookup that
 //     touches no data page. Pages are read by the kernel on first touch.
-//   * Borrowed tensors: Get() returns a tensor that borrows the mapping
-//     (is_borrowed()) for an uncompressed fixed-size entry whose bytes are
+//   * Views: Get() returns a read-only view of the mapping (is_borrowed(),
+//     Tensor::View) for an uncompressed fixed-size entry whose bytes are
 //     aligned for its element type (always the case for bundles written
-//     with BundleWriterOptions::data_alignment a multiple of 8). A borrowed
-//     tensor, every copy of it, and every view from GetBytes() must not
-//     outlive the reader. Tensors returned owned (below) are independent.
+//     with BundleWriterOptions::data_alignment a multiple of 8). The view
+//     and its copies keep the data file mapped: they may outlive the
+//     reader. The views from GetBytes() must not. Tensors returned owned
+//     (below) are independent.
 //   * Owned fallbacks: string tensors, LZ4-compressed entries and sliced
 //     (partitioned) tensors are read with BundleReader::Read (same results
 //     and errors; a partitioned tensor is assembled from its slices);
@@ -53,7 +54,8 @@
 //                                                        "/tmp/model/ckpt-1"));
 //   CKPT_ASSIGN_OR_RETURN(ckpt::Tensor kernel,
 //                         r->Get("dense/kernel/.ATTRIBUTES/VARIABLE_VALUE"));
-//   absl::Span<const float> w = kernel.flat<float>();  // valid while r lives
+//   absl::Span<const float> w = kernel.flat<float>();  // valid while kernel
+//                                                      // (or a copy) lives
 
 #ifndef CKPT_MAPPED_BUNDLE_H_
 #define CKPT_MAPPED_BUNDLE_H_
@@ -76,7 +78,13 @@ class MappedBundleReader {
   static absl::StatusOr<std::unique_ptr<MappedBundleReader>> Open(
       Env* env, std::string prefix, BundleReaderOptions options = {});
 
-  ~MappedBundleReader();  // Unmaps; borrowed tensors become dangling.
+  // Maps the data files of an open reader (shared with the caller).
+  static absl::StatusOr<std::unique_ptr<MappedBundleReader>> Open(
+      Env* env, std::shared_ptr<const BundleReader> index);
+
+  // Unmaps the data files no tensor from Get() still views; the views of
+  // GetBytes() become dangling.
+  ~MappedBundleReader();
   MappedBundleReader(const MappedBundleReader&) = delete;
   MappedBundleReader& operator=(const MappedBundleReader&) = delete;
 
@@ -86,6 +94,12 @@ class MappedBundleReader {
   // The verified tensor stored under `key`: borrowed from the mapping where
   // possible, owned otherwise (see the contract above).
   absl::StatusOr<Tensor> Get(absl::string_view key) const;
+  // Get() of `key` whose entry the caller already has (from index()): no
+  // index lookup, and the checksum is verified on every call (nothing is
+  // remembered). For callers that get each key once, such as a mapped
+  // restore.
+  absl::StatusOr<Tensor> Get(absl::string_view key,
+                             const BundleEntry& entry) const;
 
   // The verified element bytes of an uncompressed fixed-size entry, valid
   // while the reader lives; a view of the mapping (with an Env without
@@ -97,6 +111,8 @@ class MappedBundleReader {
  private:
   struct Impl;
   explicit MappedBundleReader(std::unique_ptr<Impl> impl);
+  absl::StatusOr<Tensor> GetImpl(absl::string_view key,
+                                 const BundleEntry* known) const;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -14,7 +14,8 @@
 // opaquely (ckpt reads, copies and writes them without interpreting them;
 // docs/format.md §8 Variant tensors).
 //
-// Copying a Tensor copies owned data (deep copy) and shares borrowed data;
+// Copying a Tensor copies owned data (deep copy) and shares borrowed data
+// (and a View()'s owner);
 // moving is cheap. Tensors never throw; factories that can fail return
 // absl::StatusOr.
 //
@@ -100,6 +101,14 @@ class Tensor {
   // that overflow.
   static absl::StatusOr<Tensor> Create(DataType dtype, TensorShape shape);
 
+  // As Create(), but a fixed-size tensor's bytes are left uninitialized (and
+  // its pages untouched): for callers that overwrite every byte before
+  // reading any, such as readers. Zero-filling first would write the memory
+  // twice, which on a cold restore costs as much as the read itself
+  // (docs/performance.md, "Cold restores").
+  static absl::StatusOr<Tensor> CreateUninitialized(DataType dtype,
+                                                    TensorShape shape);
+
   // An owned tensor holding a copy of `bytes`, whose size must be
   // num_elements * DataTypeSize(dtype). Fixed-size dtypes only.
   static absl::StatusOr<Tensor> FromBytes(DataType dtype, TensorShape shape,
@@ -109,6 +118,15 @@ class Tensor {
   // copies of it. `size` must equal num_elements * DataTypeSize(dtype).
   static absl::StatusOr<Tensor> Borrow(DataType dtype, TensorShape shape,
                                        const void* data, size_t size);
+
+  // As Borrow(), but the memory is kept alive by `owner` (a mapped file, a
+  // buffer of the caller's): the tensor and every copy of it hold a
+  // reference to `owner`, so `data` stays valid as long as any of them
+  // lives. A mapped restore (RestoreOptions::map_values) gives variables
+  // such views of the checkpoint's data files.
+  static absl::StatusOr<Tensor> View(DataType dtype, TensorShape shape,
+                                     const void* data, size_t size,
+                                     std::shared_ptr<const void> owner);
 
   // A string tensor; values.size() must equal shape.num_elements().
   static absl::StatusOr<Tensor> FromStrings(TensorShape shape,
@@ -139,6 +157,8 @@ class Tensor {
   // std::strings of strings(), and bytes() is empty.
   bool holds_strings() const { return is_string() || is_variant(); }
   bool is_borrowed() const { return borrowed_ != nullptr; }
+  // What keeps a View()'s memory alive; null for other tensors.
+  const std::shared_ptr<const void>& view_owner() const { return owner_; }
 
   // Element bytes of a fixed-size tensor (empty for string and variant).
   absl::string_view bytes() const;
@@ -174,6 +194,7 @@ class Tensor {
   size_t byte_size_ = 0;
   std::unique_ptr<char, AlignedFree> owned_;
   const char* borrowed_ = nullptr;
+  std::shared_ptr<const void> owner_;  // of borrowed_, for View()
   std::vector<std::string> strings_;
 
   const char* data() const { return borrowed_ ? borrowed_ : owned_.get(); }

@@ -177,8 +177,9 @@ absl::StatusOr<Tensor> BundleReader::Read(absl::string_view key) const {
   // The data file must exist and hold the entry's bytes before the tensor
   // is allocated (for LZ4 the raw size is bounded by the validated entry).
   CKPT_RETURN_IF_ERROR(r.OpenChecked(key, entry).status());
+  // Every byte is read into the tensor before it is returned.
   CKPT_ASSIGN_OR_RETURN(Tensor tensor,
-                        Tensor::Create(entry.dtype, entry.shape));
+                        Tensor::CreateUninitialized(entry.dtype, entry.shape));
   CKPT_RETURN_IF_ERROR(r.ReadFixedInto(key, entry, tensor.mutable_bytes()));
   return tensor;
 }

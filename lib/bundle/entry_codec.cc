@@ -25,6 +25,7 @@
 #include "ckpt/tensor_slice.h"
 #include "util/coding.h"
 #include "util/errors.h"
+#include "util/wire.h"
 
 namespace ckpt::bundle {
 namespace {
@@ -267,8 +268,9 @@ bool StripSlices(absl::string_view value, std::string* out, int64_t* count) {
         return false;
     }
     const size_t record_size = record_start.size() - in.size();
-    if ((tag >> 3) == kSlicesField) {
-      if ((tag & 7) != 2) return false;
+    // Field 7 with another wire type is an unknown field to protobuf,
+    // which skips it: kept here for protobuf to skip.
+    if ((tag >> 3) == kSlicesField && (tag & 7) == 2) {
       if (*count == 0) {  // the records before the first slice
         out->assign(value.data(),
                     static_cast<size_t>(record_start.data() - value.data()));
@@ -281,58 +283,166 @@ bool StripSlices(absl::string_view value, std::string* out, int64_t* count) {
   return true;
 }
 
-}  // namespace
+// The fields of a BundleEntryProto that DecodeEntry uses, as parsed.
+struct ParsedEntry {
+  int32_t dtype = 0;
+  // Inline for the usual ranks: TensorShape::Create() makes the shape's one
+  // allocation. More than kMaxRank dims is an error reported by the caller.
+  absl::InlinedVector<int64_t, 8> dims;
+  int64_t rank = 0;  // the dims stored, even when more than dims holds
+  int32_t shard_id = 0;
+  int64_t offset = 0;
+  int64_t size = 0;
+  uint32_t crc32c = 0;
+  int64_t num_slices = 0;
+  bool has_encoding = false;
+  int codec = 0;
+  bool byte_shuffle = false;
+};
 
-absl::StatusOr<BundleEntry> DecodeEntry(absl::string_view key,
-                                        absl::string_view value,
-                                        const BundleHeader& header) {
+// TensorShapeProto with only `dim { size: N }` records.
+bool FastShape(absl::string_view in, ParsedEntry* out) {
+  while (!in.empty()) {
+    uint64_t tag, size;
+    absl::string_view dim;
+    if (!WireVarint(&in, &tag) || tag != WireTag(2, 2) ||
+        !WireBytes(&in, &dim)) {
+      return false;
+    }
+    size = 0;  // an empty Dim is size 0
+    while (!dim.empty()) {
+      if (!WireVarint(&dim, &tag) || tag != WireTag(1, 0) ||
+          !WireVarint(&dim, &size)) {
+        return false;  // a name, an unknown field, a negative size
+      }
+    }
+    // More than kMaxRank is reported by the caller; stop collecting long
+    // before memory matters.
+    if (out->dims.size() > static_cast<size_t>(TensorShape::kMaxRank)) {
+      return false;
+    }
+    out->dims.push_back(static_cast<int64_t>(size));
+  }
+  return true;
+}
+
+// The encoding ckpt and TensorFlow write for an unpartitioned entry without
+// ckpt_encoding: fields 1-6 only, each with its declared wire type,
+// non-negative values, a shape of plain dims given at most once. Anything
+// else (slices, ckpt_encoding, names, unknown fields, repeated shapes,
+// negative or overlong varints) returns false and is parsed by protobuf,
+// so the two paths agree on every input the fast one accepts.
+bool FastParseEntry(absl::string_view in, ParsedEntry* out) {
+  bool have_shape = false;
+  while (!in.empty()) {
+    uint64_t tag, v;
+    if (!WireVarint(&in, &tag)) return false;
+    switch (tag) {
+      case WireTag(1, 0):  // dtype
+        if (!WireVarint(&in, &v) || v > INT32_MAX) return false;
+        out->dtype = static_cast<int32_t>(v);
+        break;
+      case WireTag(2, 2): {  // shape
+        absl::string_view shape;
+        if (have_shape || !WireBytes(&in, &shape) || !FastShape(shape, out)) {
+          return false;
+        }
+        have_shape = true;
+        break;
+      }
+      case WireTag(3, 0):  // shard_id
+        if (!WireVarint(&in, &v) || v > INT32_MAX) return false;
+        out->shard_id = static_cast<int32_t>(v);
+        break;
+      case WireTag(4, 0):  // offset
+        if (!WireVarint(&in, &v)) return false;
+        out->offset = static_cast<int64_t>(v);
+        break;
+      case WireTag(5, 0):  // size
+        if (!WireVarint(&in, &v)) return false;
+        out->size = static_cast<int64_t>(v);
+        break;
+      case WireTag(6, 5):  // crc32c, fixed32
+        if (in.size() < 4) return false;
+        out->crc32c = DecodeFixed32(in.data());
+        in.remove_prefix(4);
+        break;
+      default:
+        return false;
+    }
+  }
+  out->rank = static_cast<int64_t>(out->dims.size());
+  return true;
+}
+
+// Any valid encoding, by protobuf (slices stripped first and counted).
+bool ProtoParseEntry(absl::string_view value, ParsedEntry* out) {
   // One message per thread, cleared and reused: decoding a 100,000-entry
   // index would otherwise allocate and free its parts 100,000 times.
   thread_local proto::BundleEntryProto p;
   p.Clear();
   std::string stripped;
   int64_t num_slices = 0;
-  bool parsed = value.size() <= static_cast<size_t>(INT_MAX) &&
-                StripSlices(value, &stripped, &num_slices);
-  if (parsed) {
-    const absl::string_view wire = num_slices > 0 ? stripped : value;
-    parsed = p.ParseFromArray(wire.data(), static_cast<int>(wire.size()));
+  if (value.size() > static_cast<size_t>(INT_MAX) ||
+      !StripSlices(value, &stripped, &num_slices)) {
+    return false;
   }
-  if (!parsed) {
-    return absl::DataLossError(absl::StrCat(KeyContext(key),
-                                            ": cannot parse BundleEntryProto (",
-                                            value.size(), " bytes)"));
+  const absl::string_view wire = num_slices > 0 ? stripped : value;
+  if (!p.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
+    return false;
+  }
+  out->dtype = p.dtype();
+  // One past kMaxRank is enough for the caller's error.
+  const int rank = std::min(p.shape().dim_size(), TensorShape::kMaxRank + 1);
+  for (int i = 0; i < rank; ++i) out->dims.push_back(p.shape().dim(i).size());
+  out->rank = p.shape().dim_size();
+  out->shard_id = p.shard_id();
+  out->offset = p.offset();
+  out->size = p.size();
+  out->crc32c = p.crc32c();
+  out->num_slices = num_slices;
+  out->has_encoding = p.has_ckpt_encoding();
+  out->codec = p.ckpt_encoding().codec();
+  out->byte_shuffle = p.ckpt_encoding().byte_shuffle();
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<BundleEntry> DecodeEntry(absl::string_view key,
+                                        absl::string_view value,
+                                        const BundleHeader& header) {
+  ParsedEntry p;
+  if (!FastParseEntry(value, &p)) {
+    p.dims.clear();  // every other field is set by ProtoParseEntry
+    if (!ProtoParseEntry(value, &p)) {
+      return absl::DataLossError(
+          absl::StrCat(KeyContext(key), ": cannot parse BundleEntryProto (",
+                       value.size(), " bytes)"));
+    }
   }
   BundleEntry entry;
   // Kept as stored even when it cannot be read (resource, an unknown value):
   // the entry is listed and reads return CheckReadableDataType's error.
-  entry.dtype = static_cast<DataType>(p.dtype());
-
-  if (p.shape().dim_size() > TensorShape::kMaxRank) {
+  entry.dtype = static_cast<DataType>(p.dtype);
+  if (p.rank > TensorShape::kMaxRank) {
     return absl::InvalidArgumentError(
-        absl::StrCat(KeyContext(key), ": shape has rank ", p.shape().dim_size(),
-                     " > ", TensorShape::kMaxRank));
+        absl::StrCat(KeyContext(key), ": shape has rank ", p.rank, " > ",
+                     TensorShape::kMaxRank));
   }
-  // Inline for the usual ranks: Create() makes the shape's one allocation.
-  absl::InlinedVector<int64_t, 8> dims;
-  dims.reserve(static_cast<size_t>(p.shape().dim_size()));
-  for (const proto::TensorShapeProto::Dim& d : p.shape().dim()) {
-    dims.push_back(d.size());
-  }
-  absl::StatusOr<TensorShape> shape = TensorShape::Create(dims);
+  absl::StatusOr<TensorShape> shape = TensorShape::Create(p.dims);
   if (!shape.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         KeyContext(key), ": invalid shape: ", shape.status().message()));
   }
   entry.shape = *std::move(shape);
-  entry.shard_id = p.shard_id();
-  entry.offset = p.offset();
-  entry.size = p.size();
-  entry.masked_crc32c = p.crc32c();
-  entry.num_slices = static_cast<int>(num_slices);  // <= value.size() / 2
-  if (p.has_ckpt_encoding()) {
-    const proto::CkptEncoding& enc = p.ckpt_encoding();
-    switch (enc.codec()) {
+  entry.shard_id = p.shard_id;
+  entry.offset = p.offset;
+  entry.size = p.size;
+  entry.masked_crc32c = p.crc32c;
+  entry.num_slices = static_cast<int>(p.num_slices);  // <= value.size() / 2
+  if (p.has_encoding) {
+    switch (p.codec) {
       case proto::CkptEncoding::NONE:
         entry.compression = Compression::kNone;
         break;
@@ -340,11 +450,11 @@ absl::StatusOr<BundleEntry> DecodeEntry(absl::string_view key,
         entry.compression = Compression::kLz4;
         break;
       default:
-        return absl::FailedPreconditionError(absl::StrCat(
-            KeyContext(key), ": unknown ckpt codec ",
-            static_cast<int>(enc.codec()), " (written by a newer ckpt?)"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(KeyContext(key), ": unknown ckpt codec ", p.codec,
+                         " (written by a newer ckpt?)"));
     }
-    entry.byte_shuffle = enc.byte_shuffle();
+    entry.byte_shuffle = p.byte_shuffle;
   }
   CKPT_RETURN_IF_ERROR(ValidateEntry(key, entry, header));
   return entry;
@@ -453,9 +563,10 @@ absl::StatusOr<std::vector<TensorSlice>> DecodeEntrySlices(
     uint64_t tag;
     bool ok = GetVarint64(&in, &tag);
     absl::string_view slice_bytes;
-    const bool is_slice = ok && (tag >> 3) == kSlicesField;
+    // Another wire type: an unknown field to protobuf, skipped.
+    const bool is_slice = ok && (tag >> 3) == kSlicesField && (tag & 7) == 2;
     if (is_slice) {
-      ok = (tag & 7) == 2 && GetLengthDelimited(&in, &slice_bytes);
+      ok = GetLengthDelimited(&in, &slice_bytes);
     } else if (ok) {
       ok = SkipValue(&in, tag & 7);
     }

@@ -54,14 +54,16 @@ bool IsAlignedFor(const char* data, DataType dtype) {
 
 struct MappedBundleReader::Impl {
   Env* env = nullptr;
-  std::unique_ptr<BundleReader> reader;
+  std::shared_ptr<const BundleReader> reader;
   std::string index_path;
 
   // An entry located in its mapped data file.
   struct Located {
     BundleEntry entry;
-    // The entry's verified bytes; meaningful only when `mapped`.
+    // The entry's verified bytes and their mapping; meaningful only when
+    // `mapped`.
     const char* data = nullptr;
+    std::shared_ptr<const ReadOnlyMemoryRegion> region;
     // False: the entry is not plain fixed-size, or the Env cannot map.
     bool mapped = false;
   };
@@ -69,7 +71,8 @@ struct MappedBundleReader::Impl {
   mutable Mutex mu;
   // Set once the Env answered Unimplemented: every read goes to `reader`.
   mutable bool regions_unsupported ABSL_GUARDED_BY(mu) = false;
-  mutable absl::flat_hash_map<int, std::unique_ptr<ReadOnlyMemoryRegion>>
+  // Shared with the tensors Get() returns, which keep their file mapped.
+  mutable absl::flat_hash_map<int, std::shared_ptr<const ReadOnlyMemoryRegion>>
       regions ABSL_GUARDED_BY(mu);
   // Keys whose range and checksum were checked against their mapping.
   mutable absl::flat_hash_map<std::string, BundleEntry> verified
@@ -81,12 +84,12 @@ struct MappedBundleReader::Impl {
 
   // The mapping of shard `shard_id`, mapped on first use; null when the Env
   // has no memory regions.
-  absl::StatusOr<const ReadOnlyMemoryRegion*> Region(
+  absl::StatusOr<std::shared_ptr<const ReadOnlyMemoryRegion>> Region(
       int shard_id, absl::string_view key) const {
     MutexLock lock(&mu);
     if (regions_unsupported) return nullptr;
     auto it = regions.find(shard_id);
-    if (it != regions.end()) return it->second.get();
+    if (it != regions.end()) return it->second;
     const std::string path =
         DataFilename(reader->prefix(), shard_id, reader->num_shards());
     absl::StatusOr<std::unique_ptr<ReadOnlyMemoryRegion>> region =
@@ -107,9 +110,9 @@ struct MappedBundleReader::Impl {
           absl::StrCat(region.status().message(), " (reading key ",
                        QuoteForMessage(key), ")"));
     }
-    const ReadOnlyMemoryRegion* raw = region->get();
-    regions.emplace(shard_id, *std::move(region));
-    return raw;
+    std::shared_ptr<const ReadOnlyMemoryRegion> shared(*std::move(region));
+    regions.emplace(shard_id, shared);
+    return shared;
   }
 
   // The first byte of a range-checked entry (no arithmetic on the null
@@ -151,11 +154,16 @@ struct MappedBundleReader::Impl {
     return absl::OkStatus();
   }
 
-  // Finds `key`; for a plain fixed-size entry, maps its shard and checks its
-  // range and (once per key) its checksum.
-  absl::StatusOr<Located> Locate(absl::string_view key) const {
+  // Finds `key` (or takes `known`, its entry from `reader`); for a plain
+  // fixed-size entry, maps its shard and checks its range and its
+  // checksum: once per key, or with `known` on every call (nothing is
+  // remembered).
+  absl::StatusOr<Located> Locate(absl::string_view key,
+                                 const BundleEntry* known = nullptr) const {
     Located out;
-    {
+    if (known != nullptr) {
+      out.entry = *known;
+    } else {
       MutexLock lock(&mu);
       auto it = verified.find(key);
       if (it != verified.end()) {
@@ -164,12 +172,15 @@ struct MappedBundleReader::Impl {
         if (region != regions.end()) {
           out.entry = it->second;
           out.data = EntryData(*region->second, out.entry);
+          out.region = region->second;
           out.mapped = true;
           return out;
         }
       }
     }
-    CKPT_ASSIGN_OR_RETURN(out.entry, reader->GetEntry(key));
+    if (known == nullptr) {
+      CKPT_ASSIGN_OR_RETURN(out.entry, reader->GetEntry(key));
+    }
     if (!IsPlainFixedSize(out.entry)) return out;
     const BundleEntry& entry = out.entry;
     // Validated by the entry codec; checked again rather than trusted here.
@@ -181,18 +192,19 @@ struct MappedBundleReader::Impl {
           KeyContext(index_path, key), ": stored size ", entry.size,
           " differs from the ", raw, " bytes of its dtype and shape"));
     }
-    CKPT_ASSIGN_OR_RETURN(const ReadOnlyMemoryRegion* region,
+    CKPT_ASSIGN_OR_RETURN(std::shared_ptr<const ReadOnlyMemoryRegion> region,
                           Region(entry.shard_id, key));
     if (region == nullptr) return out;  // no memory regions: owned reads
     CKPT_RETURN_IF_ERROR(CheckRange(*region, key, entry));
     const char* data = EntryData(*region, entry);
     CKPT_RETURN_IF_ERROR(
         CheckCrc(*region, key, entry, data, static_cast<size_t>(entry.size)));
-    {
+    if (known == nullptr) {
       MutexLock lock(&mu);
       verified.emplace(std::string(key), entry);
     }
     out.data = data;
+    out.region = std::move(region);
     out.mapped = true;
     return out;
   }
@@ -206,8 +218,23 @@ absl::StatusOr<std::unique_ptr<MappedBundleReader>> MappedBundleReader::Open(
   auto impl = std::make_unique<Impl>();
   impl->env = env;
   impl->index_path = IndexFilename(prefix);
-  CKPT_ASSIGN_OR_RETURN(impl->reader,
+  CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> reader,
                         BundleReader::Open(env, std::move(prefix), options));
+  impl->reader = std::move(reader);
+  return std::unique_ptr<MappedBundleReader>(
+      new MappedBundleReader(std::move(impl)));
+}
+
+absl::StatusOr<std::unique_ptr<MappedBundleReader>> MappedBundleReader::Open(
+    Env* env, std::shared_ptr<const BundleReader> index) {
+  if (env == nullptr || index == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "MappedBundleReader::Open: null ", env == nullptr ? "env" : "reader"));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->env = env;
+  impl->index_path = IndexFilename(index->prefix());
+  impl->reader = std::move(index);
   return std::unique_ptr<MappedBundleReader>(
       new MappedBundleReader(std::move(impl)));
 }
@@ -220,8 +247,18 @@ MappedBundleReader::~MappedBundleReader() = default;
 const BundleReader& MappedBundleReader::index() const { return *impl_->reader; }
 
 absl::StatusOr<Tensor> MappedBundleReader::Get(absl::string_view key) const {
+  return GetImpl(key, nullptr);
+}
+
+absl::StatusOr<Tensor> MappedBundleReader::Get(absl::string_view key,
+                                               const BundleEntry& entry) const {
+  return GetImpl(key, &entry);
+}
+
+absl::StatusOr<Tensor> MappedBundleReader::GetImpl(
+    absl::string_view key, const BundleEntry* known) const {
   const Impl& r = *impl_;
-  CKPT_ASSIGN_OR_RETURN(Impl::Located located, r.Locate(key));
+  CKPT_ASSIGN_OR_RETURN(Impl::Located located, r.Locate(key, known));
   if (!located.mapped) return r.reader->Read(key);
   const BundleEntry& entry = located.entry;
   if (entry.size == 0) return Tensor::Create(entry.dtype, entry.shape);
@@ -230,7 +267,8 @@ absl::StatusOr<Tensor> MappedBundleReader::Get(absl::string_view key) const {
     return Tensor::FromBytes(entry.dtype, entry.shape,
                              absl::string_view(located.data, size));
   }
-  return Tensor::Borrow(entry.dtype, entry.shape, located.data, size);
+  return Tensor::View(entry.dtype, entry.shape, located.data, size,
+                      std::move(located.region));
 }
 
 absl::StatusOr<absl::string_view> MappedBundleReader::GetBytes(

@@ -4,8 +4,9 @@
 // steps:
 //   1. Plan: every request is checked (entry, dtype, buffer size, data
 //      file) and becomes one kind of job:
-//        * a ChunkJob per 1 MiB of a large uncompressed tensor, read and
-//          checksummed by any thread (the chunk CRCs are combined after);
+//        * a ChunkJob per 2 MiB of a large uncompressed tensor (split at
+//          2 MiB-aligned destination addresses), read and checksummed by
+//          any thread (the chunk CRCs are combined after);
 //        * a RunJob for small uncompressed tensors stored next to each
 //          other, read with one scattered read (a syscall per tensor would
 //          cost more than the copy);
@@ -36,6 +37,9 @@ constexpr size_t kRunTensorBytes = size_t{64} << 10;
 constexpr uint64_t kRunGapBytes = 4096;
 // ... and at most this many tensors to a run.
 constexpr size_t kRunTensors = 512;
+// Chunks of large tensors end at destination addresses that are multiples
+// of this (the huge page size of x86-64 and arm64 with 4 KiB pages).
+constexpr size_t kChunkAlignBytes = size_t{2} << 20;
 
 }  // namespace
 
@@ -80,10 +84,28 @@ struct BundleReader::Impl::ManyRead {
     } else if (q.out.size() <= kRunTensorBytes) {
       small.push_back(i);
     } else {
-      for (size_t b = 0; b < q.out.size(); b += bundle::kReadChunkBytes) {
-        chunks.push_back(
-            {i, b, std::min(bundle::kReadChunkBytes, q.out.size() - b)});
-      }
+      PlanChunks(i);
+    }
+  }
+
+  // Step 1 for a large uncompressed request: chunks that end where the
+  // destination crosses a kChunkAlignBytes boundary. A thread that first
+  // touches fresh memory takes the page fault of a whole huge page (2 MiB
+  // on x86-64 with transparent huge pages), which the kernel zero-fills
+  // before the fault returns; two threads faulting on one huge page both
+  // zero-fill one and the loser's work is thrown away. Aligned chunks give
+  // each huge page of a destination to one thread (docs/performance.md,
+  // "Cold restores").
+  void PlanChunks(size_t i) {
+    const absl::Span<char> out = requests[i].out;
+    const uintptr_t base = reinterpret_cast<uintptr_t>(out.data());
+    size_t b = 0;
+    while (b < out.size()) {
+      const size_t to_boundary =
+          kChunkAlignBytes - (base + b) % kChunkAlignBytes;
+      const size_t length = std::min(to_boundary, out.size() - b);
+      chunks.push_back({i, b, length});
+      b += length;
     }
   }
 

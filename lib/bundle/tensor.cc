@@ -228,6 +228,7 @@ Tensor::Tensor(const Tensor& other)
       shape_(other.shape_),
       byte_size_(other.byte_size_),
       borrowed_(other.borrowed_),
+      owner_(other.owner_),
       strings_(other.strings_) {
   if (other.owned_ != nullptr) {
     // Like std::vector's copy, an allocation failure here is fatal.
@@ -243,6 +244,15 @@ Tensor& Tensor::operator=(const Tensor& other) {
 }
 
 absl::StatusOr<Tensor> Tensor::Create(DataType dtype, TensorShape shape) {
+  absl::StatusOr<Tensor> t = CreateUninitialized(dtype, std::move(shape));
+  if (t.ok() && t->owned_ != nullptr) {
+    std::memset(t->owned_.get(), 0, t->byte_size_);
+  }
+  return t;
+}
+
+absl::StatusOr<Tensor> Tensor::CreateUninitialized(DataType dtype,
+                                                   TensorShape shape) {
   if (!IsCheckpointableDataType(dtype)) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot create a tensor of dtype ",
@@ -272,7 +282,6 @@ absl::StatusOr<Tensor> Tensor::Create(DataType dtype, TensorShape shape) {
   absl::StatusOr<char*> p = AllocateAligned(t.byte_size_, dtype, t.shape_);
   if (!p.ok()) return p.status();
   t.owned_.reset(*p);
-  std::memset(*p, 0, t.byte_size_);
   return t;
 }
 
@@ -322,6 +331,18 @@ absl::StatusOr<Tensor> Tensor::Borrow(DataType dtype, TensorShape shape,
   t.shape_ = *std::move(valid);
   t.byte_size_ = size;
   t.borrowed_ = static_cast<const char*>(data);
+  return t;
+}
+
+absl::StatusOr<Tensor> Tensor::View(DataType dtype, TensorShape shape,
+                                    const void* data, size_t size,
+                                    std::shared_ptr<const void> owner) {
+  absl::StatusOr<Tensor> t = Borrow(dtype, std::move(shape), data, size);
+  if (!t.ok()) return t.status();
+  if (owner == nullptr) {
+    return absl::InvalidArgumentError("View: null owner");
+  }
+  if (t->borrowed_ != nullptr) t->owner_ = std::move(owner);
   return t;
 }
 

@@ -5,6 +5,7 @@
 // starts a RestoreSession (checkpoint/restore_session.h).
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,9 +16,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "checkpoint/index_scan.h"
 #include "checkpoint/restore_session.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
+#include "ckpt/mapped_bundle.h"
+#include "ckpt/object_graph.h"
 #include "ckpt/status.h"
 #include "graph/graph_table.h"
 #include "util/env_or_default.h"
@@ -219,6 +223,11 @@ std::string RestoreReport::ToJson() const {
 
 namespace {
 
+// A serialized object graph of this many bytes has well over the 1024
+// attributes from which a restore decodes the whole index
+// (restore_session.cc): the decoding starts before the graph is parsed.
+constexpr int64_t kIndexScanGraphBytes = int64_t{64} << 10;
+
 absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
                                                 const std::string& prefix,
                                                 const RestoreOptions& options) {
@@ -233,14 +242,27 @@ absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
     return absl::InvalidArgumentError(absl::StrCat(
         "RestoreOptions: num_threads must be >= 0, got ", options.num_threads));
   }
-  auto session = std::make_shared<checkpoint::RestoreSession>(
-      reader, root, ResolveThreads(options.num_threads));
+  const int threads = ResolveThreads(options.num_threads);
+  auto session =
+      std::make_shared<checkpoint::RestoreSession>(reader, root, threads);
+  if (options.map_values) {
+    CKPT_ASSIGN_OR_RETURN(std::unique_ptr<MappedBundleReader> mapped,
+                          MappedBundleReader::Open(env, reader));
+    session->SetMapped(std::move(mapped));
+  }
+  // A large graph has a large index: decoded on a second thread while this
+  // one reads and parses the graph.
+  checkpoint::IndexScan scan(*reader, threads);
+  if (absl::StatusOr<BundleEntry> entry = reader->GetEntry(kObjectGraphKey);
+      entry.ok() && entry->size >= kIndexScanGraphBytes) {
+    scan.Start();
+  }
   // Name-based only when the index has no graph: a graph that cannot be
   // read (its data file deleted meanwhile, say) is an error, not TF1.
   CKPT_ASSIGN_OR_RETURN(std::optional<graph::GraphTable> graph,
                         graph::ReadGraphTableIfAny(*reader));
   if (graph.has_value()) {
-    CKPT_RETURN_IF_ERROR(session->StartGraph(*std::move(graph)));
+    CKPT_RETURN_IF_ERROR(session->StartGraph(*std::move(graph), &scan));
   } else {
     CKPT_RETURN_IF_ERROR(session->StartNameBased());
   }

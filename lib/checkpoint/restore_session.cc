@@ -135,16 +135,19 @@ size_t RestoreSession::num_matched() const {
                     [](const Matched& m) { return !m.failed; }));
 }
 
-absl::Status RestoreSession::StartGraph(graph::GraphTable graph) {
+absl::Status RestoreSession::StartGraph(graph::GraphTable graph,
+                                        IndexScan* scan) {
   graph_ = std::move(graph);
   CKPT_ASSIGN_OR_RETURN(
       paths_, graph::NodePathTable::Build(
                   graph_, absl::StrCat("object graph of ", reader_->prefix())));
   // A restore that reads many values decodes the whole index in one pass
-  // rather than looking keys up one by one. A damaged index is left to the
-  // lookups, which report it per key.
+  // (`scan`, which may have run while the graph was parsed) rather than
+  // looking keys up one by one. A damaged index is left to the lookups,
+  // which report it per key.
   const size_t attributes = graph_.num_attributes();
-  if (attributes >= kIndexScanAttributes) {
+  if (attributes >= kIndexScanAttributes && scan != nullptr &&
+      scan->Wait().ok()) {
     // Each key is hashed once, as a view into the graph; entries are kept
     // by attribute, so the walk needs no lookup.
     absl::flat_hash_map<absl::string_view, size_t> slot_of;
@@ -154,18 +157,12 @@ absl::Status RestoreSession::StartGraph(graph::GraphTable graph) {
     }
     scanned_.resize(attributes);
     scanned_found_.assign(attributes, false);
-    absl::Status scan =
-        reader_->ForEachEntry([&](absl::string_view key, BundleEntry&& entry) {
-          auto it = slot_of.find(key);
-          if (it != slot_of.end()) {
-            scanned_[it->second] = std::move(entry);
-            scanned_found_[it->second] = true;
-          }
-          return absl::OkStatus();
-        });
-    if (!scan.ok()) {
-      scanned_.clear();
-      scanned_found_.clear();
+    for (size_t i = 0; i < scan->size(); ++i) {
+      auto it = slot_of.find(scan->key(i));
+      if (it != slot_of.end()) {
+        scanned_[it->second] = std::move(scan->entry(i));
+        scanned_found_[it->second] = true;
+      }
     }
   }
   bound_.assign(graph_.num_nodes(), ObjectRef());
@@ -374,7 +371,41 @@ void RestoreSession::RestoreTensor(absl::string_view path,
     return;
   }
   const BundleEntry& entry = **found;
-  if (value->dtype() == DataType::kInvalid) {
+  const bool fresh = value->dtype() == DataType::kInvalid;
+  if (!fresh &&
+      (entry.dtype != value->dtype() || entry.shape != value->shape())) {
+    RecordMismatch(
+        path, key,
+        absl::StrCat("checkpoint ", Describe(entry.dtype, entry.shape),
+                     " vs object ", Describe(value->dtype(), value->shape())),
+        walk_error);
+    return;
+  }
+  if (mapped_ != nullptr && entry.num_slices == 0 &&
+      entry.compression == Compression::kNone &&
+      IsFixedSizeDataType(entry.dtype) && entry.size > 0) {
+    // A mapped restore: the value becomes a view of the data file.
+    queued_views_.push_back(
+        {key, &entry, value, AddMatched(path, key, entry.dtype, entry.shape)});
+    queued_view_bytes_ += static_cast<uint64_t>(entry.size);
+    return;
+  }
+  if (fresh && IsFixedSizeDataType(entry.dtype)) {
+    // An uninitialized variable: a tensor of the entry's dtype and shape,
+    // its bytes read with the walk's other values (not zero-filled first:
+    // every byte is read before the restore returns, and a failed read
+    // empties the variable again).
+    absl::StatusOr<ckpt::Tensor> t =
+        ckpt::Tensor::CreateUninitialized(entry.dtype, entry.shape);
+    if (!t.ok()) {
+      RecordRestoreError(path, key, t.status(), walk_error);
+      return;
+    }
+    *value = *std::move(t);
+    QueueRead(path, key, entry, value, value);
+    return;
+  }
+  if (fresh) {  // string or variant
     absl::StatusOr<ckpt::Tensor> t = reader_->Read(key);
     if (!t.ok()) {
       RecordRestoreError(path, key, t.status(), walk_error);
@@ -382,14 +413,6 @@ void RestoreSession::RestoreTensor(absl::string_view path,
     }
     *value = *std::move(t);
     AddMatched(path, key, entry.dtype, entry.shape);
-    return;
-  }
-  if (entry.dtype != value->dtype() || entry.shape != value->shape()) {
-    RecordMismatch(
-        path, key,
-        absl::StrCat("checkpoint ", Describe(entry.dtype, entry.shape),
-                     " vs object ", Describe(value->dtype(), value->shape())),
-        walk_error);
     return;
   }
   absl::Status s;
@@ -403,11 +426,7 @@ void RestoreSession::RestoreTensor(absl::string_view path,
   } else if (value->is_borrowed()) {
     s = absl::FailedPreconditionError("the tensor is a read-only borrow");
   } else {
-    // Read when the walk ends, with the other values of the walk.
-    const absl::Span<char> out = value->mutable_bytes();
-    queued_bytes_ += out.size();
-    queued_reads_.push_back({key, out, &entry});
-    queued_matched_.push_back(AddMatched(path, key, entry.dtype, entry.shape));
+    QueueRead(path, key, entry, value, nullptr);
     return;
   }
   if (!s.ok()) {
@@ -415,6 +434,17 @@ void RestoreSession::RestoreTensor(absl::string_view path,
     return;
   }
   AddMatched(path, key, entry.dtype, entry.shape);
+}
+
+void RestoreSession::QueueRead(absl::string_view path, absl::string_view key,
+                               const BundleEntry& entry, ckpt::Tensor* value,
+                               ckpt::Tensor* fresh) {
+  // Read when the walk ends, with the other values of the walk.
+  const absl::Span<char> out = value->mutable_bytes();
+  queued_bytes_ += out.size();
+  queued_reads_.push_back({key, out, &entry});
+  queued_matched_.push_back(AddMatched(path, key, entry.dtype, entry.shape));
+  queued_fresh_.push_back(fresh);
 }
 
 void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
@@ -467,6 +497,7 @@ void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
       queued_reads_.push_back({key, out, &entry, slice});
       queued_matched_.push_back(
           AddMatched(path, key, entry.dtype, entry.shape));
+      queued_fresh_.push_back(nullptr);
     }
   }
   if (!s.ok()) {
@@ -474,16 +505,43 @@ void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
   }
 }
 
+void RestoreSession::FlushViews(absl::Status* walk_error) {
+  std::vector<QueuedView> views;
+  views.swap(queued_views_);
+  const int threads =
+      queued_view_bytes_ >= kParallelReadBytes ? num_threads_ : 1;
+  queued_view_bytes_ = 0;
+  // Each view is checked (range, checksum) before it is handed out; a
+  // value whose check fails keeps what it held.
+  std::vector<absl::StatusOr<ckpt::Tensor>> got(views.size(),
+                                                absl::UnknownError("not read"));
+  ParallelFor(threads, views.size(), [&](size_t i) {
+    got[i] = mapped_->Get(views[i].key, *views[i].entry);
+  });
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (got[i].ok()) {
+      *views[i].value = *std::move(got[i]);
+      continue;
+    }
+    Matched& m = matched_[views[i].matched];
+    m.failed = true;
+    RecordRestoreError(m.path, m.key, got[i].status(), walk_error);
+  }
+}
+
 void RestoreSession::FlushReads(absl::Status* walk_error) {
+  if (!queued_views_.empty()) FlushViews(walk_error);
   if (queued_reads_.empty()) {
     looked_up_.clear();
     return;
   }
   std::vector<BundleReader::ReadRequest> reads;
   std::vector<size_t> matched;
+  std::vector<ckpt::Tensor*> fresh;
   std::deque<BundleEntry> entries;
   reads.swap(queued_reads_);
   matched.swap(queued_matched_);
+  fresh.swap(queued_fresh_);
   entries.swap(looked_up_);
   const int threads = queued_bytes_ >= kParallelReadBytes ? num_threads_ : 1;
   queued_bytes_ = 0;
@@ -493,6 +551,7 @@ void RestoreSession::FlushReads(absl::Status* walk_error) {
   // Failed values leave "matched" and are reported in read order.
   for (size_t i = 0; i < reads.size(); ++i) {
     if (results[i].ok()) continue;
+    if (fresh[i] != nullptr) *fresh[i] = ckpt::Tensor();  // unverified bytes
     Matched& m = matched_[matched[i]];
     m.failed = true;
     const absl::Status& s = results[i];

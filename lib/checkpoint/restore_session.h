@@ -75,9 +75,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "checkpoint/index_scan.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/dtype.h"
+#include "ckpt/mapped_bundle.h"
 #include "ckpt/object_graph.h"
 #include "graph/anchor.h"
 #include "graph/graph_table.h"
@@ -96,8 +98,16 @@ class RestoreSession : public graph::Waiter,
                  int num_threads)
       : reader_(std::move(reader)), root_(root), num_threads_(num_threads) {}
 
-  // Object-graph mode: binds node 0 to the root and walks.
-  absl::Status StartGraph(graph::GraphTable graph);
+  // Makes this a mapped restore (before StartGraph): fixed-size values that
+  // are stored plain become views of `mapped`'s data files.
+  void SetMapped(std::unique_ptr<MappedBundleReader> mapped) {
+    mapped_ = std::move(mapped);
+  }
+
+  // Object-graph mode: binds node 0 to the root and walks. `scan` (may be
+  // null, or started before the graph was parsed) gives the index entries
+  // when the graph has many attributes.
+  absl::Status StartGraph(graph::GraphTable graph, IndexScan* scan);
   // Name-based mode (docs/guide.md "TensorFlow 1 checkpoints").
   absl::Status StartNameBased();
 
@@ -164,6 +174,13 @@ class RestoreSession : public graph::Waiter,
   // Records a value as matched; returns its index in matched_.
   size_t AddMatched(absl::string_view path, absl::string_view key,
                     DataType dtype, const TensorShape& shape);
+  // Queues the read of `entry` into `value`'s bytes and records it as
+  // matched; `fresh` (null or `value`) is emptied if the read fails.
+  void QueueRead(absl::string_view path, absl::string_view key,
+                 const BundleEntry& entry, ckpt::Tensor* value,
+                 ckpt::Tensor* fresh);
+  // Replaces each queued view's value with a checked view of the mapping.
+  void FlushViews(absl::Status* walk_error);
   // Reads the values queued by RestoreTensor, in parallel when they are
   // large, and records the failures.
   void FlushReads(absl::Status* walk_error);
@@ -207,8 +224,22 @@ class RestoreSession : public graph::Waiter,
   std::vector<BundleReader::ReadRequest> queued_reads_;
   std::deque<TensorSlice> queued_slices_;  // regions of queued part reads
   std::vector<size_t> queued_matched_;
+  // Per queued read: the tensor it created for an uninitialized variable,
+  // emptied again if the read fails; null for a variable that had a value.
+  std::vector<ckpt::Tensor*> queued_fresh_;
   std::deque<BundleEntry> looked_up_;
   uint64_t queued_bytes_ = 0;
+  // A mapped restore (RestoreOptions::map_values): the data files, and the
+  // values that become views of them when the walk ends.
+  std::unique_ptr<MappedBundleReader> mapped_;
+  struct QueuedView {
+    absl::string_view key;
+    const BundleEntry* entry;  // scanned_ or looked_up_
+    ckpt::Tensor* value;
+    size_t matched;  // index in matched_
+  };
+  std::vector<QueuedView> queued_views_;
+  uint64_t queued_view_bytes_ = 0;
   // The index scanned once for the first walk of a large graph: the entry
   // of attribute i of node n is scanned_[graph_.first_attribute(n) + i]
   // when scanned_found_ says so. Empty otherwise, and after the first walk.

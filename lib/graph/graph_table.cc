@@ -30,12 +30,11 @@
 #include "ckpt/status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "graph/node_codec.h"
 #include "util/coding.h"
 
 namespace ckpt::graph {
 namespace {
-
-using ProtoNode = proto::TrackableObjectGraph::TrackableObject;
 
 absl::Status IdError(absl::string_view what, size_t node, const char* field,
                      int64_t id, size_t num_nodes) {
@@ -190,6 +189,40 @@ bool ForEachNodeBytes(absl::string_view bytes, Fn fn) {
   return true;
 }
 
+// Appends `node` to `table`; the first id out of [0, n) goes to *id_error.
+void AddParsedNode(const ParsedNode& node, absl::string_view what, size_t n,
+                   GraphTable* table, absl::Status* id_error) {
+  const size_t i = table->AddNode();
+  for (const ParsedNode::Child& c : node.children) {
+    if (id_error->ok() && !InRange(c.node_id, n)) {
+      *id_error = IdError(what, i, "child node_id", c.node_id, n);
+    }
+    table->AddChild(i, c.node_id, table->AddString(c.name));
+  }
+  for (const ParsedNode::Attribute& a : node.attributes) {
+    table->AddAttribute(
+        i, {table->AddString(a.name), table->AddString(a.full_name),
+            table->AddString(a.key), a.optional_restore});
+  }
+  for (const ParsedNode::Slot& sv : node.slots) {
+    if (id_error->ok() && !InRange(sv.original, n)) {
+      *id_error =
+          IdError(what, i, "slot original_variable_node_id", sv.original, n);
+    }
+    if (id_error->ok() && !InRange(sv.slot, n)) {
+      *id_error = IdError(what, i, "slot slot_variable_node_id", sv.slot, n);
+    }
+    table->AddSlot(i, {sv.original, sv.slot, table->AddString(sv.name)});
+  }
+  if (node.saver.has_value()) {
+    table->SetSaver(i, {table->AddString(node.saver->first),
+                        table->AddString(node.saver->second)});
+  }
+  if (node.has_values.has_value()) {
+    table->SetHasCheckpointValues(i, *node.has_values);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<GraphTable> ParseGraphTable(absl::string_view bytes,
@@ -231,48 +264,12 @@ absl::StatusOr<GraphTable> ParseGraphTable(absl::string_view bytes,
   // malformed node anywhere is reported first, as a one-message parse would.
   absl::Status id_error;
   ProtoNode pn;
+  ParsedNode node;
   const bool parsed = ForEachNodeBytes(bytes, [&](absl::string_view b) {
-    // A field of the top-level message: one level of nesting used up.
-    google::protobuf::io::CodedInputStream in(
-        reinterpret_cast<const uint8_t*>(b.data()), static_cast<int>(b.size()));
-    in.SetRecursionLimit(in.RecursionBudget() - 1);
-    // Ending early (a 0 or end-group tag) is success for a stream parse,
-    // not for a message's bytes.
-    if (!pn.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
+    if (!FastParseNode(b, &node) && !ProtoParseNode(b, &pn, &node)) {
       return false;
     }
-    const size_t i = table.AddNode();
-    for (const auto& c : pn.children()) {
-      if (id_error.ok() && !InRange(c.node_id(), n)) {
-        id_error = IdError(what, i, "child node_id", c.node_id(), n);
-      }
-      table.AddChild(i, c.node_id(), table.AddString(c.local_name()));
-    }
-    for (const auto& a : pn.attributes()) {
-      table.AddAttribute(
-          i, {table.AddString(a.name()), table.AddString(a.full_name()),
-              table.AddString(a.checkpoint_key()), a.optional_restore()});
-    }
-    for (const auto& s : pn.slot_variables()) {
-      if (id_error.ok() && !InRange(s.original_variable_node_id(), n)) {
-        id_error = IdError(what, i, "slot original_variable_node_id",
-                           s.original_variable_node_id(), n);
-      }
-      if (id_error.ok() && !InRange(s.slot_variable_node_id(), n)) {
-        id_error = IdError(what, i, "slot slot_variable_node_id",
-                           s.slot_variable_node_id(), n);
-      }
-      table.AddSlot(i,
-                    {s.original_variable_node_id(), s.slot_variable_node_id(),
-                     table.AddString(s.slot_name())});
-    }
-    if (pn.has_registered_saver()) {
-      table.SetSaver(i, {table.AddString(pn.registered_saver().name()),
-                         table.AddString(pn.registered_saver().object_name())});
-    }
-    if (pn.has_has_checkpoint_values()) {
-      table.SetHasCheckpointValues(i, pn.has_checkpoint_values().value());
-    }
+    AddParsedNode(node, what, n, &table, &id_error);
     return true;
   });
   if (!parsed) return malformed;

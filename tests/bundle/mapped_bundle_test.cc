@@ -7,6 +7,8 @@
 //   * borrowed tensors for aligned uncompressed numeric entries, owned ones
 //     for strings, LZ4, misaligned and empty entries, and for an Env without
 //     memory regions (FaultEnv);
+//   * views keep their data file mapped after the reader is gone, and a
+//     reader opened on a shared BundleReader serves the same views;
 //   * lazy mapping (a missing shard only fails its own keys), errors
 //     (corrupt byte, truncated data file, unknown key, missing index), the
 //     once-per-key checksum, concurrent Get and GetBytes, and the MemEnv.
@@ -555,6 +557,90 @@ TEST_CASE("An Env without memory regions falls back to owned reads") {
     REQUIRE(b->data() == a->data());  // one copy, kept by the reader
   }
   CKPT_REQUIRE_ERROR(r->Get("missing"), StatusCode::kNotFound, "missing");
+}
+
+TEST_CASE("Views outlive the reader and keep the file mapped") {
+  TempDir tmp;
+  const std::string prefix = tmp.Join("ckpt-1");
+  BundleWriterOptions o = TestOptions();
+  o.data_alignment = 64;
+  std::vector<double> values(4096);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = 0.25 * i;
+  WriteBundle(Env::Default(), prefix, o,
+              {{"w", VectorTensor<double>({64, 64}, values)}});
+  Tensor w;
+  {
+    std::unique_ptr<MappedBundleReader> r = MustOpen(Env::Default(), prefix);
+    w = MustGet(*r, "w");
+    REQUIRE(w.is_borrowed());
+    REQUIRE(w.view_owner() != nullptr);
+  }
+  // The reader is gone and the files are deleted: the view still reads
+  // the mapped bytes.
+  REQUIRE(std::remove(IndexFilename(prefix).c_str()) == 0);
+  REQUIRE(std::remove(DataFilename(prefix, 0, 1).c_str()) == 0);
+  const Tensor copy = w;
+  w = Tensor();
+  REQUIRE(std::vector<double>(copy.flat<double>().begin(),
+                              copy.flat<double>().end()) == values);
+}
+
+TEST_CASE("A reader opened on a shared BundleReader serves the same views") {
+  TempDir tmp;
+  const std::string prefix = tmp.Join("ckpt-1");
+  const std::vector<Item> items = RandomItems(7, 20, 1);
+  WriteBundle(Env::Default(), prefix, TestOptions(), items);
+  absl::StatusOr<std::unique_ptr<BundleReader>> index =
+      BundleReader::Open(Env::Default(), prefix);
+  CKPT_REQUIRE_OK(index);
+  std::shared_ptr<const BundleReader> shared(*std::move(index));
+  absl::StatusOr<std::unique_ptr<MappedBundleReader>> r =
+      MappedBundleReader::Open(Env::Default(), shared);
+  CKPT_REQUIRE_OK(r);
+  REQUIRE(&(*r)->index() == shared.get());
+  for (const Item& item : items) {
+    INFO(item.key);
+    REQUIRE(MustGet(**r, item.key).Equals(item.tensor));
+  }
+  CKPT_REQUIRE_ERROR(MappedBundleReader::Open(nullptr, shared),
+                     StatusCode::kInvalidArgument, "null env");
+  CKPT_REQUIRE_ERROR(MappedBundleReader::Open(
+                         Env::Default(), std::shared_ptr<const BundleReader>()),
+                     StatusCode::kInvalidArgument, "null reader");
+}
+
+TEST_CASE("Get with a known entry verifies on every call") {
+  TempDir tmp;
+  const std::string prefix = tmp.Join("ckpt-1");
+  const std::vector<Item> items = RandomItems(11, 30, 1);
+  WriteBundle(Env::Default(), prefix, TestOptions(), items);
+  std::unique_ptr<MappedBundleReader> r = MustOpen(Env::Default(), prefix);
+  for (const Item& item : items) {
+    INFO(item.key);
+    absl::StatusOr<BundleEntry> entry = r->index().GetEntry(item.key);
+    CKPT_REQUIRE_OK(entry);
+    absl::StatusOr<Tensor> got = r->Get(item.key, *entry);
+    CKPT_REQUIRE_OK(got);
+    REQUIRE(got->Equals(item.tensor));
+  }
+  // A wrong checksum in the caller's entry is caught on each call.
+  const Item* plain = nullptr;
+  for (const Item& item : items) {
+    if (!item.tensor.holds_strings() && !item.tensor.bytes().empty()) {
+      plain = &item;
+      break;
+    }
+  }
+  REQUIRE(plain != nullptr);
+  absl::StatusOr<BundleEntry> entry = r->index().GetEntry(plain->key);
+  CKPT_REQUIRE_OK(entry);
+  CKPT_REQUIRE_OK(r->Get(plain->key, *entry));
+  BundleEntry wrong = *entry;
+  wrong.masked_crc32c ^= 1;
+  for (int call = 0; call < 2; ++call) {
+    CKPT_REQUIRE_ERROR(r->Get(plain->key, wrong), StatusCode::kDataLoss,
+                       "checksum mismatch");
+  }
 }
 
 }  // namespace

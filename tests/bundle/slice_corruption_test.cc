@@ -330,16 +330,22 @@ TEST_CASE("a malformed TensorSliceProto is DataLoss", "[slice][corruption]") {
   RequireError(VerifyKey(*r, "v"), StatusCode::kDataLoss, want);
 }
 
-TEST_CASE("a slices field with the wrong wire type is DataLoss",
-          "[slice][corruption]") {
+TEST_CASE(
+    "a slices field with the wrong wire type is skipped, as protobuf "
+    "does: the entry is plain, and its size is DataLoss",
+    "[slice][corruption]") {
   Crafted b;
-  // dtype, shape [4, 3], then field 7 as a varint.
+  // dtype, shape [4, 3], then field 7 as a varint: an unknown field to
+  // protobuf (TensorFlow's parser), which skips it. What is left is an
+  // unpartitioned float32 [4,3] entry of size 0.
   b.entries["v"] = FromHex("08 01 12 08 12 02 08 04 12 02 08 03 38 01");
   std::unique_ptr<BundleReader> r = b.Open();
   RequireError(StatusOf(r->GetEntry("v")), StatusCode::kDataLoss,
-               {"'v'", "cannot parse BundleEntryProto"});
+               {"'v'", "size 0 does not match float32 x [4,3] = 48 bytes"});
   RequireError(StatusOf(r->Read("v")), StatusCode::kDataLoss,
-               {"'v'", "cannot parse BundleEntryProto"});
+               {"'v'", "size 0 does not match"});
+  RequireError(StatusOf(r->GetSlices("v")), StatusCode::kDataLoss,
+               {"'v'", "size 0 does not match"});
 }
 
 TEST_CASE("more than kMaxSlicesPerTensor slices is DataLoss",

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -351,6 +352,65 @@ TEST_CASE("Borrow: size mismatch and bad arguments", "[tensor]") {
   CKPT_REQUIRE_ERROR(
       Tensor::Borrow(DataType::kFloat, TensorShape({-1}), mine.data(), 0),
       StatusCode::kInvalidArgument, "negative");
+}
+
+TEST_CASE("View keeps its owner alive through every copy", "[tensor]") {
+  auto buffer =
+      std::make_shared<std::vector<int32_t>>(std::vector<int32_t>{7, 8, 9});
+  std::weak_ptr<std::vector<int32_t>> watch = buffer;
+  absl::StatusOr<Tensor> t =
+      Tensor::View(DataType::kInt32, TensorShape({3}), buffer->data(),
+                   3 * sizeof(int32_t), buffer);
+  CKPT_REQUIRE_OK(t);
+  CHECK(t->is_borrowed());
+  CHECK(t->view_owner().get() == buffer.get());
+  CHECK(t->mutable_bytes().empty());
+  buffer.reset();
+  Tensor copy = *t;
+  t = Tensor();  // the first tensor is gone; the copy holds the owner
+  REQUIRE_FALSE(watch.expired());
+  CHECK(copy.flat<int32_t>()[2] == 9);
+  Tensor moved = std::move(copy);
+  CHECK(moved.flat<int32_t>()[0] == 7);
+  moved = Tensor();
+  CHECK(watch.expired());
+  // Other tensors have no owner.
+  CHECK(Tensor::Scalar<float>(1).view_owner() == nullptr);
+}
+
+TEST_CASE("View: the checks of Borrow, and a null owner", "[tensor]") {
+  auto buffer = std::make_shared<std::vector<double>>(6);
+  CKPT_REQUIRE_ERROR(Tensor::View(DataType::kDouble, TensorShape({2, 3}),
+                                  buffer->data(), 40, buffer),
+                     StatusCode::kInvalidArgument, "needs 48 bytes, got 40");
+  CKPT_REQUIRE_ERROR(Tensor::View(DataType::kDouble, TensorShape({2, 3}),
+                                  buffer->data(), 48, nullptr),
+                     StatusCode::kInvalidArgument, "View: null owner");
+}
+
+TEST_CASE("CreateUninitialized: sizes and alignment of Create, any bytes",
+          "[tensor]") {
+  for (DataType dt : FixedSizeTypes()) {
+    INFO(DataTypeName(dt));
+    absl::StatusOr<Tensor> t =
+        Tensor::CreateUninitialized(dt, TensorShape({3, 5}));
+    CKPT_REQUIRE_OK(t);
+    CHECK(t->dtype() == dt);
+    CHECK(t->shape() == TensorShape({3, 5}));
+    REQUIRE(t->bytes().size() == 15 * DataTypeSize(dt));
+    CHECK(IsAligned64(t->bytes().data()));
+    CHECK(t->mutable_bytes().size() == t->bytes().size());
+  }
+  absl::StatusOr<Tensor> s =
+      Tensor::CreateUninitialized(DataType::kString, TensorShape({2}));
+  CKPT_REQUIRE_OK(s);
+  CHECK(s->strings() == std::vector<std::string>{"", ""});
+  CKPT_REQUIRE_ERROR(
+      Tensor::CreateUninitialized(DataType::kFloat, TensorShape({-1})),
+      StatusCode::kInvalidArgument, "negative");
+  CKPT_REQUIRE_ERROR(
+      Tensor::CreateUninitialized(DataType::kResource, TensorShape({1})),
+      StatusCode::kInvalidArgument, "not a storable type");
 }
 
 // ---- FromStrings ----

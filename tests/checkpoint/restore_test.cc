@@ -624,19 +624,8 @@ TEST_CASE("A corrupted value in a parallel restore fails naming its key") {
   const std::string prefix = dir.Join("big");
   CKPT_REQUIRE_OK(writer.Write(prefix));
   const std::string key = "vars/3/.ATTRIBUTES/VARIABLE_VALUE";
-  int64_t offset = 0;
-  {
-    absl::StatusOr<std::unique_ptr<BundleReader>> r =
-        BundleReader::Open(Env::Default(), prefix);
-    CKPT_REQUIRE_OK(r);
-    absl::StatusOr<BundleEntry> entry = (*r)->GetEntry(key);
-    CKPT_REQUIRE_OK(entry);
-    offset = entry->offset + (int64_t{5} << 19);  // inside the third chunk
-  }
-  const std::string data = DataFilename(prefix, 0, 1);
-  std::string bytes = testing::ReadFileOrDie(data);
-  bytes[static_cast<size_t>(offset)] ^= 0x40;
-  testing::WriteFileOrDie(data, bytes);
+  testing::CorruptStoredByte(prefix, key, int64_t{5} << 19,
+                             0x40);  // third chunk
 
   std::vector<Variable> loaded = FilledVariables(6, int64_t{1} << 20, 99);
   Checkpoint reader;
@@ -649,6 +638,87 @@ TEST_CASE("A corrupted value in a parallel restore fails naming its key") {
                      "checksum mismatch");
   // The other values were read.
   for (size_t v : {0, 1, 2, 4, 5}) {
+    INFO("variable " << v);
+    REQUIRE(loaded[v].value().Equals(saved[v].value()));
+  }
+}
+
+TEST_CASE("Uninitialized variables are read in one batch, large and small") {
+  TempDir dir;
+  // Six 4 MiB values (chunked, parallel), 300 small ones (read in runs)
+  // and three that LZ4 compresses (read whole, in the "lz4" copy).
+  std::vector<Variable> big = FilledVariables(6, int64_t{1} << 20, 5);
+  std::vector<Variable> small = FilledVariables(300, 3, 6);
+  std::vector<Variable> flat;
+  for (int v = 0; v < 3; ++v) {
+    flat.emplace_back(DataType::kFloat, TensorShape{65536});
+    for (float& f : flat.back().mutable_flat<float>()) f = 0.5f + v;
+  }
+  Checkpoint writer;
+  CKPT_REQUIRE_OK(writer.Track("big", big));
+  CKPT_REQUIRE_OK(writer.Track("small", small));
+  CKPT_REQUIRE_OK(writer.Track("flat", flat));
+  CKPT_REQUIRE_OK(writer.Write(dir.Join("plain")));
+  SaveOptions lz4;
+  lz4.bundle.compression = Compression::kLz4;
+  CKPT_REQUIRE_OK(writer.Write(dir.Join("lz4"), lz4));
+  for (const char* name : {"plain", "lz4"}) {
+    for (int threads : {1, 2}) {
+      INFO(name << ", threads " << threads);
+      std::vector<Variable> big_loaded(6), small_loaded(300), flat_loaded(3);
+      Checkpoint reader;
+      CKPT_REQUIRE_OK(reader.Track("big", big_loaded));
+      CKPT_REQUIRE_OK(reader.Track("small", small_loaded));
+      CKPT_REQUIRE_OK(reader.Track("flat", flat_loaded));
+      RestoreOptions options;
+      options.num_threads = threads;
+      absl::StatusOr<RestoreStatus> status =
+          reader.Read(dir.Join(name), options);
+      CKPT_REQUIRE_OK(status);
+      CKPT_REQUIRE_OK(status->AssertConsumed());
+      for (size_t v = 0; v < big.size(); ++v) {
+        REQUIRE(big_loaded[v].value().Equals(big[v].value()));
+      }
+      for (size_t v = 0; v < small.size(); ++v) {
+        REQUIRE(small_loaded[v].value().Equals(small[v].value()));
+      }
+      for (size_t v = 0; v < flat.size(); ++v) {
+        REQUIRE(flat_loaded[v].value().Equals(flat[v].value()));
+      }
+    }
+  }
+  // The "lz4" copy really has compressed entries.
+  absl::StatusOr<std::unique_ptr<BundleReader>> r =
+      BundleReader::Open(Env::Default(), dir.Join("lz4"));
+  CKPT_REQUIRE_OK(r);
+  absl::StatusOr<BundleEntry> entry =
+      (*r)->GetEntry("flat/0/.ATTRIBUTES/VARIABLE_VALUE");
+  CKPT_REQUIRE_OK(entry);
+  REQUIRE(entry->compression == Compression::kLz4);
+}
+
+TEST_CASE("A corrupted value leaves its uninitialized variable empty") {
+  TempDir dir;
+  std::vector<Variable> saved = FilledVariables(6, int64_t{1} << 20, 3);
+  Checkpoint writer;
+  CKPT_REQUIRE_OK(writer.Track("vars", saved));
+  const std::string prefix = dir.Join("big");
+  CKPT_REQUIRE_OK(writer.Write(prefix));
+  const std::string key = "vars/2/.ATTRIBUTES/VARIABLE_VALUE";
+  testing::CorruptStoredByte(prefix, key, 12345, 0x01);
+
+  std::vector<Variable> loaded(6);
+  Checkpoint reader;
+  CKPT_REQUIRE_OK(reader.Track("vars", loaded));
+  RestoreOptions options;
+  options.num_threads = 2;
+  CKPT_REQUIRE_ERROR(reader.Read(prefix, options), absl::StatusCode::kDataLoss,
+                     "restoring 'vars/2': ");
+  // The damaged value is never handed out: the variable is still
+  // uninitialized; the others hold their values.
+  REQUIRE(loaded[2].dtype() == DataType::kInvalid);
+  REQUIRE(loaded[2].value().bytes().empty());
+  for (size_t v : {0, 1, 3, 4, 5}) {
     INFO("variable " << v);
     REQUIRE(loaded[v].value().Equals(saved[v].value()));
   }

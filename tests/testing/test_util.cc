@@ -71,6 +71,40 @@ void WriteFileOrDie(const std::string& path, const std::string& contents) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
+void CorruptStoredByte(const std::string& prefix, const std::string& key,
+                       int64_t at, uint8_t mask) {
+  absl::StatusOr<std::unique_ptr<BundleReader>> r =
+      BundleReader::Open(Env::Default(), prefix);
+  if (!r.ok()) throw std::runtime_error(r.status().ToString());
+  absl::StatusOr<BundleEntry> entry = (*r)->GetEntry(key);
+  if (!entry.ok()) throw std::runtime_error(entry.status().ToString());
+  const std::string data = DataFilename(prefix, 0, 1);
+  std::string bytes = ReadFileOrDie(data);
+  const size_t offset = static_cast<size_t>(entry->offset + at);
+  if (offset >= bytes.size()) throw std::runtime_error("offset past " + data);
+  bytes[offset] = static_cast<char>(bytes[offset] ^ mask);
+  WriteFileOrDie(data, bytes);
+}
+
+void MutateBytes(std::string* bytes, std::mt19937_64& rng) {
+  if (bytes->empty()) bytes->push_back('\x08');
+  for (int m = 0, n = 1 + static_cast<int>(rng() % 3); m < n; ++m) {
+    const size_t at = rng() % bytes->size();
+    switch (rng() % 3) {
+      case 0:
+        (*bytes)[at] = static_cast<char>((*bytes)[at] ^ (1 << (rng() % 8)));
+        break;
+      case 1:
+        bytes->insert(bytes->begin() + static_cast<std::ptrdiff_t>(at),
+                      static_cast<char>(rng()));
+        break;
+      default:
+        bytes->erase(at, 1);
+        if (bytes->empty()) bytes->push_back('\x08');
+    }
+  }
+}
+
 std::string FromHex(const std::string& hex) {
   std::string out;
   int hi = -1;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -51,6 +52,16 @@ std::string TfPath(const std::string& relative);
 // Reads/writes a whole file with plain stdio (independent of ckpt::Env).
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& contents);
+
+// XORs `mask` into the byte `at` bytes into the stored value of `key` in the
+// single-shard bundle `prefix` (for corruption tests).
+void CorruptStoredByte(const std::string& prefix, const std::string& key,
+                       int64_t at, uint8_t mask);
+
+// One to three random edits of `bytes` (a bit flipped, a byte inserted or a
+// byte dropped), for the codec tests that hold a fast decoder to protobuf;
+// never leaves it empty.
+void MutateBytes(std::string* bytes, std::mt19937_64& rng);
 
 // Bytes from hex digits; whitespace between digits is ignored ("08 01").
 std::string FromHex(const std::string& hex);

@@ -8,7 +8,7 @@
 // scripts:
 //
 //   ckpt_perf --dir DIR --out results.json --workloads-out workloads.json
-//             [--only a,b] [--runs N] [--scale S] [--quick]
+//             [--only a,b] [--ops x,y] [--runs N] [--scale S] [--quick]
 //
 // DIR is scratch space: everything is written under DIR/ckpt_perf.<pid>,
 // which is removed at the end. workloads.json (the tensors the python and
@@ -36,7 +36,8 @@
 //     bytes can be on this device, whatever the library does.
 //     ckpt ops are Checkpoint::Write (durable, sync=false, num_threads =
 //     hardware threads), WriteAsync then Wait, Read into the live or into
-//     fresh uninitialized variables, and BundleReader::Verify of every entry.
+//     fresh uninitialized variables (copying, and mapped: restore_mapped,
+//     RestoreOptions::map_values), and BundleReader::Verify of every entry.
 //   * Every op runs once untimed first (page cache, allocator and the async
 //     staging buffers warm, as in a training loop). Then the runs interleave:
 //     each run times every op once, each limit op next to its ckpt
@@ -61,6 +62,10 @@
 // with children "v0".."v99", float32[4] each) in a vector tracked as
 // "layers"; ops save and restore_existing, and save_restore, the sum of
 // their medians.
+//
+// --ops x,y keeps only the ops of those names in the "tensors" workloads
+// (for profiling one op: perf record ckpt_perf --only count_100k --ops
+// restore_fresh); graph_100k always runs both of its ops.
 //
 // --scale S multiplies the tensor byte sizes of mixed_1g and bytes_*.
 // --quick, for smoke tests, divides those byte sizes by 16 and the tensor
@@ -217,7 +222,22 @@ struct Config {
   int runs = 3;
   bool track_rss = false;
   int save_threads = 1;  // save_sharded's num_threads
+  std::vector<std::string> ops;  // empty: every op
 };
+
+// Keeps the ops that report one of `names` (all of them if it is empty).
+void KeepOps(const std::vector<std::string>& names, std::vector<Op>* ops) {
+  if (names.empty()) return;
+  std::vector<Op> kept;
+  for (Op& op : *ops) {
+    const bool wanted = std::any_of(
+        op.names.begin(), op.names.end(), [&](const std::string& name) {
+          return std::find(names.begin(), names.end(), name) != names.end();
+        });
+    if (wanted) kept.push_back(std::move(op));
+  }
+  *ops = std::move(kept);
+}
 
 // Removes `prefix`.index and its data files (any shard count) from `dir`.
 void RemoveBundleFiles(const std::string& dir, const std::string& prefix) {
@@ -454,6 +474,18 @@ void RunTensorsWorkload(const Workload& w, const Config& cfg,
     fresh_checkpoint.reset();
     fresh_model.reset();
   };
+  // The mapped restore (RestoreOptions::map_values) into fresh variables:
+  // views of the data file, every checksum verified before Read returns.
+  ops.push_back(TimedOp("ckpt", "restore_mapped", [&](Clock::time_point*) {
+    ckpt::RestoreOptions mapped;
+    mapped.map_values = true;
+    absl::StatusOr<ckpt::RestoreStatus> s =
+        fresh_checkpoint->Read(prefix, mapped);
+    Check(s.status(), "restore_mapped");
+    restored = *std::move(s);
+  }));
+  ops.back().before = ops[ops.size() - 2].before;
+  ops.back().after = ops[ops.size() - 2].after;
   ops.push_back(TimedOp("limit", "read_crc",
                         [&](Clock::time_point*) { limit_read(false, true); }));
   ops.push_back(TimedOp("ckpt", "verify", [&](Clock::time_point*) {
@@ -471,9 +503,16 @@ void RunTensorsWorkload(const Workload& w, const Config& cfg,
     if (entries < n) Fail(absl::StrCat("verify: only ", entries, " entries"));
   }));
 
+  if (!cfg.ops.empty()) {
+    // The read ops kept may follow no write op: their files, untimed.
+    limit_write(false, false);
+    Check(checkpoint.Write(prefix, nosync), "save_nosync (setup)");
+    KeepOps(cfg.ops, &ops);
+  }
   const std::vector<Series> series =
       Measure(w.name, ops, cfg.runs, cfg.track_rss);
   Collect(w, ops, series, results);
+  if (!cfg.ops.empty()) return;  // the files the checks read may be missing
 
   absl::StatusOr<std::unique_ptr<ckpt::BundleReader>> sharded_reader =
       ckpt::BundleReader::Open(env, sharded_prefix);
@@ -573,6 +612,7 @@ struct Flags {
   std::string out;
   std::string workloads_out;
   std::vector<std::string> only;
+  std::vector<std::string> ops;
   int runs = 3;
   double scale = 1.0;
   bool quick = false;
@@ -581,7 +621,8 @@ struct Flags {
 constexpr char kUsage[] =
     "usage: ckpt_perf --dir DIR --out results.json "
     "--workloads-out workloads.json\n"
-    "                 [--only a,b] [--runs N (3)] [--scale S (1)] [--quick]\n";
+    "                 [--only a,b] [--ops x,y] [--runs N (3)] [--scale S (1)]\n"
+    "                 [--quick]\n";
 
 // Parses "--flag value" and "--flag=value"; an error message or "".
 std::string ParseFlags(int argc, char** argv, Flags* flags) {
@@ -609,6 +650,8 @@ std::string ParseFlags(int argc, char** argv, Flags* flags) {
       flags->workloads_out = *value;
     } else if (flag == "--only") {
       flags->only = absl::StrSplit(*value, ',', absl::SkipEmpty());
+    } else if (flag == "--ops") {
+      flags->ops = absl::StrSplit(*value, ',', absl::SkipEmpty());
     } else if (flag == "--runs") {
       if (!absl::SimpleAtoi(*value, &flags->runs) || flags->runs < 1) {
         return absl::StrCat("bad --runs ", *value);
@@ -663,6 +706,7 @@ int Main(int argc, char** argv) {
       ckpt::JoinPath(flags.dir, absl::StrCat("ckpt_perf.", ::getpid()));
   Check(env->CreateDir(cfg.scratch), "create " + cfg.scratch);
   cfg.runs = flags.runs;
+  cfg.ops = flags.ops;
   cfg.track_rss = ResetPeakRss() && ProcStatusBytes("VmRSS") > 0 &&
                   ProcStatusBytes("VmHWM") > 0;
   cfg.save_threads =

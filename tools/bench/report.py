@@ -44,7 +44,8 @@ OP_ORDER = ("memcpy", "write", "write_crc", "write_crc_fsync",
             "write_fsync_wb", "read_reused",
             "read_fresh", "read_crc", "save", "save_nosync", "save_sharded",
             "save_async_blocked", "save_async_total", "restore_existing",
-            "restore_fresh", "verify", "save_restore", "load")
+            "restore_fresh", "restore_mapped", "verify", "save_restore",
+            "load")
 CKPT_SAVE_OPS = ("save", "save_nosync", "save_sharded", "save_async_total")
 GIB = float(1 << 30)
 MIB = float(1 << 20)
@@ -454,9 +455,65 @@ def targets(res, scal, pt, graph):
         "value": times,
         "measured": "%s x the memcpy time (throughput ratio %s)"
                     % (fr(times), fr(None if not times else 1 / times))})
+    rows.extend(cold_restore_targets(res))
     for row in rows:
         if row["status"] == "n/a":
             row["measured"] = "n/a (not measured)"
+    return rows
+
+
+def cold_restore_targets(res):
+    """The rows of the cold-restore and hidden-checksum targets."""
+    rows = []
+
+    def lim_ratio(wl, op, lim):
+        return ratio(res.seconds(wl, "limit", lim),
+                     res.seconds(wl, "ckpt", op))
+
+    for wl in ("mixed_1g", "bytes_1g"):
+        r = lim_ratio(wl, "restore_fresh", "read_fresh")
+        rows.append({
+            "target": "restore_fresh >= 0.9x read_fresh (%s)" % wl,
+            "status": verdict(None if r is None else r >= 0.9),
+            "value": r, "measured": "%s x read_fresh" % fr(r)})
+        loads = [(res.seconds(wl, p, "load"), p) for p in PEERS]
+        loads = [(s, p) for s, p in loads if s is not None]
+        mine = res.seconds(wl, "ckpt", "restore_fresh")
+        best = min(loads) if loads else None
+        vs = None if best is None or mine is None else mine / best[0]
+        mapped = res.seconds(wl, "ckpt", "restore_mapped")
+        rows.append({
+            "target": "restore_fresh within 1.1x the fastest peer load (%s)"
+                      % wl,
+            "status": verdict(None if vs is None else vs <= 1.1),
+            "value": vs,
+            "measured": "%s s vs %s %s s (%s x its time); mapped restore "
+                        "%s s" % (fs(mine), best[1] if best else "n/a",
+                                  fs(best[0] if best else None), fr(vs),
+                                  fs(mapped))})
+    for op, lim in (("restore_existing", "read_reused"),
+                    ("restore_fresh", "read_fresh")):
+        r = lim_ratio("count_100k", op, lim)
+        rows.append({
+            "target": "%s >= 0.8x %s (count_100k)" % (op, lim),
+            "status": verdict(None if r is None else r >= 0.8),
+            "value": r, "measured": "%s x %s" % (fr(r), lim)})
+    for wl in ("mixed_1g", "bytes_1g"):
+        r = lim_ratio(wl, "save_nosync", "write")
+        h5 = ratio(res.seconds(wl, "h5py", "save"),
+                   res.seconds(wl, "ckpt", "save_nosync"))
+        rows.append({
+            "target": "save_nosync >= 0.95x write, no CRC (%s), and faster "
+                      "than h5py" % wl,
+            "status": verdict(None if r is None else
+                              r >= 0.95 and (h5 is None or h5 > 1)),
+            "value": [r, h5],
+            "measured": "%s x write; %s h5py save" % (fr(r), fx(h5))})
+        r = lim_ratio(wl, "save", "write_crc_fsync")
+        rows.append({
+            "target": "durable save >= 1.0x write_crc_fsync (%s)" % wl,
+            "status": verdict(None if r is None else r >= 1.0),
+            "value": r, "measured": "%s x write_crc_fsync" % fr(r)})
     return rows
 
 
