@@ -145,12 +145,13 @@ class BundleReader {
     const TensorSlice* slice = nullptr;
   };
   // ReadInto() for every request, on up to `num_threads` threads (the
-  // calling thread is one of them). Uncompressed tensors are read in 1 MiB
-  // chunks that are checksummed as they arrive, so one large tensor is read
-  // by several threads too; the chunk CRCs are combined and checked before
-  // the request is reported OK. statuses[i] receives the result of
-  // requests[i] (statuses must be as long as requests; extra requests are
-  // not read).
+  // calling thread is one of them). Uncompressed tensors are read in chunks
+  // of up to 2 MiB (ending at 2 MiB-aligned addresses of `out`, so that no
+  // two threads fault in one huge page) that are checksummed as they
+  // arrive, so one large tensor is read by several threads too; the chunk CRCs
+  // are combined and checked before the request is reported OK. statuses[i]
+  // receives the result of requests[i] (statuses must be as long as requests;
+  // extra requests are not read).
   void ReadManyInto(absl::Span<const ReadRequest> requests, int num_threads,
                     absl::Span<absl::Status> statuses) const;
 

@@ -94,18 +94,18 @@ struct RestoreOptions {
   // one. Not owned.
   Communicator* communicator = nullptr;
   // A mapped restore, for read-mostly use such as inference: each
-  // fixed-size value stored uncompressed and unpartitioned becomes a
-  // read-only view of the checkpoint's data file (Tensor::View; a private
-  // read-only mapping, MappedBundleReader) instead of a copy in memory the
-  // variable owns. Its checksum is verified before the restore returns; a
-  // value that fails keeps what it held. The mapping lives as long as any
-  // variable (or tensor copy) views it, whatever happens to the
+  // fixed-size value stored uncompressed, unpartitioned and aligned for its
+  // element type becomes a read-only view of the checkpoint's data file
+  // (Tensor::View; a private read-only mapping, MappedBundleReader) instead of
+  // a copy in memory the variable owns. Its checksum is verified before the
+  // restore returns; a value that fails keeps what it held. The mapping lives
+  // as long as any variable (or tensor copy) views it, whatever happens to the
   // RestoreStatus. A variable's old tensor, owned or borrowed, is replaced
   // (nothing is written into it); the viewed values are read-only
   // (mutable_bytes() is empty), so a variable to be trained must be given
-  // an owned tensor first. String, variant, compressed and partitioned
-  // values are copied as in a normal restore (docs/guide.md, "Mapped
-  // restores").
+  // an owned tensor first. String, variant, compressed, partitioned and
+  // misaligned values are copied as in a normal restore (docs/guide.md,
+  // "Mapped restores").
   bool map_values = false;
 };
 

@@ -62,7 +62,12 @@ class IndexScan {
     const size_t begin = i == 0 ? 0 : key_end_[i - 1];
     return absl::string_view(keys_.data() + begin, key_end_[i] - begin);
   }
-  BundleEntry& entry(size_t i) { return entries_[i]; }
+  const BundleEntry& entry(size_t i) const { return entries_[i]; }
+  // Frees the keys (key() may no longer be called); the entries stay.
+  void ReleaseKeys() {
+    std::string().swap(keys_);
+    std::vector<size_t>().swap(key_end_);
+  }
 
  private:
   void Run();

@@ -106,8 +106,7 @@ void RestoreSession::RecordMismatch(absl::string_view path,
 
 const BundleEntry* RestoreSession::Scanned(int node, size_t attr) const {
   if (scanned_.empty()) return nullptr;
-  const size_t slot = graph_.first_attribute(static_cast<size_t>(node)) + attr;
-  return scanned_found_[slot] ? &scanned_[slot] : nullptr;
+  return scanned_[graph_.first_attribute(static_cast<size_t>(node)) + attr];
 }
 
 absl::StatusOr<const BundleEntry*> RestoreSession::Entry(
@@ -155,15 +154,12 @@ absl::Status RestoreSession::StartGraph(graph::GraphTable graph,
     for (size_t i = 0; i < attributes; ++i) {
       slot_of.try_emplace(graph_.str(graph_.attribute(i).key), i);
     }
-    scanned_.resize(attributes);
-    scanned_found_.assign(attributes, false);
+    scanned_.assign(attributes, nullptr);
     for (size_t i = 0; i < scan->size(); ++i) {
       auto it = slot_of.find(scan->key(i));
-      if (it != slot_of.end()) {
-        scanned_[it->second] = std::move(scan->entry(i));
-        scanned_found_[it->second] = true;
-      }
+      if (it != slot_of.end()) scanned_[it->second] = &scan->entry(i);
     }
+    scan->ReleaseKeys();  // the entries stay until the walk ends
   }
   bound_.assign(graph_.num_nodes(), ObjectRef());
   restored_nodes_.assign(graph_.num_nodes(), false);
@@ -176,8 +172,7 @@ absl::Status RestoreSession::StartGraph(graph::GraphTable graph,
   absl::Status walked = Walk({Item{0, root_, root_.trackable()}});
   // Deferred walks look keys up one by one: the session may live as long as
   // the caller keeps its RestoreStatus, and need not hold the whole index.
-  std::vector<BundleEntry>().swap(scanned_);
-  std::vector<bool>().swap(scanned_found_);
+  std::vector<const BundleEntry*>().swap(scanned_);
   return walked;
 }
 

@@ -106,7 +106,7 @@ class RestoreSession : public graph::Waiter,
 
   // Object-graph mode: binds node 0 to the root and walks. `scan` (may be
   // null, or started before the graph was parsed) gives the index entries
-  // when the graph has many attributes.
+  // when the graph has many attributes; it must live until this returns.
   absl::Status StartGraph(graph::GraphTable graph, IndexScan* scan);
   // Name-based mode (docs/guide.md "TensorFlow 1 checkpoints").
   absl::Status StartNameBased();
@@ -242,9 +242,10 @@ class RestoreSession : public graph::Waiter,
   uint64_t queued_view_bytes_ = 0;
   // The index scanned once for the first walk of a large graph: the entry
   // of attribute i of node n is scanned_[graph_.first_attribute(n) + i]
-  // when scanned_found_ says so. Empty otherwise, and after the first walk.
-  std::vector<BundleEntry> scanned_;
-  std::vector<bool> scanned_found_;
+  // (null if the index has no such key), pointing into the IndexScan
+  // StartGraph was given, which outlives the walk. Empty otherwise, and
+  // after the first walk.
+  std::vector<const BundleEntry*> scanned_;
   bool name_based_ = false;
   // Name-based mode: the objects visited, and each Trackable's path.
   absl::flat_hash_set<ObjectRef> name_seen_;

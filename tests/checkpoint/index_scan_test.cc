@@ -1,9 +1,10 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // IndexScan: the entries of a scan, on a helper thread or inline, equal
-// BundleReader::ListEntries (keys, order, every field); a damaged index is
-// the scan's DataLoss; Wait() may be called again, and a started scan that
-// is never waited for is joined by the destructor.
+// BundleReader::ListEntries (keys, order, every field), and the entries
+// stay when the keys are released; a damaged index is the scan's DataLoss;
+// Wait() may be called again, and a started scan that is never waited for is
+// joined by the destructor.
 
 #include "checkpoint/index_scan.h"
 
@@ -72,6 +73,9 @@ TEST_CASE("A scan lists every entry in key order, with or without a helper") {
       REQUIRE(scan.key(i) == (*want)[i].first);
       REQUIRE(SameEntry(scan.entry(i), (*want)[i].second));
     }
+    scan.ReleaseKeys();  // the entries stay
+    REQUIRE(scan.size() == want->size());
+    REQUIRE(SameEntry(scan.entry(2999), want->back().second));
   }
   // Never started: Wait() scans inline.
   IndexScan inline_scan(*reader, 2);

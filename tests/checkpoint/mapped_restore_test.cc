@@ -5,7 +5,8 @@
 //     views of the data file, into uninitialized and initialized
 //     variables, with 1 and 2 threads; the views outlive the Checkpoint,
 //     the RestoreStatus and the files themselves;
-//   * strings, LZ4-compressed and partitioned values are copied;
+//   * strings, LZ4-compressed, partitioned and misaligned values are
+//     copied;
 //   * a corrupted value is DataLoss naming its path and key, and its
 //     variable keeps what it held (uninitialized, or its old value);
 //   * a mismatch is reported as in a copying restore; mapped values save
@@ -175,6 +176,33 @@ TEST_CASE("Strings, compressed and partitioned values are copied") {
   for (int p = 0; p < 2; ++p) {
     REQUIRE_FALSE(loaded.sharded.part(p).is_borrowed());
     REQUIRE(loaded.sharded.part(p).Equals(saved.sharded.part(p)));
+  }
+}
+
+TEST_CASE("Misaligned values are copied; data_alignment 64 maps them all") {
+  TempDir dir;
+  Model saved(2);
+  saved.vars[0] =
+      Variable(Tensor::FromVector<int8_t>(TensorShape({3}), {1, 2, 3}).value());
+  saved.vars[1] = Filled(1, 16, 4).vars[0];  // stored right after 3 bytes
+  Checkpoint writer;
+  CKPT_REQUIRE_OK(writer.Track("m", saved));
+  CKPT_REQUIRE_OK(writer.Write(dir.Join("dense")));  // TensorFlow's layout
+  SaveOptions aligned;
+  aligned.bundle.data_alignment = 64;
+  CKPT_REQUIRE_OK(writer.Write(dir.Join("aligned"), aligned));
+  for (const char* name : {"dense", "aligned"}) {
+    INFO(name);
+    Model loaded(2);
+    Checkpoint reader;
+    CKPT_REQUIRE_OK(reader.Track("m", loaded));
+    CKPT_REQUIRE_OK(reader.Read(dir.Join(name), Mapped()));
+    REQUIRE(loaded.vars[0].value().is_borrowed());  // int8: any address
+    REQUIRE(loaded.vars[1].value().is_borrowed() ==
+            (std::string(name) == "aligned"));
+    for (size_t i = 0; i < 2; ++i) {
+      REQUIRE(loaded.vars[i].value().Equals(saved.vars[i].value()));
+    }
   }
 }
 
