@@ -41,6 +41,12 @@ namespace {
 constexpr uint64_t kParallelReadBytes = uint64_t{16} << 20;
 // From this many attributes on, the index is decoded in one pass.
 constexpr size_t kIndexScanAttributes = 1024;
+// A walk's queued reads go to the read helper (ReadBatches) this many at a
+// time, while the walk goes on, if they hold at most kBatchBytes: many small
+// values. Larger ones wait for the end of the walk and are read on every
+// thread.
+constexpr size_t kBatchReads = 4096;
+constexpr uint64_t kBatchBytes = uint64_t{32} << 20;
 
 std::string Msg(const absl::Status& s) { return std::string(s.message()); }
 
@@ -165,8 +171,12 @@ absl::Status RestoreSession::StartGraph(graph::GraphTable graph,
   restored_nodes_.assign(graph_.num_nodes(), false);
   matched_.reserve(attributes);
   matched_dims_.reserve(attributes);  // rank 1 is the common case
-  queued_reads_.reserve(attributes);
-  queued_matched_.reserve(attributes);
+  // With a read helper, reads leave the queue kBatchReads at a time.
+  const size_t queue =
+      num_threads_ > 1 ? std::min(attributes, kBatchReads) : attributes;
+  queued_reads_.reserve(queue);
+  queued_matched_.reserve(queue);
+  queued_fresh_.reserve(queue);
   bound_objects_.reserve(graph_.num_nodes());
   Bind(0, root_);
   absl::Status walked = Walk({Item{0, root_, root_.trackable()}});
@@ -437,9 +447,28 @@ void RestoreSession::QueueRead(absl::string_view path, absl::string_view key,
   // Read when the walk ends, with the other values of the walk.
   const absl::Span<char> out = value->mutable_bytes();
   queued_bytes_ += out.size();
+  batch_bytes_ += out.size();
   queued_reads_.push_back({key, out, &entry});
   queued_matched_.push_back(AddMatched(path, key, entry.dtype, entry.shape));
   queued_fresh_.push_back(fresh);
+  MaybeSubmitBatch();
+}
+
+void RestoreSession::MaybeSubmitBatch() {
+  if (num_threads_ < 2 || queued_reads_.size() < kBatchReads ||
+      batch_bytes_ > kBatchBytes) {
+    return;
+  }
+  if (batches_ == nullptr) batches_ = std::make_unique<ReadBatches>(*reader_);
+  ReadBatches::Batch batch;
+  batch.reads.swap(queued_reads_);
+  batch.matched.swap(queued_matched_);
+  batch.fresh.swap(queued_fresh_);
+  batches_->Submit(std::move(batch));
+  batch_bytes_ = 0;
+  queued_reads_.reserve(kBatchReads);
+  queued_matched_.reserve(kBatchReads);
+  queued_fresh_.reserve(kBatchReads);
 }
 
 void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
@@ -488,11 +517,13 @@ void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
       // Read when the walk ends, with the other values: only its region.
       const absl::Span<char> out = part->mutable_bytes();
       queued_bytes_ += out.size();
+      batch_bytes_ += out.size();
       const TensorSlice* slice = &queued_slices_.emplace_back(slices[i]);
       queued_reads_.push_back({key, out, &entry, slice});
       queued_matched_.push_back(
           AddMatched(path, key, entry.dtype, entry.shape));
       queued_fresh_.push_back(nullptr);
+      MaybeSubmitBatch();
     }
   }
   if (!s.ok()) {
@@ -526,31 +557,34 @@ void RestoreSession::FlushViews(absl::Status* walk_error) {
 
 void RestoreSession::FlushReads(absl::Status* walk_error) {
   if (!queued_views_.empty()) FlushViews(walk_error);
-  if (queued_reads_.empty()) {
-    looked_up_.clear();
-    return;
+  // The batches the helper read while the walk went on, then the rest.
+  std::vector<ReadBatches::Batch> done;
+  if (batches_ != nullptr) done = batches_->Finish();
+  if (!queued_reads_.empty()) {
+    ReadBatches::Batch& rest = done.emplace_back();
+    rest.reads.swap(queued_reads_);
+    rest.matched.swap(queued_matched_);
+    rest.fresh.swap(queued_fresh_);
+    const int threads = queued_bytes_ >= kParallelReadBytes ? num_threads_ : 1;
+    rest.statuses.resize(rest.reads.size());
+    reader_->ReadManyInto(rest.reads, threads, absl::MakeSpan(rest.statuses));
   }
-  std::vector<BundleReader::ReadRequest> reads;
-  std::vector<size_t> matched;
-  std::vector<ckpt::Tensor*> fresh;
-  std::deque<BundleEntry> entries;
-  reads.swap(queued_reads_);
-  matched.swap(queued_matched_);
-  fresh.swap(queued_fresh_);
-  entries.swap(looked_up_);
-  const int threads = queued_bytes_ >= kParallelReadBytes ? num_threads_ : 1;
   queued_bytes_ = 0;
-  std::vector<absl::Status> results(reads.size());
-  reader_->ReadManyInto(reads, threads, absl::MakeSpan(results));
+  batch_bytes_ = 0;
+  // The requests point into these: freed once every batch is read.
+  looked_up_.clear();
   queued_slices_.clear();
   // Failed values leave "matched" and are reported in read order.
-  for (size_t i = 0; i < reads.size(); ++i) {
-    if (results[i].ok()) continue;
-    if (fresh[i] != nullptr) *fresh[i] = ckpt::Tensor();  // unverified bytes
-    Matched& m = matched_[matched[i]];
-    m.failed = true;
-    const absl::Status& s = results[i];
-    RecordRestoreError(m.path, m.key, s, walk_error);
+  for (const ReadBatches::Batch& batch : done) {
+    for (size_t i = 0; i < batch.reads.size(); ++i) {
+      if (batch.statuses[i].ok()) continue;
+      if (batch.fresh[i] != nullptr) {
+        *batch.fresh[i] = ckpt::Tensor();  // unverified bytes
+      }
+      Matched& m = matched_[batch.matched[i]];
+      m.failed = true;
+      RecordRestoreError(m.path, m.key, batch.statuses[i], walk_error);
+    }
   }
 }
 

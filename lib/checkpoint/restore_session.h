@@ -76,6 +76,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "checkpoint/index_scan.h"
+#include "checkpoint/read_batches.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/dtype.h"
@@ -179,6 +180,9 @@ class RestoreSession : public graph::Waiter,
   void QueueRead(absl::string_view path, absl::string_view key,
                  const BundleEntry& entry, ckpt::Tensor* value,
                  ckpt::Tensor* fresh);
+  // Hands the queued reads to the read helper once there are kBatchReads of
+  // them holding at most kBatchBytes (restore_session.cc).
+  void MaybeSubmitBatch();
   // Replaces each queued view's value with a checked view of the mapping.
   void FlushViews(absl::Status* walk_error);
   // Reads the values queued by RestoreTensor, in parallel when they are
@@ -229,6 +233,10 @@ class RestoreSession : public graph::Waiter,
   std::vector<ckpt::Tensor*> queued_fresh_;
   std::deque<BundleEntry> looked_up_;
   uint64_t queued_bytes_ = 0;
+  // Batches of many small reads handed to a helper thread during the walk
+  // (MaybeSubmitBatch); bytes queued since the last batch.
+  std::unique_ptr<ReadBatches> batches_;
+  uint64_t batch_bytes_ = 0;
   // A mapped restore (RestoreOptions::map_values): the data files, and the
   // values that become views of them when the walk ends.
   std::unique_ptr<MappedBundleReader> mapped_;

@@ -724,6 +724,55 @@ TEST_CASE("A corrupted value leaves its uninitialized variable empty") {
   }
 }
 
+TEST_CASE("Many small values are read in batches behind the walk") {
+  TempDir dir;
+  // 10,000 values: two full batches handed to the read helper during the
+  // walk, and a remainder read at its end.
+  std::vector<Variable> saved = FilledVariables(10000, 4, 21);
+  Checkpoint writer;
+  CKPT_REQUIRE_OK(writer.Track("vars", saved));
+  const std::string prefix = dir.Join("many");
+  CKPT_REQUIRE_OK(writer.Write(prefix));
+  for (int threads : {1, 2}) {
+    for (bool fresh : {false, true}) {
+      INFO("threads " << threads << ", fresh " << fresh);
+      std::vector<Variable> loaded =
+          fresh ? std::vector<Variable>(10000) : FilledVariables(10000, 4, 1);
+      Checkpoint reader;
+      CKPT_REQUIRE_OK(reader.Track("vars", loaded));
+      RestoreOptions options;
+      options.num_threads = threads;
+      absl::StatusOr<RestoreStatus> status = reader.Read(prefix, options);
+      CKPT_REQUIRE_OK(status);
+      CKPT_REQUIRE_OK(status->AssertConsumed());
+      for (size_t v = 0; v < saved.size(); ++v) {
+        REQUIRE(loaded[v].value().Equals(saved[v].value()));
+      }
+    }
+  }
+  // Values damaged in the first batch and in the remainder: both named, in
+  // read order; the fresh ones stay uninitialized, the rest are restored.
+  testing::CorruptStoredByte(prefix, "vars/7/.ATTRIBUTES/VARIABLE_VALUE", 1,
+                             0x10);
+  testing::CorruptStoredByte(prefix, "vars/9990/.ATTRIBUTES/VARIABLE_VALUE", 2,
+                             0x10);
+  std::vector<Variable> loaded(10000);
+  Checkpoint reader;
+  CKPT_REQUIRE_OK(reader.Track("vars", loaded));
+  RestoreOptions options;
+  options.num_threads = 2;
+  absl::StatusOr<RestoreStatus> status = reader.Read(prefix, options);
+  CKPT_REQUIRE_ERROR(status, absl::StatusCode::kDataLoss,
+                     "restoring 'vars/7': ");
+  REQUIRE(loaded[7].dtype() == DataType::kInvalid);
+  REQUIRE(loaded[9990].dtype() == DataType::kInvalid);
+  for (size_t v : {size_t{0}, size_t{6}, size_t{8}, size_t{5000}, size_t{9989},
+                   size_t{9999}}) {
+    INFO("variable " << v);
+    REQUIRE(loaded[v].value().Equals(saved[v].value()));
+  }
+}
+
 TEST_CASE("RestoreOptions num_threads below zero is InvalidArgument") {
   TempDir dir;
   std::vector<Variable> vars = FilledVariables(1, 4, 1);
