@@ -6,7 +6,8 @@
 #   tsan  clang, RelWithDebInfo, ThreadSanitizer: the tests of the
 #         concurrent paths (readers during rotation, thread-safe Envs,
 #         the table block cache, the kill -9 loop, asynchronous saves,
-#         parallel shard writes and restores, mmap reads)      (build/tsan)
+#         parallel shard writes and restores, the restore's index
+#         scan and read helper, mmap reads and mapped restores)  (build/tsan)
 #   fuzz  clang + libFuzzer (checksums skipped): every fuzz target over its
 #         corpus and regressions, then a short fresh run each  (build/fuzz)
 # Existing build directories are reused (incremental builds). Every build
@@ -107,7 +108,7 @@ for b in $BUILDS; do
       CTEST_FILTER=()
       ;;
     tsan)
-      CTEST_FILTER=(-R '^(checksum_pool_test|checkpoint_manager_test|manager_crash_test|env_test|fault_env_test|table_test|async_saver_test|bundle_round_trip_test|bundle_writer_test|bundle_reader_test|read_many_test|mapped_bundle_test|restore_test|save_test|checkpoint_test|communicator_test|collective_save_test|collective_fault_test|manager_collective_test)/')
+      CTEST_FILTER=(-R '^(checksum_pool_test|checkpoint_manager_test|manager_crash_test|env_test|fault_env_test|table_test|async_saver_test|bundle_round_trip_test|bundle_writer_test|bundle_reader_test|read_many_test|mapped_bundle_test|restore_test|mapped_restore_test|index_scan_test|read_batches_test|save_test|checkpoint_test|communicator_test|collective_save_test|collective_fault_test|manager_collective_test)/')
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
       run_build tsan build/tsan clang clang++ \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCKPT_WERROR=ON -DCKPT_TSAN=ON \
