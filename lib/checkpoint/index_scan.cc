@@ -14,7 +14,8 @@ IndexScan::~IndexScan() {
 }
 
 void IndexScan::Start() {
-  if (num_threads_ < 2 || done_ || helper_.joinable()) return;
+  // done_ is read only when no helper runs (the helper writes it).
+  if (num_threads_ < 2 || helper_.joinable() || done_) return;
   try {
     helper_ = std::thread(&IndexScan::Run, this);
   } catch (const std::system_error&) {
