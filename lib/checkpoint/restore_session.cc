@@ -443,12 +443,12 @@ void RestoreSession::RestoreTensor(absl::string_view path,
 
 void RestoreSession::QueueRead(absl::string_view path, absl::string_view key,
                                const BundleEntry& entry, ckpt::Tensor* value,
-                               ckpt::Tensor* fresh) {
+                               ckpt::Tensor* fresh, const TensorSlice* slice) {
   // Read when the walk ends, with the other values of the walk.
   const absl::Span<char> out = value->mutable_bytes();
   queued_bytes_ += out.size();
   batch_bytes_ += out.size();
-  queued_reads_.push_back({key, out, &entry});
+  queued_reads_.push_back({key, out, &entry, slice});
   queued_matched_.push_back(AddMatched(path, key, entry.dtype, entry.shape));
   queued_fresh_.push_back(fresh);
   MaybeSubmitBatch();
@@ -514,16 +514,9 @@ void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
       s = absl::FailedPreconditionError(
           absl::StrCat("part ", i, " is a read-only borrow"));
     } else {
-      // Read when the walk ends, with the other values: only its region.
-      const absl::Span<char> out = part->mutable_bytes();
-      queued_bytes_ += out.size();
-      batch_bytes_ += out.size();
-      const TensorSlice* slice = &queued_slices_.emplace_back(slices[i]);
-      queued_reads_.push_back({key, out, &entry, slice});
-      queued_matched_.push_back(
-          AddMatched(path, key, entry.dtype, entry.shape));
-      queued_fresh_.push_back(nullptr);
-      MaybeSubmitBatch();
+      // Only its region.
+      QueueRead(path, key, entry, part, nullptr,
+                &queued_slices_.emplace_back(slices[i]));
     }
   }
   if (!s.ok()) {

@@ -175,11 +175,12 @@ class RestoreSession : public graph::Waiter,
   // Records a value as matched; returns its index in matched_.
   size_t AddMatched(absl::string_view path, absl::string_view key,
                     DataType dtype, const TensorShape& shape);
-  // Queues the read of `entry` into `value`'s bytes and records it as
-  // matched; `fresh` (null or `value`) is emptied if the read fails.
+  // Queues the read of `entry` (of its region `slice`, if not null; the
+  // slice must stay put until FlushReads) into `value`'s bytes and records
+  // it as matched; `fresh` (null or `value`) is emptied if the read fails.
   void QueueRead(absl::string_view path, absl::string_view key,
                  const BundleEntry& entry, ckpt::Tensor* value,
-                 ckpt::Tensor* fresh);
+                 ckpt::Tensor* fresh, const TensorSlice* slice = nullptr);
   // Hands the queued reads to the read helper once there are kBatchReads of
   // them holding at most kBatchBytes (restore_session.cc).
   void MaybeSubmitBatch();
