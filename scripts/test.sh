@@ -108,7 +108,7 @@ for b in $BUILDS; do
       CTEST_FILTER=()
       ;;
     tsan)
-      CTEST_FILTER=(-R '^(checksum_pool_test|checkpoint_manager_test|manager_crash_test|env_test|fault_env_test|table_test|async_saver_test|bundle_round_trip_test|bundle_writer_test|bundle_reader_test|read_many_test|mapped_bundle_test|restore_test|mapped_restore_test|index_scan_test|read_batches_test|save_test|checkpoint_test|communicator_test|collective_save_test|collective_fault_test|manager_collective_test)/')
+      CTEST_FILTER=(-R '^(checksum_pool_test|checkpoint_manager_test|manager_crash_test|env_test|fault_env_test|table_test|async_saver_test|bundle_round_trip_test|bundle_writer_test|bundle_reader_test|read_many_test|mapped_bundle_test|restore_test|mapped_restore_test|external_restore_test|index_scan_test|read_batches_test|save_test|checkpoint_test|communicator_test|collective_save_test|collective_fault_test|manager_collective_test)/')
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
       run_build tsan build/tsan clang clang++ \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCKPT_WERROR=ON -DCKPT_TSAN=ON \

@@ -107,6 +107,15 @@ struct RestoreOptions {
   // misaligned values are copied as in a normal restore (docs/guide.md,
   // "Mapped restores").
   bool map_values = false;
+  // Restores into writable caller-owned memory (ExternalVariable) through
+  // scratch buffers: each such value is read and its checksum verified in a
+  // buffer of ckpt's, and the buffers are copied into the caller's memory
+  // only once the whole matching walk succeeded. A failed restore then
+  // leaves every caller-owned byte as it was (without this option a value
+  // whose read fails may be partly written). Costs one more copy of those
+  // values and as much temporary memory as they hold (docs/performance.md,
+  // "Caller-owned memory"). Mapped restores copy into such memory too.
+  bool stage_external = false;
 };
 
 // What a restore matched, and what it did not. Deferred restorations update

@@ -88,6 +88,7 @@ namespace ckpt {
 class Trackable;
 class Variable;
 class ShardedVariable;
+class ExternalVariable;
 class ChildVisitor;
 class AttributeVisitor;
 class SlotVisitor;
@@ -214,6 +215,12 @@ class AttributeVisitor {
                            absl::Span<ckpt::Tensor* const> parts,
                            absl::Span<const TensorSlice> slices,
                            absl::string_view full_name) = 0;
+  // A value in memory the caller owns (ckpt/external_variable.h): saved from
+  // that memory (or its save callback) and restored straight into it (or
+  // through its restore callback); a restore requires the stored dtype and
+  // shape to equal the variable's, and a read-only one refuses it.
+  virtual void External(absl::string_view name, ExternalVariable& variable,
+                        absl::string_view full_name) = 0;
 };
 
 // Receives an optimizer's slot variables: slot `slot_name` of `original`.
@@ -225,6 +232,10 @@ class SlotVisitor {
                     Variable& slot) = 0;
   virtual void Slot(absl::string_view slot_name, ShardedVariable& original,
                     ShardedVariable& slot) = 0;
+  // Slots of parameters held in caller-owned memory (the libtorch adapter's
+  // optimizer state).
+  virtual void Slot(absl::string_view slot_name, ExternalVariable& original,
+                    ExternalVariable& slot) = 0;
 };
 
 // ---- Trackable

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "ckpt/external_variable.h"
 #include "ckpt/tensor.h"
 #include "ckpt/tensor_slice.h"
 #include "ckpt/trackable.h"
@@ -132,6 +133,7 @@ class AttributeCollector : public AttributeVisitor {
     std::vector<ckpt::Tensor*> parts;
     std::vector<TensorSlice> slices;
     TensorShape full_shape;
+    ExternalVariable* external = nullptr;  // caller-owned memory
   };
   void Tensor(absl::string_view name, ckpt::Tensor* value,
               absl::string_view full_name) override {
@@ -170,6 +172,13 @@ class AttributeCollector : public AttributeVisitor {
     a.slices.assign(slices.begin(), slices.end());
     a.full_shape = full_shape;
   }
+  void External(absl::string_view name, ExternalVariable& variable,
+                absl::string_view full_name) override {
+    Attr& a = attrs.emplace_back();
+    a.name = std::string(name);
+    a.full_name = std::string(full_name);
+    a.external = &variable;
+  }
   std::vector<Attr> attrs;
 };
 
@@ -188,6 +197,11 @@ class SlotCollector : public SlotVisitor {
   }
   void Slot(absl::string_view slot_name, ShardedVariable& original,
             ShardedVariable& slot) override {
+    slots.push_back(
+        {std::string(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
+  }
+  void Slot(absl::string_view slot_name, ExternalVariable& original,
+            ExternalVariable& slot) override {
     slots.push_back(
         {std::string(slot_name), ObjectRef::Of(original), ObjectRef::Of(slot)});
   }

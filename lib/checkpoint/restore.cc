@@ -250,6 +250,7 @@ absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
                           MappedBundleReader::Open(env, reader));
     session->SetMapped(std::move(mapped));
   }
+  session->SetStageExternal(options.stage_external);
   // A large graph has a large index: decoded on a second thread while this
   // one reads and parses the graph.
   checkpoint::IndexScan scan(*reader, threads);

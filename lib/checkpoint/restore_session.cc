@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -266,6 +267,7 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
     ProcessSlots(node, opt, &walk_error);
   }
   FlushReads(&walk_error);
+  CommitStaged(&walk_error);
   // Forget waits that were satisfied (anchors are identity keys only).
   for (auto& [anchor, nodes] : pending_) {
     absl::erase_if(nodes, [this](int node) {
@@ -345,6 +347,12 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
                     attr.tensor, walk_error);
       continue;
     }
+    if (attr.external != nullptr) {
+      RestoreExternal(path, key,
+                      Scanned(node, static_cast<size_t>(stored - saved.data())),
+                      *attr.external, walk_error);
+      continue;
+    }
     // User code may touch other variables: their queued reads go first.
     FlushReads(walk_error);
     absl::StatusOr<ckpt::Tensor> value = reader_->Read(key);
@@ -365,27 +373,37 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
   }
 }
 
+const BundleEntry* RestoreSession::MatchingEntry(
+    absl::string_view path, absl::string_view key, const BundleEntry* scanned,
+    DataType dtype, const TensorShape& shape, absl::Status* walk_error) {
+  absl::StatusOr<const BundleEntry*> found = Entry(key, scanned);
+  if (!found.ok()) {
+    RecordRestoreError(path, key, found.status(), walk_error);
+    return nullptr;
+  }
+  const BundleEntry& entry = **found;
+  if (dtype != DataType::kInvalid &&
+      (entry.dtype != dtype || entry.shape != shape)) {
+    RecordMismatch(
+        path, key,
+        absl::StrCat("checkpoint ", Describe(entry.dtype, entry.shape),
+                     " vs object ", Describe(dtype, shape)),
+        walk_error);
+    return nullptr;
+  }
+  return &entry;
+}
+
 void RestoreSession::RestoreTensor(absl::string_view path,
                                    absl::string_view key,
                                    const BundleEntry* scanned,
                                    ckpt::Tensor* value,
                                    absl::Status* walk_error) {
-  absl::StatusOr<const BundleEntry*> found = Entry(key, scanned);
-  if (!found.ok()) {
-    RecordRestoreError(path, key, found.status(), walk_error);
-    return;
-  }
-  const BundleEntry& entry = **found;
+  const BundleEntry* const matching = MatchingEntry(
+      path, key, scanned, value->dtype(), value->shape(), walk_error);
+  if (matching == nullptr) return;
+  const BundleEntry& entry = *matching;
   const bool fresh = value->dtype() == DataType::kInvalid;
-  if (!fresh &&
-      (entry.dtype != value->dtype() || entry.shape != value->shape())) {
-    RecordMismatch(
-        path, key,
-        absl::StrCat("checkpoint ", Describe(entry.dtype, entry.shape),
-                     " vs object ", Describe(value->dtype(), value->shape())),
-        walk_error);
-    return;
-  }
   if (mapped_ != nullptr && entry.num_slices == 0 &&
       entry.compression == Compression::kNone &&
       IsFixedSizeDataType(entry.dtype) && entry.size > 0) {
@@ -407,7 +425,7 @@ void RestoreSession::RestoreTensor(absl::string_view path,
       return;
     }
     *value = *std::move(t);
-    QueueRead(path, key, entry, value, value);
+    QueueRead(path, key, entry, value->mutable_bytes(), value);
     return;
   }
   if (fresh) {  // string or variant
@@ -431,7 +449,7 @@ void RestoreSession::RestoreTensor(absl::string_view path,
   } else if (value->is_borrowed()) {
     s = absl::FailedPreconditionError("the tensor is a read-only borrow");
   } else {
-    QueueRead(path, key, entry, value, nullptr);
+    QueueRead(path, key, entry, value->mutable_bytes(), nullptr);
     return;
   }
   if (!s.ok()) {
@@ -441,11 +459,98 @@ void RestoreSession::RestoreTensor(absl::string_view path,
   AddMatched(path, key, entry.dtype, entry.shape);
 }
 
+void RestoreSession::RestoreExternal(absl::string_view path,
+                                     absl::string_view key,
+                                     const BundleEntry* scanned,
+                                     ExternalVariable& variable,
+                                     absl::Status* walk_error) {
+  const BundleEntry* const matching = MatchingEntry(
+      path, key, scanned, variable.dtype(), variable.shape(), walk_error);
+  if (matching == nullptr) return;
+  const BundleEntry& entry = *matching;
+  switch (variable.access()) {
+    case ExternalVariable::Access::kReadOnly:
+      RecordRestoreError(
+          path, key,
+          absl::FailedPreconditionError(
+              "the object is a read-only view of caller memory "
+              "(ExternalVariable::ReadOnly); bind it writable to restore "
+              "into it"),
+          walk_error);
+      return;
+    case ExternalVariable::Access::kCopied: {
+      // User code may touch other variables: their queued reads go first.
+      FlushReads(walk_error);
+      absl::StatusOr<ckpt::Tensor> value = reader_->Read(key);
+      absl::Status s = value.status();
+      if (s.ok()) s = variable.restore_fn()(value->bytes());
+      if (!s.ok()) {
+        RecordRestoreError(path, key, s, walk_error);
+        return;
+      }
+      AddMatched(path, key, entry.dtype, entry.shape);
+      return;
+    }
+    case ExternalVariable::Access::kWritable:
+      break;
+    case ExternalVariable::Access::kUnbound:  // visits as a Tensor instead
+      RecordRestoreError(path, key,
+                         absl::InternalError("unbound ExternalVariable"),
+                         walk_error);
+      return;
+  }
+  if (!stage_external_) {
+    // Straight into the caller's memory (a mapped restore copies too: the
+    // memory is the caller's, not a view to replace).
+    QueueRead(path, key, entry, variable.writable_bytes(), nullptr);
+    return;
+  }
+  // Into scratch first; copied in by CommitStaged if the walk succeeds.
+  absl::StatusOr<ckpt::Tensor> scratch =
+      ckpt::Tensor::CreateUninitialized(entry.dtype, entry.shape);
+  if (!scratch.ok()) {
+    RecordRestoreError(path, key, scratch.status(), walk_error);
+    return;
+  }
+  Staged& staged = staged_.emplace_back();
+  staged.scratch = *std::move(scratch);
+  staged.to = variable.writable_bytes();
+  staged.matched = matched_.size();
+  QueueRead(path, key, entry, staged.scratch.mutable_bytes(), &staged.scratch);
+}
+
+void RestoreSession::CommitStaged(absl::Status* walk_error) {
+  if (staged_.empty()) return;
+  if (walk_error->ok()) {
+    uint64_t bytes = 0;
+    for (const Staged& v : staged_) bytes += v.to.size();
+    ParallelFor(bytes >= kParallelReadBytes ? num_threads_ : 1, staged_.size(),
+                [this](size_t i) {
+                  const Staged& v = staged_[i];
+                  if (!v.to.empty()) {
+                    std::memcpy(v.to.data(), v.scratch.bytes().data(),
+                                v.to.size());
+                  }
+                });
+  } else {
+    // A failed restore leaves every caller-owned byte as it was.
+    for (const Staged& v : staged_) {
+      Matched& m = matched_[v.matched];
+      if (m.failed) continue;  // its own error is reported
+      m.failed = true;
+      report_.unused.push_back(
+          {std::string(m.path), std::string(m.key),
+           "not written: the restore failed and stage_external leaves "
+           "caller memory untouched"});
+    }
+  }
+  staged_.clear();
+}
+
 void RestoreSession::QueueRead(absl::string_view path, absl::string_view key,
-                               const BundleEntry& entry, ckpt::Tensor* value,
+                               const BundleEntry& entry, absl::Span<char> out,
                                ckpt::Tensor* fresh, const TensorSlice* slice) {
   // Read when the walk ends, with the other values of the walk.
-  const absl::Span<char> out = value->mutable_bytes();
   queued_bytes_ += out.size();
   batch_bytes_ += out.size();
   queued_reads_.push_back({key, out, &entry, slice});
@@ -515,7 +620,7 @@ void RestoreSession::RestoreParts(absl::string_view path, absl::string_view key,
           absl::StrCat("part ", i, " is a read-only borrow"));
     } else {
       // Only its region.
-      QueueRead(path, key, entry, part, nullptr,
+      QueueRead(path, key, entry, part->mutable_bytes(), nullptr,
                 &queued_slices_.emplace_back(slices[i]));
     }
   }
@@ -609,7 +714,10 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
     if (restore_attrs) obj.VisitAttributes(attrs);
     for (const AttributeCollector::Attr& attr : attrs.attrs) {
       // Custom state has no global name.
-      if (attr.tensor == nullptr && !attr.partitioned) continue;
+      if (attr.tensor == nullptr && !attr.partitioned &&
+          attr.external == nullptr) {
+        continue;
+      }
       const std::string where = AttributeKey(path, attr.name);
       if (attr.full_name.empty()) {
         report_.missing.push_back({where, "", "no full_name"});
@@ -635,6 +743,8 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
       if (attr.partitioned) {
         RestoreParts(shown, key, &looked_up_.back(), attr.parts, attr.slices,
                      attr.full_shape, &error);
+      } else if (attr.external != nullptr) {
+        RestoreExternal(shown, key, &looked_up_.back(), *attr.external, &error);
       } else {
         RestoreTensor(shown, key, &looked_up_.back(), attr.tensor, &error);
       }
@@ -657,6 +767,7 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
     }
   }
   FlushReads(&error);
+  CommitStaged(&error);
   return error;
 }
 

@@ -80,6 +80,7 @@
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/dtype.h"
+#include "ckpt/external_variable.h"
 #include "ckpt/mapped_bundle.h"
 #include "ckpt/object_graph.h"
 #include "graph/anchor.h"
@@ -104,6 +105,9 @@ class RestoreSession : public graph::Waiter,
   void SetMapped(std::unique_ptr<MappedBundleReader> mapped) {
     mapped_ = std::move(mapped);
   }
+  // RestoreOptions::stage_external: values for writable caller memory are
+  // read into scratch and copied in at the end of a walk that succeeded.
+  void SetStageExternal(bool stage) { stage_external_ = stage; }
 
   // Object-graph mode: binds node 0 to the root and walks. `scan` (may be
   // null, or started before the graph was parsed) gives the index entries
@@ -155,6 +159,23 @@ class RestoreSession : public graph::Waiter,
                      absl::Status* walk_error);
   // Reads the regions of `key` into the parts of a partitioned attribute
   // (its dtype and full shape checked); fixed-size parts are queued.
+  // The index entry of `key` if it can be restored into a value of `dtype`
+  // and `shape` (kInvalid: an uninitialized value, which takes anything);
+  // otherwise null, with the lookup error or the mismatch recorded.
+  const BundleEntry* MatchingEntry(absl::string_view path,
+                                   absl::string_view key,
+                                   const BundleEntry* scanned, DataType dtype,
+                                   const TensorShape& shape,
+                                   absl::Status* walk_error);
+  // Restores a caller-owned value (ckpt/external_variable.h): dtype and
+  // shape checked; writable memory is queued like a Variable's tensor (or
+  // staged), callbacks get the checked bytes, read-only memory is an error.
+  void RestoreExternal(absl::string_view path, absl::string_view key,
+                       const BundleEntry* scanned, ExternalVariable& variable,
+                       absl::Status* walk_error);
+  // At the end of a walk: copies the staged values into the caller's memory
+  // if the walk succeeded, else drops them (reported unused).
+  void CommitStaged(absl::Status* walk_error);
   void RestoreParts(absl::string_view path, absl::string_view key,
                     const BundleEntry* scanned,
                     absl::Span<ckpt::Tensor* const> parts,
@@ -176,10 +197,11 @@ class RestoreSession : public graph::Waiter,
   size_t AddMatched(absl::string_view path, absl::string_view key,
                     DataType dtype, const TensorShape& shape);
   // Queues the read of `entry` (of its region `slice`, if not null; the
-  // slice must stay put until FlushReads) into `value`'s bytes and records
-  // it as matched; `fresh` (null or `value`) is emptied if the read fails.
+  // slice must stay put until FlushReads) into `out` and records it as
+  // matched; `fresh` (null, or the tensor owning `out`) is emptied if the
+  // read fails.
   void QueueRead(absl::string_view path, absl::string_view key,
-                 const BundleEntry& entry, ckpt::Tensor* value,
+                 const BundleEntry& entry, absl::Span<char> out,
                  ckpt::Tensor* fresh, const TensorSlice* slice = nullptr);
   // Hands the queued reads to the read helper once there are kBatchReads of
   // them holding at most kBatchBytes (restore_session.cc).
@@ -248,6 +270,15 @@ class RestoreSession : public graph::Waiter,
     size_t matched;  // index in matched_
   };
   std::vector<QueuedView> queued_views_;
+  // RestoreOptions::stage_external: values read into scratch during this
+  // walk, waiting for CommitStaged (a deque: queued reads point into them).
+  bool stage_external_ = false;
+  struct Staged {
+    ckpt::Tensor scratch;
+    absl::Span<char> to;  // the caller's memory
+    size_t matched;       // index in matched_
+  };
+  std::deque<Staged> staged_;
   uint64_t queued_view_bytes_ = 0;
   // The index scanned once for the first walk of a large graph: the entry
   // of attribute i of node n is scanned_[graph_.first_attribute(n) + i]

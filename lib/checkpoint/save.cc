@@ -53,6 +53,7 @@
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
 #include "ckpt/checkpoint.h"
+#include "ckpt/external_variable.h"
 #include "ckpt/object_graph.h"
 #include "ckpt/status.h"
 #include "ckpt/tensor.h"
@@ -310,6 +311,32 @@ class AttributePlanner : public AttributeVisitor {
       t.slice = &b_.slices.emplace_back(
           checkpoint::PlannedSlice{slices[i], full_shape});
     }
+  }
+
+  // Memory the caller owns: its read-only view is saved like a live tensor
+  // (an asynchronous save copies it when it stages); callbacks produce a
+  // row-major copy now.
+  void External(absl::string_view name, ExternalVariable& variable,
+                absl::string_view full_name) override {
+    if (!status_.ok() || !CheckName(name)) return;
+    if (variable.access() != ExternalVariable::Access::kCopied) {
+      PlannedTensor& t = Add(name, full_name);
+      t.live = &variable.value();
+      return;
+    }
+    absl::StatusOr<ckpt::Tensor> value =
+        ckpt::Tensor::CreateUninitialized(variable.dtype(), variable.shape());
+    absl::Status s = value.status();
+    if (s.ok()) s = variable.save_fn()(value->mutable_bytes());
+    if (!s.ok()) {
+      status_ =
+          Annotate(s, absl::StrCat("saving attribute ", QuoteForMessage(name),
+                                   " of ", b_.Describe(node_),
+                                   " (ExternalVariable save function)"));
+      return;
+    }
+    PlannedTensor& t = Add(name, full_name);
+    t.produced = &b_.produced.emplace_back(*std::move(value));
   }
 
   const absl::Status& status() const { return status_; }

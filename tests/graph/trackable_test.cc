@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "ckpt/external_variable.h"
 #include "graph/anchor.h"
 #include "testing/test_util.h"
 
@@ -182,6 +183,13 @@ struct AttrCollect : AttributeVisitor {
     part_tensors.assign(parts.begin(), parts.end());
     part_slices.assign(slices.begin(), slices.end());
   }
+  void External(absl::string_view name, ExternalVariable& variable,
+                absl::string_view full_name) override {
+    names.emplace_back(name);
+    full_names.emplace_back(full_name);
+    externals.push_back(&variable);
+  }
+  std::vector<ExternalVariable*> externals;
   TensorShape partitioned_shape;
   std::vector<ckpt::Tensor*> part_tensors;
   std::vector<TensorSlice> part_slices;
