@@ -21,6 +21,8 @@ PACKAGES=(
   # optional component ckpt::mpi (multi-process saves; its tests run under
   # mpirun in CI)
   libopenmpi-dev openmpi-bin
+  # optional adapters ckpt::eigen and ckpt::torch (their tests run in CI)
+  libeigen3-dev libtorch-dev
 )
 PACKAGES+=("$@")
 

@@ -479,7 +479,8 @@ void RestoreSession::RestoreExternal(absl::string_view path,
           walk_error);
       return;
     case ExternalVariable::Access::kCopied: {
-      // User code may touch other variables: their queued reads go first.
+      // User code may touch other variables: their queued reads go first
+      // (which frees looked-up entries: `entry` is not used after this).
       FlushReads(walk_error);
       absl::StatusOr<ckpt::Tensor> value = reader_->Read(key);
       absl::Status s = value.status();
@@ -488,7 +489,7 @@ void RestoreSession::RestoreExternal(absl::string_view path,
         RecordRestoreError(path, key, s, walk_error);
         return;
       }
-      AddMatched(path, key, entry.dtype, entry.shape);
+      AddMatched(path, key, variable.dtype(), variable.shape());
       return;
     }
     case ExternalVariable::Access::kWritable:

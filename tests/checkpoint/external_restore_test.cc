@@ -411,7 +411,8 @@ TEST_CASE("Restoring into read-only memory is an error naming the path") {
   REQUIRE(only.v0.flat<float>()[5] == -1.0f);
 }
 
-TEST_CASE("A corrupted value is DataLoss; stage_external keeps memory intact") {
+TEST_CASE(
+    "A corrupted value is DataLoss, and stage_external keeps memory intact") {
   TempDir dir;
   TwoValues saved(dir);
   testing::CorruptStoredByte(saved.prefix, Key("v1"), 2, 0x40);

@@ -94,4 +94,19 @@ find_program(app NAMES app PATHS "${build}" "${build}/${BUILD_TYPE}"
              NO_DEFAULT_PATH REQUIRED)
 run_step(run "${app}")
 message(STATUS "[run] ${step_output}")
+# The adapters' programs: required when the installed ckpt has the
+# component (its export file is there).
+foreach(pair "app_eigen=Eigen" "app_torch=Torch")
+  string(REPLACE "=" ";" pair "${pair}")
+  list(GET pair 0 extra)
+  list(GET pair 1 component)
+  if(NOT EXISTS "${prefix}/lib/cmake/ckpt/ckpt${component}Targets.cmake")
+    message(STATUS "[run] ${extra}: ckpt was built without it")
+    continue()
+  endif()
+  find_program(${extra}_path NAMES ${extra} PATHS "${build}"
+               "${build}/${BUILD_TYPE}" NO_DEFAULT_PATH REQUIRED)
+  run_step(run "${${extra}_path}")
+  message(STATUS "[run] ${step_output}")
+endforeach()
 message(STATUS "install/consumer_project: OK")
