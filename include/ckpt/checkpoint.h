@@ -114,7 +114,8 @@ struct RestoreOptions {
   // leaves every caller-owned byte as it was (without this option a value
   // whose read fails may be partly written). Costs one more copy of those
   // values and as much temporary memory as they hold (docs/performance.md,
-  // "Caller-owned memory"). Mapped restores copy into such memory too.
+  // "Restoring into caller-owned memory"). Mapped restores copy into such
+  // memory too.
   bool stage_external = false;
 };
 

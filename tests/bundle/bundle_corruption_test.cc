@@ -725,7 +725,7 @@ TEST_CASE("Entry with offset + size past the end of the data file is DataLoss",
   CHECK(allocation_scope.peak_bytes() < (int64_t{1} << 20));
 }
 
-TEST_CASE("Entry with an unknown dtype is listed; reading it is Unimplemented",
+TEST_CASE("Entry with an unknown dtype is listed, reading it is Unimplemented",
           "[corruption]") {
   std::unique_ptr<Reference> ref = MakeReference();
   RawEntry entry = ReferenceEntry(*ref, kScalarKey);
@@ -741,7 +741,7 @@ TEST_CASE("Entry with an unknown dtype is listed; reading it is Unimplemented",
   RequireReadsOk(*reader, kFloatKey);
 }
 
-TEST_CASE("Entry with dtype resource is listed; reading it is DataLoss",
+TEST_CASE("Entry with dtype resource is listed, reading it is DataLoss",
           "[corruption]") {
   std::unique_ptr<Reference> ref = MakeReference();
   RawEntry entry = ReferenceEntry(*ref, kFloatKey);

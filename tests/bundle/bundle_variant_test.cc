@@ -194,7 +194,7 @@ TEST_CASE("a damaged variant byte fails that entry only") {
   CKPT_REQUIRE_OK(r->Read(kFloatKey));
 }
 
-TEST_CASE("unreadable dtypes are listed; reading them fails for that key") {
+TEST_CASE("unreadable dtypes are listed, reading them fails for that key") {
   TempDir dir;
   const std::string prefix = dir.Join("ckpt");
   WriteMixed(prefix);

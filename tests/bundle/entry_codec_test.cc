@@ -226,7 +226,7 @@ BundleEntry DecodeUnreadable(int32_t dtype) {
   return *e;
 }
 
-TEST_CASE("entry: dtype invalid (0) decodes; reading it is DataLoss") {
+TEST_CASE("entry: dtype invalid (0) decodes, reading it is DataLoss") {
   const BundleEntry e = DecodeUnreadable(0);
   CKPT_REQUIRE_ERROR(CheckReadableDataType("w/kernel", e.dtype),
                      StatusCode::kDataLoss,
@@ -234,14 +234,14 @@ TEST_CASE("entry: dtype invalid (0) decodes; reading it is DataLoss") {
                      "checkpoint");
 }
 
-TEST_CASE("entry: dtype resource decodes; reading it is DataLoss") {
+TEST_CASE("entry: dtype resource decodes, reading it is DataLoss") {
   const BundleEntry e = DecodeUnreadable(proto::DT_RESOURCE);
   CKPT_REQUIRE_ERROR(CheckReadableDataType("w/kernel", e.dtype),
                      StatusCode::kDataLoss,
                      "dtype resource (20) cannot appear in a checkpoint");
 }
 
-TEST_CASE("entry: a reference dtype decodes; reading it is DataLoss") {
+TEST_CASE("entry: a reference dtype decodes, reading it is DataLoss") {
   const BundleEntry e = DecodeUnreadable(101);  // DT_FLOAT_REF
   CKPT_REQUIRE_ERROR(CheckReadableDataType("w/kernel", e.dtype),
                      StatusCode::kDataLoss,
@@ -250,7 +250,7 @@ TEST_CASE("entry: a reference dtype decodes; reading it is DataLoss") {
                      StatusCode::kDataLoss, "cannot appear");
 }
 
-TEST_CASE("entry: an unknown dtype decodes; reading it is Unimplemented") {
+TEST_CASE("entry: an unknown dtype decodes, reading it is Unimplemented") {
   const BundleEntry e = DecodeUnreadable(99);
   CKPT_REQUIRE_ERROR(CheckReadableDataType("w/kernel", e.dtype),
                      StatusCode::kUnimplemented,

@@ -260,7 +260,7 @@ TEST_CASE("checkpoint_interval skips saves until the step advanced") {
   REQUIRE(forced->has_value());
 }
 
-TEST_CASE("An explicit checkpoint number; overwriting a kept one") {
+TEST_CASE("An explicit checkpoint number, overwriting a kept one") {
   TempDir dir;
   Job job;
   CheckpointManagerOptions o = job.Options();
@@ -350,7 +350,7 @@ TEST_CASE("A pinned checkpoint survives rotation and restarts") {
   REQUIRE_FALSE(Exists(dir.Join("ckpt-1.index")));
 }
 
-TEST_CASE("TensorFlow's state files are read; missing checkpoints dropped") {
+TEST_CASE("TensorFlow's state files are read, missing checkpoints dropped") {
   if (ckpt::testing::SkipWithoutTfTestData()) return;
   SECTION("golf: two checkpoints with timestamps") {
     TempDir dir;

@@ -226,7 +226,7 @@ TEST_CASE("Parts that do not tile across the ranks are refused everywhere") {
       absl::IsNotFound(Env::Default()->FileExists(dir.Join("ckpt-1.index"))));
 }
 
-TEST_CASE("A failure on one rank fails every rank; the last checkpoint stays") {
+TEST_CASE("A failure on one rank fails every rank, the last checkpoint stays") {
   TempDir dir;
   for (const absl::StatusOr<std::string>& p : SaveOnRanks(dir, 3, 3)) {
     CKPT_REQUIRE_OK(p);

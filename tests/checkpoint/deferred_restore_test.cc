@@ -277,7 +277,7 @@ struct Shared : Trackable {
   Shared* parent = nullptr;
 };
 
-TEST_CASE("shared objects are restored once; cycles terminate") {
+TEST_CASE("shared objects are restored once, cycles terminate") {
   TempDir dir;
   Shared src;
   src.one->n = 5;

@@ -122,7 +122,7 @@ TEST_CASE("Collective saves: rank 0 decides, every rank keeps the same list") {
   }
 }
 
-TEST_CASE("Collective manager: rank 0's interval and errors; SaveAsync") {
+TEST_CASE("Collective manager: rank 0's interval and errors, SaveAsync") {
   TempDir dir;
   auto views = RunRanks<RankView>(2, [&](Communicator& comm) -> RankView {
     RankView v;

@@ -179,7 +179,7 @@ TEST_CASE("Strings, compressed and partitioned values are copied") {
   }
 }
 
-TEST_CASE("Misaligned values are copied; data_alignment 64 maps them all") {
+TEST_CASE("Misaligned values are copied, data_alignment 64 maps them all") {
   TempDir dir;
   Model saved(2);
   saved.vars[0] =

@@ -320,7 +320,7 @@ TEST_CASE("dtype mismatch names the path and both dtypes") {
 }
 
 TEST_CASE(
-    "shape mismatch names the path and both shapes; nothing reinterpreted") {
+    "shape mismatch names the path and both shapes, nothing reinterpreted") {
   if (testing::SkipWithoutTfTestData()) return;
   Golf g;
   g.net.layers[0]->kernel = Floats(TensorShape::Create({64, 7}).value());
@@ -359,7 +359,7 @@ TEST_CASE("mismatch found after restore is reported by the status") {
   REQUIRE(st->report().mismatched.size() == 1);
 }
 
-TEST_CASE("uninitialized variables take the stored value; strings; custom") {
+TEST_CASE("uninitialized variables take the stored value, strings, custom") {
   TempDir dir;
   struct State : Trackable {
     void VisitChildren(ChildVisitor& visit) override {

@@ -313,7 +313,7 @@ class Escaped : public Trackable {
   } holder_;
 };
 
-TEST_CASE("An edge name that is not UTF-8 is refused; nothing is written") {
+TEST_CASE("An edge name that is not UTF-8 is refused, nothing is written") {
   // Protobuf string fields must be UTF-8: TensorFlow and ckpt could not
   // parse such a graph back, so the save must fail instead of lying.
   struct Holder : Trackable {

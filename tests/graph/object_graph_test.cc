@@ -188,7 +188,7 @@ ObjectGraph CyclicGraph() {
   return g;
 }
 
-TEST_CASE("NodePaths: first breadth-first path wins; cycles and sharing") {
+TEST_CASE("NodePaths: first breadth-first path wins, cycles and sharing") {
   const ObjectGraph g = CyclicGraph();
   const std::vector<std::string> paths = NodePaths(g);
   REQUIRE(paths.size() == 6);

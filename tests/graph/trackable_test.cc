@@ -83,7 +83,7 @@ TEST_CASE("Trackable identity is the same through base and derived refs") {
   REQUIRE_FALSE(ObjectRef::Of(n) == ObjectRef::Of(other));
 }
 
-TEST_CASE("Declared children come in order; empty pointers are skipped") {
+TEST_CASE("Declared children come in order, empty pointers are skipped") {
   Node n;
   REQUIRE(Names(ObjectRef::Of(n)) == std::vector<std::string>{"w"});
   n.maybe = std::make_unique<Variable>(DataType::kFloat, TensorShape{});

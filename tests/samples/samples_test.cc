@@ -215,7 +215,7 @@ TEST_CASE("GolfMirror: a missing checkpoint is NotFound") {
                      absl::StatusCode::kNotFound, "nope");
 }
 
-TEST_CASE("Transfer: only the backbone is restored; the head is new") {
+TEST_CASE("Transfer: only the backbone is restored, the head is new") {
   TempDir dir;
   absl::StatusOr<TransferResult> result = Transfer(dir.path(), nullptr);
   CKPT_REQUIRE_OK(result);

@@ -712,7 +712,7 @@ TEST_CASE("verify checks every entry and fails only the unreadable ones",
   CHECK_THAT(bad.err, Contains("FAILED: 1 of 5 tensors failed"));
 }
 
-TEST_CASE("convert copies variant bytes unchanged; unreadable is refused",
+TEST_CASE("convert copies variant bytes unchanged, unreadable is refused",
           "[cli][convert][variant]") {
   TempDir tmp;
   const std::string src = WriteVariantBundle(tmp, false);

@@ -85,7 +85,7 @@ TEST_CASE("AllGather returns every rank's bytes in rank order, repeatedly") {
   }
 }
 
-TEST_CASE("Broadcast delivers the root's bytes; a bad root is refused") {
+TEST_CASE("Broadcast delivers the root's bytes, a bad root is refused") {
   const int n = GENERATE(1, 3);
   Comms comms = MakeComms(n);
   auto results = OnEveryRank<std::string>(comms, [n](Communicator& c) {

@@ -103,6 +103,7 @@
 #include "ckpt/checkpoint.h"
 #include "ckpt/crc32c.h"
 #include "ckpt/env.h"
+#include "ckpt/external_variable.h"
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
 #include "perf_measure.h"
@@ -180,6 +181,30 @@ class TensorModel : public ckpt::Trackable {
 
  private:
   std::vector<ckpt::Variable> vars_;
+  std::vector<std::string> names_;
+};
+
+// The same children as a TensorModel, as ExternalVariables viewing its
+// variables' memory (the caller-owned path of docs/guide.md, "Memory
+// ownership").
+class ExternalModel : public ckpt::Trackable {
+ public:
+  explicit ExternalModel(TensorModel& model) : vars_(model.vars().size()) {
+    for (size_t i = 0; i < vars_.size(); ++i) {
+      names_.push_back(absl::StrCat("t", i));
+      ckpt::Tensor& t = model.vars()[i].mutable_value();
+      const absl::Span<char> bytes = t.mutable_bytes();
+      Check(vars_[i].BindWritable(t.dtype(), t.shape(), bytes.data(),
+                                  bytes.size()),
+            "ExternalVariable");
+    }
+  }
+  void VisitChildren(ckpt::ChildVisitor& visit) override {
+    for (size_t i = 0; i < vars_.size(); ++i) visit(names_[i], vars_[i]);
+  }
+
+ private:
+  std::vector<ckpt::ExternalVariable> vars_;
   std::vector<std::string> names_;
 };
 
@@ -454,6 +479,21 @@ void RunTensorsWorkload(const Workload& w, const Config& cfg,
   ops.push_back(TimedOp("limit", "read_reused",
                         [&](Clock::time_point*) { limit_read(false, false); }));
   ops.push_back(RestoreExistingOp(checkpoint, prefix));
+  // The same restore into caller-owned memory (ExternalVariable), in place
+  // and through scratch buffers (RestoreOptions::stage_external).
+  ExternalModel external(model);
+  ckpt::Checkpoint external_checkpoint;
+  Check(external_checkpoint.Track("model", external), "Track");
+  for (bool staged : {false, true}) {
+    ops.push_back(
+        TimedOp("ckpt", staged ? "restore_external_staged" : "restore_external",
+                [&external_checkpoint, &prefix, staged](Clock::time_point*) {
+                  ckpt::RestoreOptions options;
+                  options.stage_external = staged;
+                  Check(external_checkpoint.Read(prefix, options).status(),
+                        "restore_external");
+                }));
+  }
   ops.push_back(TimedOp("limit", "read_fresh",
                         [&](Clock::time_point*) { limit_read(true, false); }));
   ops.back().before = [&] { fresh_buffers.reserve(n); };

@@ -44,6 +44,7 @@ OP_ORDER = ("memcpy", "write", "write_crc", "write_crc_fsync",
             "write_fsync_wb", "read_reused",
             "read_fresh", "read_crc", "save", "save_nosync", "save_sharded",
             "save_async_blocked", "save_async_total", "restore_existing",
+            "restore_external", "restore_external_staged",
             "restore_fresh", "restore_mapped", "verify", "save_restore",
             "load")
 CKPT_SAVE_OPS = ("save", "save_nosync", "save_sharded", "save_async_total")
@@ -61,6 +62,8 @@ def limits_for(system, op):
                 "save_async_total": durable,
                 "save_nosync": ("write_crc",),
                 "restore_existing": ("read_reused",),
+                "restore_external": ("read_reused",),
+                "restore_external_staged": ("read_reused",),
                 "restore_fresh": ("read_fresh",),
                 "verify": ("read_crc", "read_reused"),
                 "save_async_blocked": ("memcpy",)}.get(op, ())
