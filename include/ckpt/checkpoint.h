@@ -112,7 +112,9 @@ struct RestoreOptions {
   // buffer of ckpt's, and the buffers are copied into the caller's memory
   // only once the whole matching walk succeeded. A failed restore then
   // leaves every caller-owned byte as it was (without this option a value
-  // whose read fails may be partly written). Costs one more copy of those
+  // whose read fails may be partly written); Copied variables' restore
+  // callbacks run then too. In a collective restore the values are written
+  // once every rank succeeded. Costs one more copy of those
   // values and as much temporary memory as they hold (docs/performance.md,
   // "Restoring into caller-owned memory"). Mapped restores copy into such
   // memory too.

@@ -128,6 +128,12 @@ inline absl::Status ReadOnlyRestore() {
       "bind a writable one to restore into it");
 }
 
+template <typename T>
+constexpr bool kIsTensorMap = false;
+template <typename Plain, int kOptions, template <class> class MakePointer>
+constexpr bool kIsTensorMap<Eigen::TensorMap<Plain, kOptions, MakePointer>> =
+    true;
+
 }  // namespace internal
 
 // The shape ckpt stores for `m` (see the file comment).
@@ -234,7 +240,15 @@ absl::Status BindTensor(ExternalVariable& v, TensorType& t) {
       extent[i] = t.dimension(i);
       reverse[i] = kRank - 1 - i;
     }
-    TensorType* const target = &t;
+    // An owning Tensor is reached through its address (it must outlive the
+    // binding); a TensorMap is copied (a map made for the call may go).
+    auto target = [&t] {
+      if constexpr (!internal::kIsTensorMap<TensorType>) {
+        return &t;
+      } else {
+        return std::make_shared<TensorType>(t);
+      }
+    }();
     auto save = [target, extent, reverse](absl::Span<char> out) {
       RowMajorMap(reinterpret_cast<Plain*>(out.data()), extent) =
           target->swap_layout().shuffle(reverse);

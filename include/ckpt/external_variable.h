@@ -94,6 +94,14 @@ class ExternalVariable : public Trackable {
   using RestoreFn = std::function<absl::Status(absl::string_view bytes)>;
 
   ExternalVariable() = default;  // unbound
+  // Move-only: two variables viewing one memory would both restore into
+  // it. A moved-from variable is unbound and empty; the moved-to one is a
+  // new object of the graph (Trackable: moves carry no restore state).
+  ExternalVariable(ExternalVariable&& other) noexcept;
+  ExternalVariable& operator=(ExternalVariable&& other) noexcept;
+  ExternalVariable(const ExternalVariable&) = delete;
+  ExternalVariable& operator=(const ExternalVariable&) = delete;
+  ~ExternalVariable() override = default;
 
   // Bound to `size` bytes at `data`, which must equal num_elements *
   // DataTypeSize(dtype). InvalidArgument for a string or variant dtype, an

@@ -77,9 +77,11 @@ absl::StatusOr<DataType> DataTypeOf(c10::ScalarType type);
 // Binds `v` to `tensor`: a writable view of its memory when it is a dense,
 // contiguous CPU tensor; otherwise (CUDA, non-contiguous) callbacks that
 // copy it to a contiguous CPU buffer on save and copy the checked bytes back
-// into it on restore. The tensor handle is kept, so its storage stays alive
-// while bound. InvalidArgument for an undefined tensor or an unsupported
-// dtype; ExternalVariable::Bind*'s errors otherwise.
+// into it on restore (the callbacks hold a handle of the tensor). A view
+// does not: the caller keeps the tensor's storage alive while `v` is bound
+// to it (TensorVariable does so). libtorch errors inside the callbacks
+// become Internal statuses. InvalidArgument for an undefined tensor or an
+// unsupported dtype; ExternalVariable::Bind*'s errors otherwise.
 absl::Status Bind(ExternalVariable& v, const at::Tensor& tensor);
 
 // An ExternalVariable that follows one libtorch tensor: before each save or
@@ -122,8 +124,9 @@ class TrackedModule : public Trackable {
   absl::Status Rebind();
 
   // The variable tracking the parameter or buffer `tensor` (this module or
-  // a submodule), or null.
-  TensorVariable* VariableFor(const at::Tensor& tensor) const;
+  // a submodule), or null. Shared: it stays valid after a Rebind() that
+  // drops the tensor from the module.
+  std::shared_ptr<TensorVariable> VariableFor(const at::Tensor& tensor) const;
 
   ::torch::nn::Module& module() const { return *module_; }
   void VisitChildren(ChildVisitor& visit) override;
@@ -177,7 +180,12 @@ class TrackedOptimizer : public Trackable {
 
   // Creates and fills the state of parameters that have none, from values
   // a restore left waiting; parameters with no waiting value are left to
-  // the optimizer. Step() calls it first.
+  // the optimizer. Step() calls it first. A failure is sticky: this and
+  // every later call (and Step()) return the error, since stepping on
+  // would train with state silently started from zero. (A corrupted or
+  // unreadable value creates no state at all; a value that does not fit
+  // its parameter stops the creation there.) Track a new optimizer and
+  // restore again to recover.
   absl::Status AssignWaitingSlots();
 
   ::torch::optim::Optimizer& optimizer() const { return optimizer_; }
@@ -191,7 +199,7 @@ class TrackedOptimizer : public Trackable {
   // while AssignWaitingSlots asks the restore for waiting values.
   struct Param {
     at::Tensor tensor;
-    TensorVariable* original = nullptr;
+    std::shared_ptr<TensorVariable> original;
     size_t group = 0;       // index in optimizer.param_groups()
     std::string state_key;  // its key in optimizer.state()
     TensorVariable exp_avg, exp_avg_sq, max_exp_avg_sq, momentum_buffer;
@@ -222,6 +230,7 @@ class TrackedOptimizer : public Trackable {
 
   ::torch::optim::Optimizer& optimizer_;
   Kind kind_;
+  absl::Status slots_error_;  // sticky (AssignWaitingSlots)
   std::deque<Param> params_;
   std::deque<Group> groups_;
 };

@@ -251,6 +251,8 @@ absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
     session->SetMapped(std::move(mapped));
   }
   session->SetStageExternal(options.stage_external);
+  // Collective: caller memory is written once every rank succeeded.
+  if (options.communicator != nullptr) session->DeferFirstCommit();
   // A large graph has a large index: decoded on a second thread while this
   // one reads and parses the graph.
   checkpoint::IndexScan scan(*reader, threads);
@@ -278,8 +280,14 @@ absl::StatusOr<RestoreStatus> RestoreObjectGraph(
       RestoreOnThisRank(root, prefix, options);
   if (options.communicator == nullptr) return restored;
   // Collective: every rank restored what its objects hold; one rank's
-  // failure is every rank's.
-  CKPT_RETURN_IF_ERROR(AgreeOnStatus(*options.communicator, restored.status()));
+  // failure is every rank's. Values staged for caller-owned memory
+  // (stage_external) are written only now, if every rank succeeded.
+  absl::Status agreed = AgreeOnStatus(*options.communicator, restored.status());
+  if (restored.ok()) {
+    agreed = checkpoint::RestoreSession::CommitDeferred(*restored,
+                                                        std::move(agreed));
+  }
+  CKPT_RETURN_IF_ERROR(agreed);
   return restored;
 }
 

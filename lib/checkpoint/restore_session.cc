@@ -215,6 +215,10 @@ absl::Status RestoreSession::OnChildrenChanged(Trackable& owner) {
 
 absl::Status RestoreSession::Walk(std::vector<Item> start) {
   absl::Status walk_error;
+  // A walk started by user code inside another (a callback calling
+  // ChildrenChanged()) commits only its own staged values.
+  std::deque<Staged> outer_staged = std::move(staged_);
+  staged_.clear();
   std::deque<Item> queue(start.begin(), start.end());
   std::vector<bool> visited(graph_.num_nodes());      // processed in this walk
   std::vector<std::pair<int, ObjectRef>> optimizers;  // alive during the walk
@@ -267,7 +271,8 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
     ProcessSlots(node, opt, &walk_error);
   }
   FlushReads(&walk_error);
-  CommitStaged(&walk_error);
+  CommitOrDefer(&walk_error);
+  staged_ = std::move(outer_staged);
   // Forget waits that were satisfied (anchors are identity keys only).
   for (auto& [anchor, nodes] : pending_) {
     absl::erase_if(nodes, [this](int node) {
@@ -479,17 +484,26 @@ void RestoreSession::RestoreExternal(absl::string_view path,
           walk_error);
       return;
     case ExternalVariable::Access::kCopied: {
+      absl::StatusOr<ckpt::Tensor> value = reader_->Read(key);  // checked
+      if (!value.ok()) {
+        RecordRestoreError(path, key, value.status(), walk_error);
+        return;
+      }
+      const size_t matched = AddMatched(path, key, entry.dtype, entry.shape);
+      if (stage_external_) {  // the callback runs in CommitStaged
+        Staged& staged = staged_.emplace_back();
+        staged.scratch = *std::move(value);
+        staged.restore = variable.restore_fn();
+        staged.matched = matched;
+        return;
+      }
       // User code may touch other variables: their queued reads go first
       // (which frees looked-up entries: `entry` is not used after this).
       FlushReads(walk_error);
-      absl::StatusOr<ckpt::Tensor> value = reader_->Read(key);
-      absl::Status s = value.status();
-      if (s.ok()) s = variable.restore_fn()(value->bytes());
-      if (!s.ok()) {
+      if (absl::Status s = variable.restore_fn()(value->bytes()); !s.ok()) {
+        matched_[matched].failed = true;
         RecordRestoreError(path, key, s, walk_error);
-        return;
       }
-      AddMatched(path, key, variable.dtype(), variable.shape());
       return;
     }
     case ExternalVariable::Access::kWritable:
@@ -520,9 +534,32 @@ void RestoreSession::RestoreExternal(absl::string_view path,
   QueueRead(path, key, entry, staged.scratch.mutable_bytes(), &staged.scratch);
 }
 
+void RestoreSession::CommitOrDefer(absl::Status* walk_error) {
+  if (!defer_first_commit_) {
+    CommitStaged(walk_error);
+    return;
+  }
+  defer_first_commit_ = false;  // later (deferred) walks are this rank's
+  deferred_staged_ = std::move(staged_);
+  staged_.clear();
+}
+
+absl::Status RestoreSession::CommitDeferred(RestoreStatus& restored,
+                                            absl::Status agreed) {
+  RestoreSession& session = *restored.session_;
+  session.staged_ = std::move(session.deferred_staged_);
+  session.deferred_staged_.clear();
+  session.CommitStaged(&agreed);
+  return agreed;
+}
+
 void RestoreSession::CommitStaged(absl::Status* walk_error) {
   if (staged_.empty()) return;
-  if (walk_error->ok()) {
+  // Every staged value must have been read and checked (a read that failed
+  // in a nested walk is marked failed but reported there).
+  bool ok = walk_error->ok();
+  for (const Staged& v : staged_) ok = ok && !matched_[v.matched].failed;
+  if (ok) {
     uint64_t bytes = 0;
     for (const Staged& v : staged_) bytes += v.to.size();
     ParallelFor(bytes >= kParallelReadBytes ? num_threads_ : 1, staged_.size(),
@@ -533,6 +570,15 @@ void RestoreSession::CommitStaged(absl::Status* walk_error) {
                                 v.to.size());
                   }
                 });
+    // Callbacks (ExternalVariable::Copied) on this thread, in walk order.
+    for (const Staged& v : staged_) {
+      if (!v.restore) continue;
+      if (absl::Status s = v.restore(v.scratch.bytes()); !s.ok()) {
+        Matched& m = matched_[v.matched];
+        m.failed = true;
+        RecordRestoreError(m.path, m.key, s, walk_error);
+      }
+    }
   } else {
     // A failed restore leaves every caller-owned byte as it was.
     for (const Staged& v : staged_) {
@@ -695,6 +741,8 @@ absl::Status RestoreSession::StartNameBased() {
 absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
                                            const std::string& start_path) {
   absl::Status error;
+  std::deque<Staged> outer_staged = std::move(staged_);  // as in Walk
+  staged_.clear();
   // The whole subtree is walked (containers that grew are not Trackables
   // and cannot say so); values are assigned to objects not restored before.
   absl::flat_hash_set<ObjectRef> visited;
@@ -768,7 +816,8 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
     }
   }
   FlushReads(&error);
-  CommitStaged(&error);
+  CommitOrDefer(&error);
+  staged_ = std::move(outer_staged);
   return error;
 }
 

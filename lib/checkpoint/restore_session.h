@@ -108,6 +108,13 @@ class RestoreSession : public graph::Waiter,
   // RestoreOptions::stage_external: values for writable caller memory are
   // read into scratch and copied in at the end of a walk that succeeded.
   void SetStageExternal(bool stage) { stage_external_ = stage; }
+  // A collective restore: the first walk's staged values wait for
+  // CommitDeferred, once the ranks agreed on the outcome.
+  void DeferFirstCommit() { defer_first_commit_ = true; }
+  // Commits (if `agreed` is OK) or drops the staged values of `restored`'s
+  // first walk; returns `agreed`, or a restore callback's error.
+  static absl::Status CommitDeferred(RestoreStatus& restored,
+                                     absl::Status agreed);
 
   // Object-graph mode: binds node 0 to the root and walks. `scan` (may be
   // null, or started before the graph was parsed) gives the index entries
@@ -173,8 +180,12 @@ class RestoreSession : public graph::Waiter,
   void RestoreExternal(absl::string_view path, absl::string_view key,
                        const BundleEntry* scanned, ExternalVariable& variable,
                        absl::Status* walk_error);
+  // CommitStaged, or for the first walk of a collective restore, keeps the
+  // staged values for CommitDeferred.
+  void CommitOrDefer(absl::Status* walk_error);
   // At the end of a walk: copies the staged values into the caller's memory
-  // if the walk succeeded, else drops them (reported unused).
+  // (or hands them to their callbacks) if the walk succeeded, else drops
+  // them (reported unused).
   void CommitStaged(absl::Status* walk_error);
   void RestoreParts(absl::string_view path, absl::string_view key,
                     const BundleEntry* scanned,
@@ -275,10 +286,13 @@ class RestoreSession : public graph::Waiter,
   bool stage_external_ = false;
   struct Staged {
     ckpt::Tensor scratch;
-    absl::Span<char> to;  // the caller's memory
-    size_t matched;       // index in matched_
+    absl::Span<char> to;                  // the caller's memory, or
+    ExternalVariable::RestoreFn restore;  // a Copied variable's callback
+    size_t matched;                       // index in matched_
   };
   std::deque<Staged> staged_;
+  bool defer_first_commit_ = false;
+  std::deque<Staged> deferred_staged_;  // DeferFirstCommit
   uint64_t queued_view_bytes_ = 0;
   // The index scanned once for the first walk of a large graph: the entry
   // of attribute i of node n is scanned_[graph_.first_attribute(n) + i]

@@ -319,6 +319,12 @@ class AttributePlanner : public AttributeVisitor {
   void External(absl::string_view name, ExternalVariable& variable,
                 absl::string_view full_name) override {
     if (!status_.ok() || !CheckName(name)) return;
+    if (variable.dtype() == DataType::kInvalid) {
+      status_ = absl::FailedPreconditionError(absl::StrCat(
+          b_.Describe(node_), ": attribute ", QuoteForMessage(name),
+          " is an unbound ExternalVariable; bind it before saving"));
+      return;
+    }
     if (variable.access() != ExternalVariable::Access::kCopied) {
       PlannedTensor& t = Add(name, full_name);
       t.live = &variable.value();

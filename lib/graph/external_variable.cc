@@ -43,6 +43,35 @@ absl::StatusOr<TensorShape> ExternalVariable::CheckDescriptor(
   return valid;
 }
 
+ExternalVariable::ExternalVariable(ExternalVariable&& other) noexcept
+    : Trackable(),
+      access_(other.access_),
+      value_(std::move(other.value_)),
+      writable_(other.writable_),
+      copied_dtype_(other.copied_dtype_),
+      copied_shape_(std::move(other.copied_shape_)),
+      save_(std::move(other.save_)),
+      restore_(std::move(other.restore_)),
+      name_(std::move(other.name_)) {
+  other.Unbind();
+}
+
+ExternalVariable& ExternalVariable::operator=(
+    ExternalVariable&& other) noexcept {
+  if (this != &other) {
+    access_ = other.access_;
+    value_ = std::move(other.value_);
+    writable_ = other.writable_;
+    copied_dtype_ = other.copied_dtype_;
+    copied_shape_ = std::move(other.copied_shape_);
+    save_ = std::move(other.save_);
+    restore_ = std::move(other.restore_);
+    name_ = std::move(other.name_);
+    other.Unbind();
+  }
+  return *this;
+}
+
 absl::StatusOr<ExternalVariable> ExternalVariable::Writable(DataType dtype,
                                                             TensorShape shape,
                                                             void* data,

@@ -101,20 +101,30 @@ absl::Status Bind(ExternalVariable& v, const at::Tensor& tensor) {
   // CUDA, sparse or strided: through a contiguous CPU copy.
   at::Tensor handle = tensor;
   auto save = [handle](absl::Span<char> out) {
-    const at::Tensor host = handle.detach().to(at::kCPU).contiguous();
-    if (host.nbytes() != out.size()) {
-      return absl::InternalError("tensor changed size during a save");
+    try {
+      const at::Tensor host = handle.detach().to(at::kCPU).contiguous();
+      if (host.nbytes() != out.size()) {
+        return absl::InternalError("tensor changed size during a save");
+      }
+      if (!out.empty()) std::memcpy(out.data(), host.data_ptr(), out.size());
+      return absl::OkStatus();
+    } catch (const std::exception& e) {  // no exception crosses ckpt's API
+      return absl::InternalError(
+          absl::StrCat("libtorch, copying a tensor out: ", e.what()));
     }
-    if (!out.empty()) std::memcpy(out.data(), host.data_ptr(), out.size());
-    return absl::OkStatus();
   };
   auto restore = [handle](absl::string_view bytes) {
-    const at::NoGradGuard no_grad;
-    const at::Tensor src = at::from_blob(
-        const_cast<char*>(bytes.data()), handle.sizes(),
-        at::TensorOptions().dtype(handle.scalar_type()).device(at::kCPU));
-    handle.detach().copy_(src);
-    return absl::OkStatus();
+    try {
+      const at::NoGradGuard no_grad;
+      const at::Tensor src = at::from_blob(
+          const_cast<char*>(bytes.data()), handle.sizes(),
+          at::TensorOptions().dtype(handle.scalar_type()).device(at::kCPU));
+      handle.detach().copy_(src);
+      return absl::OkStatus();
+    } catch (const std::exception& e) {
+      return absl::InternalError(
+          absl::StrCat("libtorch, copying a tensor in: ", e.what()));
+    }
   };
   return v.BindCopied(*dtype, shape, std::move(save), std::move(restore));
 }
@@ -250,11 +260,12 @@ absl::Status TrackedModule::Rebind() {
   return first;
 }
 
-TensorVariable* TrackedModule::VariableFor(const at::Tensor& tensor) const {
+std::shared_ptr<TensorVariable> TrackedModule::VariableFor(
+    const at::Tensor& tensor) const {
   if (!tensor.defined()) return nullptr;
   auto found = registry_->tensors.find(tensor.unsafeGetTensorImpl());
   if (found == registry_->tensors.end()) return nullptr;
-  return found->second.lock().get();  // owned by a module's tensors_
+  return found->second.lock();  // owned by a module's tensors_
 }
 
 void TrackedModule::VisitChildren(ChildVisitor& visit) {
@@ -287,7 +298,7 @@ absl::StatusOr<std::unique_ptr<TrackedOptimizer>> TrackedOptimizer::Track(
     tracked->groups_.emplace_back(tracked.get(), g);
     const std::vector<at::Tensor>& params = groups[g].params();
     for (size_t i = 0; i < params.size(); ++i) {
-      TensorVariable* original = nullptr;
+      std::shared_ptr<TensorVariable> original;
       for (const TrackedModule* m : modules) {
         if (m != nullptr && (original = m->VariableFor(params[i]))) break;
       }
@@ -358,6 +369,8 @@ bool TrackedOptimizer::BindToState(Param& p) {
   } else {
     return false;
   }
+  // Never leave a slot viewing a tensor the state no longer holds.
+  for (TensorVariable* v : TensorSlots(p)) v->Refresh().IgnoreError();
   return true;
 }
 
@@ -416,6 +429,7 @@ void TrackedOptimizer::ClearSlots(Param& p) {
 }
 
 absl::Status TrackedOptimizer::AssignWaitingSlots() {
+  if (!slots_error_.ok()) return slots_error_;
   bool asking = false;
   for (Param& p : params_) {
     if (optimizer_.state().count(p.state_key) != 0) continue;
@@ -442,6 +456,7 @@ absl::Status TrackedOptimizer::AssignWaitingSlots() {
     absl::Status s = CreateState(p);
     if (status.ok() && !s.ok()) status = s;
   }
+  slots_error_ = status;
   return status;
 }
 

@@ -27,8 +27,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ckpt/checkpoint.h"
+#include "ckpt/communicator.h"
 #include "ckpt/external_variable.h"
+#include "ckpt/status.h"
 #include "ckpt/trackable.h"
+#include "testing/distributed_model.h"
 #include "testing/test_util.h"
 
 namespace ckpt {
@@ -465,6 +468,74 @@ TEST_CASE("stage_external also holds back values when another value fails") {
   absl::StatusOr<RestoreStatus> s = reader.Read(saved.prefix, options);
   CKPT_REQUIRE_ERROR(s, absl::StatusCode::kInvalidArgument, "'m/v1'");
   REQUIRE(f == std::vector<float>(6, -1.0f));
+}
+
+TEST_CASE(
+    "stage_external calls restore callbacks only when the walk succeeds") {
+  TempDir dir;
+  TwoValues saved(dir);
+  int calls = 0;
+  std::vector<float> got;
+  std::vector<int32_t> i(4, -1);
+  TwoExternal m;
+  m.v0 = ExternalVariable::Copied(
+             DataType::kFloat, {2, 3},
+             [](absl::Span<char>) { return absl::OkStatus(); },
+             [&](absl::string_view bytes) {
+               ++calls;
+               got.resize(6);
+               std::memcpy(got.data(), bytes.data(), 24);
+               return absl::OkStatus();
+             })
+             .value();
+  m.v1 =
+      ExternalVariable::Writable(DataType::kInt32, {4}, i.data(), 16).value();
+  Checkpoint reader;
+  CKPT_REQUIRE_OK(reader.Track("m", m));
+  RestoreOptions options;
+  options.stage_external = true;
+  CKPT_REQUIRE_OK(reader.Read(saved.prefix, options).status());
+  REQUIRE(calls == 1);
+  REQUIRE(got == saved.v0);
+  REQUIRE(i == saved.v1);
+
+  testing::CorruptStoredByte(saved.prefix, Key("v1"), 0, 0x01);
+  std::fill(i.begin(), i.end(), -1);
+  CKPT_REQUIRE_ERROR(reader.Read(saved.prefix, options),
+                     absl::StatusCode::kDataLoss, "restoring 'm/v1'");
+  REQUIRE(calls == 1);  // held back with the rest
+  REQUIRE(i == std::vector<int32_t>(4, -1));
+}
+
+TEST_CASE("In a collective restore, staged memory waits for every rank") {
+  TempDir dir;
+  TwoValues saved(dir);
+  std::vector<std::vector<float>> f(2, std::vector<float>(6, -1.0f));
+  std::vector<std::vector<int32_t>> i(2, std::vector<int32_t>(4, -1));
+  std::vector<int64_t> wrong(4, -1);
+  auto results = testing::RunRanks<absl::Status>(2, [&](Communicator& comm) {
+    const size_t r = static_cast<size_t>(comm.rank());
+    TwoExternal m;  // (no REQUIRE on the rank threads)
+    CKPT_RETURN_IF_ERROR(
+        m.v0.BindWritable(DataType::kFloat, {2, 3}, f[r].data(), 24));
+    // Rank 1's v1 does not match the checkpoint: it fails there.
+    CKPT_RETURN_IF_ERROR(
+        r == 0 ? m.v1.BindWritable(DataType::kInt32, {4}, i[r].data(), 16)
+               : m.v1.BindWritable(DataType::kInt64, {4}, wrong.data(), 32));
+    Checkpoint reader;
+    CKPT_RETURN_IF_ERROR(reader.Track("m", m));
+    RestoreOptions options;
+    options.communicator = &comm;
+    options.stage_external = true;
+    return reader.Read(saved.prefix, options).status();
+  });
+  for (const absl::Status& s : results) {
+    CKPT_REQUIRE_ERROR(s, absl::StatusCode::kInvalidArgument, "'m/v1'");
+  }
+  // Rank 0 succeeded on its own, but wrote nothing: rank 1 failed.
+  REQUIRE(f[0] == std::vector<float>(6, -1.0f));
+  REQUIRE(i[0] == std::vector<int32_t>(4, -1));
+  REQUIRE(f[1] == std::vector<float>(6, -1.0f));
 }
 
 TEST_CASE("stage_external holds back a deferred walk that fails") {

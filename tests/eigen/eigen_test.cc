@@ -220,6 +220,18 @@ TEST_CASE("Column-major tensors are converted, row-major ones viewed") {
   CKPT_REQUIRE_OK(RestoreOne(pc, m));
   REQUIRE(buffer == Count(24));
 
+  // A column-major map made for the call: the binding keeps its own copy.
+  std::vector<float> col_buffer(24, 0.0f);
+  ExternalVariable from_map;
+  {
+    Eigen::TensorMap<Eigen::Tensor<float, 3>> temporary(col_buffer.data(), 2, 3,
+                                                        4);
+    CKPT_REQUIRE_OK(eigen::Bind(from_map, temporary));
+  }
+  REQUIRE(from_map.access() == ExternalVariable::Access::kCopied);
+  CKPT_REQUIRE_OK(RestoreOne(pr, from_map));
+  for (int i = 0; i < 24; ++i) REQUIRE(col_buffer[i] == col.data()[i]);
+
   Eigen::Tensor<double, 0> scalar;
   scalar() = 2.5;
   ExternalVariable s = eigen::View(scalar).value();

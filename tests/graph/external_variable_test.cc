@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -160,6 +162,27 @@ TEST_CASE("Unbound variables take a restored value and deliver it on Bind") {
     REQUIRE(v.shape() == TensorShape({2}));
     REQUIRE(v.value().dtype() == DataType::kInvalid);
   }
+}
+
+TEST_CASE("Moves leave the source unbound, and copies do not exist") {
+  static_assert(!std::is_copy_constructible_v<ExternalVariable>);
+  static_assert(!std::is_copy_assignable_v<ExternalVariable>);
+  std::vector<float> mem = {1, 2};
+  ExternalVariable a =
+      ExternalVariable::Writable(DataType::kFloat, {2}, mem.data(), 8).value();
+  a.set_name("w");
+  ExternalVariable b(std::move(a));
+  REQUIRE(b.access() == ExternalVariable::Access::kWritable);
+  REQUIRE(b.shape() == TensorShape({2}));
+  REQUIRE(b.writable_bytes().data() == reinterpret_cast<char*>(mem.data()));
+  REQUIRE(b.name() == "w");
+  REQUIRE(a.access() == ExternalVariable::Access::kUnbound);  // NOLINT
+  REQUIRE(a.dtype() == DataType::kInvalid);
+  REQUIRE(a.writable_bytes().empty());
+  ExternalVariable c;
+  c = std::move(b);
+  REQUIRE(c.shape() == TensorShape({2}));
+  REQUIRE(b.access() == ExternalVariable::Access::kUnbound);  // NOLINT
 }
 
 TEST_CASE("Rebinding and Unbind forget the old memory") {

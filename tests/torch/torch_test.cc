@@ -373,6 +373,9 @@ TEST_CASE(
   CKPT_REQUIRE_ERROR(fresh.opt->Step(), absl::StatusCode::kDataLoss, "exp_avg");
   REQUIRE(fresh.optim.state().empty());  // nothing was created or stepped
   REQUIRE(::torch::equal(before, fresh.net->fc1->weight));
+  // Sticky: stepping on would start the state from zero.
+  CKPT_REQUIRE_ERROR(fresh.opt->Step(), absl::StatusCode::kDataLoss, "exp_avg");
+  REQUIRE(fresh.optim.state().empty());
 }
 
 }  // namespace
