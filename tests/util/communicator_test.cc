@@ -88,23 +88,33 @@ TEST_CASE("AllGather returns every rank's bytes in rank order, repeatedly") {
 TEST_CASE("Broadcast delivers the root's bytes, a bad root is refused") {
   const int n = GENERATE(1, 3);
   Comms comms = MakeComms(n);
-  auto results = OnEveryRank<std::string>(comms, [n](Communicator& c) {
+  // What each rank saw: the broadcasts, the refused root, the barrier after
+  // it (Catch's macros are used on this thread only).
+  struct Seen {
     std::string got;
+    absl::Status bad_root, barrier;
+  };
+  auto results = OnEveryRank<Seen>(comms, [n](Communicator& c) {
+    Seen seen;
     for (int root = 0; root < n; ++root) {
       absl::StatusOr<std::string> b =
           c.Broadcast(root, absl::StrCat("from ", c.rank()));
-      got += b.ok() ? *b : b.status().ToString();
-      got += ";";
+      seen.got += b.ok() ? *b : b.status().ToString();
+      seen.got += ";";
     }
-    CKPT_REQUIRE_ERROR(c.Broadcast(n, "x"), absl::StatusCode::kInvalidArgument,
-                       absl::StrCat("root ", n, " is not a rank of ", n));
-    CKPT_REQUIRE_OK(c.Barrier());  // the refused call joined nothing
-    return got;
+    seen.bad_root = c.Broadcast(n, "x").status();
+    seen.barrier = c.Barrier();  // the refused call joined nothing
+    return seen;
   });
   std::string expected;
   for (int root = 0; root < n; ++root)
     expected += absl::StrCat("from ", root, ";");
-  for (const std::string& r : results) REQUIRE(r == expected);
+  for (const Seen& r : results) {
+    REQUIRE(r.got == expected);
+    CKPT_REQUIRE_ERROR(r.bad_root, absl::StatusCode::kInvalidArgument,
+                       absl::StrCat("root ", n, " is not a rank of ", n));
+    CKPT_REQUIRE_OK(r.barrier);
+  }
 }
 
 TEST_CASE("AgreeOnStatus: OK everywhere, or the lowest failing rank's error") {
