@@ -169,6 +169,12 @@ class ExternalVariable : public Trackable {
   static absl::StatusOr<TensorShape> CheckDescriptor(const char* what,
                                                      DataType dtype,
                                                      TensorShape shape);
+  // CheckDescriptor, then a read-only Tensor::Borrow of `size` bytes at
+  // `data` (errors prefixed "ExternalVariable::<what>: ").
+  static absl::StatusOr<ckpt::Tensor> MemoryView(const char* what,
+                                                 DataType dtype,
+                                                 TensorShape shape,
+                                                 const void* data, size_t size);
   // Gives a pending value to the new binding (see Bind*).
   absl::Status DeliverPending(DataType dtype, const TensorShape& shape,
                               void* data, const RestoreFn& restore);

@@ -103,6 +103,23 @@ absl::StatusOr<ExternalVariable> ExternalVariable::Copied(DataType dtype,
   return v;
 }
 
+absl::StatusOr<ckpt::Tensor> ExternalVariable::MemoryView(const char* what,
+                                                          DataType dtype,
+                                                          TensorShape shape,
+                                                          const void* data,
+                                                          size_t size) {
+  absl::StatusOr<TensorShape> valid =
+      CheckDescriptor(what, dtype, std::move(shape));
+  if (!valid.ok()) return valid.status();
+  absl::StatusOr<ckpt::Tensor> view =
+      ckpt::Tensor::Borrow(dtype, *std::move(valid), data, size);
+  if (!view.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ExternalVariable::", what, ": ", view.status().message()));
+  }
+  return view;
+}
+
 absl::Status ExternalVariable::DeliverPending(DataType dtype,
                                               const TensorShape& shape,
                                               void* data,
@@ -124,16 +141,11 @@ absl::Status ExternalVariable::DeliverPending(DataType dtype,
 
 absl::Status ExternalVariable::BindWritable(DataType dtype, TensorShape shape,
                                             void* data, size_t size) {
-  absl::StatusOr<TensorShape> valid =
-      CheckDescriptor("BindWritable", dtype, std::move(shape));
-  if (!valid.ok()) return valid.status();
   absl::StatusOr<ckpt::Tensor> view =
-      ckpt::Tensor::Borrow(dtype, *valid, data, size);
-  if (!view.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ExternalVariable::BindWritable: ", view.status().message()));
-  }
-  if (absl::Status s = DeliverPending(dtype, *valid, data, nullptr); !s.ok()) {
+      MemoryView("BindWritable", dtype, std::move(shape), data, size);
+  if (!view.ok()) return view.status();
+  if (absl::Status s = DeliverPending(dtype, view->shape(), data, nullptr);
+      !s.ok()) {
     return s;
   }
   access_ = Access::kWritable;
@@ -146,15 +158,9 @@ absl::Status ExternalVariable::BindWritable(DataType dtype, TensorShape shape,
 
 absl::Status ExternalVariable::BindReadOnly(DataType dtype, TensorShape shape,
                                             const void* data, size_t size) {
-  absl::StatusOr<TensorShape> valid =
-      CheckDescriptor("BindReadOnly", dtype, std::move(shape));
-  if (!valid.ok()) return valid.status();
   absl::StatusOr<ckpt::Tensor> view =
-      ckpt::Tensor::Borrow(dtype, *valid, data, size);
-  if (!view.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ExternalVariable::BindReadOnly: ", view.status().message()));
-  }
+      MemoryView("BindReadOnly", dtype, std::move(shape), data, size);
+  if (!view.ok()) return view.status();
   if (has_pending_value()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot bind ExternalVariable",
