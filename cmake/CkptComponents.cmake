@@ -14,7 +14,8 @@
 # After ckpt_component_end, CKPT_<NAME>_ENABLED says whether to build it.
 
 # Declares the option; sets CKPT_<NAME>_WANTED when the dependency should be
-# looked for (not for OFF, nor for AUTO in a fuzz-only build).
+# looked for (not for OFF, nor for AUTO in a fuzz-only build unless the
+# component passes FUZZ: it has fuzz targets of its own).
 macro(ckpt_component_begin name target what)
   set(CKPT_${name} AUTO CACHE STRING
       "Build the optional ${target} component (${what}): AUTO (if its dependency is found), ON (required) or OFF")
@@ -23,7 +24,9 @@ macro(ckpt_component_begin name target what)
   set(CKPT_${name}_WANTED OFF)
   set(CKPT_${name}_TARGET "${target}")
   string(TOUPPER "${CKPT_${name}}" _ckpt_mode_${name})
-  if(_ckpt_mode_${name} STREQUAL "AUTO" AND CKPT_FUZZ)
+  set(_ckpt_args_${name} ${ARGN})  # ARGN is no variable inside a macro
+  if(_ckpt_mode_${name} STREQUAL "AUTO" AND CKPT_FUZZ AND
+     NOT "FUZZ" IN_LIST _ckpt_args_${name})
     message(STATUS "ckpt: fuzz build: ${target} and its tests are not built")
   elseif(_ckpt_mode_${name} STREQUAL "AUTO" OR CKPT_${name})
     set(CKPT_${name}_WANTED ON)

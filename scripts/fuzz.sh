@@ -36,7 +36,10 @@ fi
 JOBS=${CKPT_JOBS:-$(nproc)}
 BUILD=build/fuzz
 FUZZ_DIR=tests/fuzz
-ALL_TARGETS="fuzz_table fuzz_bundle fuzz_entry fuzz_string_tensor fuzz_variant_tensor fuzz_object_graph fuzz_state_file fuzz_lz4"
+# fuzz_safetensors and fuzz_npz are ckpt::bridges' (configured with
+# -DCKPT_BRIDGES=ON below: a missing nlohmann-json or zlib fails the
+# configure instead of silently dropping them).
+ALL_TARGETS="fuzz_table fuzz_bundle fuzz_entry fuzz_string_tensor fuzz_variant_tensor fuzz_object_graph fuzz_state_file fuzz_lz4 fuzz_safetensors fuzz_npz"
 TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 COMMON_FLAGS=(-rss_limit_mb=2048 -timeout=10)
 
@@ -44,7 +47,8 @@ COMMON_FLAGS=(-rss_limit_mb=2048 -timeout=10)
 max_len() {
   case "$1" in
     fuzz_bundle) echo 65536 ;;
-    fuzz_table | fuzz_object_graph | fuzz_lz4) echo 16384 ;;
+    fuzz_table | fuzz_object_graph | fuzz_lz4 | fuzz_safetensors) echo 16384 ;;
+    fuzz_npz) echo 65536 ;;
     fuzz_string_tensor | fuzz_variant_tensor | fuzz_state_file) echo 4096 ;;
     fuzz_entry) echo 1024 ;;
     *) echo 4096 ;;
@@ -59,7 +63,7 @@ if [[ -f "$BUILD/CMakeCache.txt" ]] &&
   rm -rf "$BUILD"
 fi
 CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DCKPT_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.configure.log" 2>&1 || {
+  -DCKPT_BRIDGES=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.configure.log" 2>&1 || {
   cat "$BUILD.configure.log" >&2
   echo "fuzz.sh: configure failed" >&2
   exit 1

@@ -23,6 +23,12 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin
   # optional adapters ckpt::eigen and ckpt::torch (their tests run in CI)
   libeigen3-dev libtorch-dev
+  # optional ckpt::bridges (ckpt export/import: safetensors, npz)
+  nlohmann-json3-dev zlib1g-dev
+  # the Python module ckpt: build, pip install from the tree, pytest (with
+  # numpy, and torch for the TF-weights-into-PyTorch test)
+  python3-dev pybind11-dev python3-numpy python3-pytest python3-torch
+  python3-pip python3-setuptools python3-wheel python3-venv
 )
 PACKAGES+=("$@")
 

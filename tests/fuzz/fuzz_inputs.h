@@ -16,6 +16,8 @@
 //   fuzz_lz4            u32le raw_size | u8 elem_size | stored LZ4 block
 //   fuzz_object_graph   serialized TrackableObjectGraph bytes
 //   fuzz_state_file     text of a `checkpoint` state file
+//   fuzz_safetensors    a .safetensors file (and, apart, an index .json)
+//   fuzz_npz            a zip archive of .npy members (and, apart, an .npy)
 //
 // Lengths and sizes read from the input are clamped to what the input holds
 // (or to the documented bound), never trusted.

@@ -37,6 +37,11 @@ constexpr absl::string_view kTopUsage =
     "                         added, removed and changed tensors (exit 1 if\n"
     "                         any)\n"
     "  dot PATH               the object graph as Graphviz DOT\n"
+    "  export SRC DST [--format safetensors|npz] [--map REGEX=REPL]...\n"
+    "         [--drop-optimizer] [--shard-size BYTES]\n"
+    "                         a checkpoint as safetensors or numpy .npz\n"
+    "  import SRC DST [--map REGEX=REPL]...\n"
+    "                         safetensors or .npz to a checkpoint\n"
     "\n"
     "TensorFlow's inspect_checkpoint flags work too: --file_name=PATH\n"
     "[--tensor_name=KEY] [--all_tensors] [--all_tensor_names].\n"
@@ -183,10 +188,45 @@ constexpr absl::string_view kInspectUsage =
     "--tensor_name prints one tensor's value; --all_tensors prints every\n"
     "name and value; --all_tensor_names prints every name.\n";
 
+constexpr absl::string_view kExportUsage =
+    "usage: ckpt export SRC DST [--format safetensors|npz]\n"
+    "                   [--map REGEX=REPLACEMENT]... [--drop-optimizer]\n"
+    "                   [--shard-size BYTES]\n"
+    "\n"
+    "Writes the checkpoint SRC (any PATH form) as a safetensors file or a\n"
+    "numpy .npz archive DST, value for value (dtype, shape and bytes kept;\n"
+    "the object graph is carried so that `ckpt import` restores the same\n"
+    "checkpoint). Tensors are streamed one at a time; DST appears only once\n"
+    "complete. A dtype the format cannot hold is an error naming the key.\n"
+    "\n"
+    "Options:\n"
+    "  --format safetensors|npz  default: from DST's suffix\n"
+    "  --map REGEX=REPLACEMENT   rename keys (std::regex ECMAScript, every\n"
+    "                            match replaced, $1 for groups); repeatable,\n"
+    "                            applied in order\n"
+    "  --drop-optimizer          leave out slot variables and optimizer state\n"
+    "  --shard-size BYTES        safetensors: above this size write shards\n"
+    "                            <base>-00001-of-0000N.safetensors and\n"
+    "                            <base>.safetensors.index.json (DST is\n"
+    "                            <base>.safetensors); 5G, 500M, 1000000\n";
+
+constexpr absl::string_view kImportUsage =
+    "usage: ckpt import SRC DST [--map REGEX=REPLACEMENT]...\n"
+    "\n"
+    "Writes SRC (a .safetensors file, a .safetensors.index.json with its\n"
+    "shards, or a numpy .npz) as a TensorFlow checkpoint at the prefix DST.\n"
+    "Input files are checked as untrusted (offsets, sizes, dtypes, zip\n"
+    "CRC-32s); an object graph carried by `ckpt export` is restored when no\n"
+    "--map rule renames keys.\n"
+    "\n"
+    "Options:\n"
+    "  --map REGEX=REPLACEMENT   rename keys; repeatable, applied in order\n";
+
 bool IsCommand(absl::string_view name) {
   return name == "ls" || name == "verify" || name == "convert" ||
          name == "tree" || name == "resave" || name == "show" ||
-         name == "stats" || name == "diff" || name == "dot";
+         name == "stats" || name == "diff" || name == "dot" ||
+         name == "export" || name == "import";
 }
 
 }  // namespace
@@ -254,6 +294,8 @@ std::string UsageText(absl::string_view command) {
   if (command == "stats") return std::string(kStatsUsage);
   if (command == "diff") return std::string(kDiffUsage);
   if (command == "dot") return std::string(kDotUsage);
+  if (command == "export") return std::string(kExportUsage);
+  if (command == "import") return std::string(kImportUsage);
   if (command == "inspect") return std::string(kInspectUsage);
   return std::string(kTopUsage);
 }
@@ -376,6 +418,8 @@ int RunCli(Env* env, absl::Span<const std::string> args, std::ostream& out,
   if (command == "stats") return RunStats(env, rest, out, err);
   if (command == "diff") return RunDiff(env, rest, out, err);
   if (command == "dot") return RunDot(env, rest, out, err);
+  if (command == "export") return RunExport(env, rest, out, err);
+  if (command == "import") return RunImport(env, rest, out, err);
   for (const std::string& arg : args) {
     if (absl::StartsWith(arg, "--file_name")) {
       return RunInspectCompat(env, args, out, err);

@@ -32,6 +32,9 @@
 //   ckpt stats PATH [KEY...] [--json]                 statistics (RunStats)
 //   ckpt diff A B [--by key|path] [--json]            differences (RunDiff)
 //   ckpt dot PATH                                     Graphviz DOT (RunDot)
+//   ckpt export SRC DST [--format F] [--map R=S]... [--drop-optimizer]
+//        [--shard-size B]        safetensors / npz (RunExport)
+//   ckpt import SRC DST [--map R=S]...  safetensors / npz in (RunImport)
 //   ckpt --file_name=PATH [--tensor_name=K] [--all_tensors]
 //        [--all_tensor_names]       inspect_checkpoint compatibility
 //                                   (RunInspectCompat)
@@ -312,6 +315,28 @@ int RunDiff(Env* env, absl::Span<const std::string> args, std::ostream& out,
 // with `dot -Tsvg` and is linear in the size of the graph.
 int RunDot(Env* env, absl::Span<const std::string> args, std::ostream& out,
            std::ostream& err);
+
+// `ckpt export SRC DST [--format safetensors|npz] [--map REGEX=REPL]...
+// [--drop-optimizer] [--shard-size BYTES]`: ckpt::bridges' ExportCheckpoint
+// (ckpt/bridges.h) of SRC (any PATH form) to DST, the format from
+// --format or DST's suffix (.safetensors, .npz; otherwise a usage error).
+// Prints one line:
+//   Exported 26 tensors (37074 bytes[, 6 dropped][, object graph kept]) as
+//   safetensors: <src prefix> -> <file>[, <file>...]
+// A dtype the format cannot carry or a bad --map rule is InvalidArgument
+// (exit 2); corrupt input DataLoss (exit 4). Without the bridges component
+// (CKPT_BRIDGES) it fails with Unimplemented (exit 5).
+int RunExport(Env* env, absl::Span<const std::string> args, std::ostream& out,
+              std::ostream& err);
+
+// `ckpt import SRC DST [--map REGEX=REPL]...`: ImportCheckpoint of SRC (a
+// .safetensors, .safetensors.index.json or .npz file) to the prefix DST
+// (checked as convert checks its DST). Prints one line:
+//   Imported 26 tensors (37074 bytes[, object graph restored]): SRC -> DST
+// Hostile or corrupt input is DataLoss (exit 4), unsupported features
+// Unimplemented (exit 5), an unknown SRC suffix FailedPrecondition (exit 5).
+int RunImport(Env* env, absl::Span<const std::string> args, std::ostream& out,
+              std::ostream& err);
 
 // TensorFlow's inspect_checkpoint flags, same meaning:
 //   --file_name=PATH                  (required) the checkpoint
