@@ -1,8 +1,9 @@
-# Optional components of ckpt (ckpt::mpi, ckpt::eigen, ckpt::torch): each
-# has a cache option CKPT_<NAME> = AUTO (build it when its dependency is
-# found), ON (the dependency is required: configuring fails without it) or
-# OFF. The core library ckpt never depends on them. Configure reports each
-# component's outcome, so a missing dependency is never silent.
+# Optional components of ckpt (ckpt::mpi, ckpt::eigen, ckpt::torch,
+# ckpt::bridges, the Python module): each has a cache option CKPT_<NAME> =
+# AUTO (build it when its dependency is found), ON (the dependency is
+# required: configuring fails without it) or OFF. The core library ckpt
+# never depends on them. Configure reports each component's outcome, so a
+# missing dependency is never silent.
 #
 #   ckpt_component_begin(MPI "ckpt::mpi" "NewMpiCommunicator")
 #   if(CKPT_MPI_WANTED)

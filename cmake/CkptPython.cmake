@@ -36,13 +36,22 @@ if(Python3_FOUND)
   set(PYBIND11_FINDPYTHON ON)
   find_package(pybind11 2.6 CONFIG QUIET)
   execute_process(COMMAND "${Python3_EXECUTABLE}" -c
-                  "import numpy; print(numpy.get_include())"
-    RESULT_VARIABLE ckpt_numpy_rc OUTPUT_VARIABLE CKPT_NUMPY_INCLUDE_DIR
+                  "import numpy; print(numpy.__version__)"
+    RESULT_VARIABLE ckpt_numpy_rc OUTPUT_VARIABLE ckpt_numpy_version
     OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET TIMEOUT 60)
+  # pybind11 before 2.12 reads numpy 1's array descriptor layout: with
+  # numpy 2 it would get item sizes wrong.
+  if(pybind11_FOUND AND ckpt_numpy_rc EQUAL 0 AND
+     ckpt_numpy_version VERSION_GREATER_EQUAL 2 AND
+     pybind11_VERSION VERSION_LESS 2.12)
+    set(ckpt_numpy_rc 1)
+    set(CKPT_PYTHON_DEPS_WHAT
+        "pybind11 >= 2.12 for numpy ${ckpt_numpy_version} (found pybind11 ${pybind11_VERSION})")
+  endif()
   if(pybind11_FOUND AND ckpt_numpy_rc EQUAL 0)
     set(CKPT_PYTHON_DEPS_FOUND TRUE)
     set(CKPT_PYTHON_DEPS_WHAT
-        "Python ${Python3_VERSION} (${Python3_EXECUTABLE}) with numpy, pybind11 ${pybind11_VERSION}")
+        "Python ${Python3_VERSION} (${Python3_EXECUTABLE}) with numpy ${ckpt_numpy_version}, pybind11 ${pybind11_VERSION}")
     execute_process(COMMAND "${Python3_EXECUTABLE}" -c "import pytest"
       RESULT_VARIABLE ckpt_pytest_rc OUTPUT_QUIET ERROR_QUIET TIMEOUT 60)
     if(ckpt_pytest_rc EQUAL 0)

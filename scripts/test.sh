@@ -11,7 +11,11 @@
 #         caller-owned memory; the libtorch and Eigen adapters, which
 #         have no threads of their own, are not built here) (build/tsan)
 # The gcc and asan builds include the optional components (ckpt::mpi,
-# ckpt::eigen, ckpt::torch), whose packages setup-deps.sh installs.
+# ckpt::eigen, ckpt::torch, ckpt::bridges), whose packages setup-deps.sh
+# installs; the gcc build also the Python module and its pytest suite
+# (python/*: the module, the bridges against numpy and an independent
+# safetensors parser, `pip install` into a fresh venv), which sanitizer
+# builds leave out (an instrumented extension needs its runtime preloaded).
 #   fuzz  clang + libFuzzer (checksums skipped): every fuzz target over its
 #         corpus and regressions, then a short fresh run each  (build/fuzz)
 # Existing build directories are reused (incremental builds). Every build

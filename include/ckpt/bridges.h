@@ -17,10 +17,14 @@
 //     shapes and bytes: the object graph travels in safetensors'
 //     __metadata__ ("ckpt.object_graph", base64) and in an .npz as the uint8
 //     member "_CHECKPOINTABLE_OBJECT_GRAPH". A dtype the target format
-//     cannot carry is InvalidArgument naming the key and the dtype
-//     (safetensors: strings, complex, quantized, int4, variant; npz:
-//     bfloat16, float8, int4, variant, and strings whose elements end in a
-//     NUL byte, which numpy's 'S' dtype drops).
+//     cannot carry is InvalidArgument naming the key and the dtype, found
+//     from the index before any file is written (safetensors: strings,
+//     complex, quantized, int4/uint4, the fnuz float8s, variant, resource;
+//     npz: bfloat16, every float8, int4/uint4, quantized, variant,
+//     resource); while streaming, an npz string tensor with an element
+//     ending in a NUL byte (which numpy's 'S' dtype drops) or whose
+//     fixed-width form would pass 16 times its bytes plus 1 MiB is refused
+//     the same way (its temporary file removed).
 //   * Streaming: export reads one tensor at a time (a partitioned tensor is
 //     assembled whole), writes it and frees it; import reads one member at a
 //     time. Peak memory is about the largest tensor plus buffers (an .npz
@@ -32,9 +36,13 @@
 //     for corrupt or hostile bytes, Unimplemented for features not
 //     supported, never a crash).
 //   * Atomic: outputs are written under temporary names and renamed into
-//     place at the end (a sharded export renames the shards, then the
-//     index); a failed export or import leaves no output file and removes
-//     its temporaries. An import writes through BundleWriter (same rules).
+//     place once all are complete (a sharded export renames the shards,
+//     then the index); a failure before that leaves no output file and
+//     removes its temporaries (a failed rename keeps the complete files
+//     already renamed). An import writes through BundleWriter (same rules).
+//     A destination that is a file of the source bundle is refused. Files
+//     of an earlier export that this one does not write (shards of another
+//     count) are left alone.
 //   * Keys: `key_rules` apply in order to every key (std::regex ECMAScript,
 //     every match replaced, `$1` for groups); a key mapped to "" or two
 //     keys mapped to one name are InvalidArgument naming both. With rules
@@ -107,7 +115,8 @@ struct ExportResult {
 };
 
 // Exports the checkpoint at `prefix` (a bundle prefix) to `dst`: a
-// .safetensors file (or, sharded, its index's name), or an .npz file.
+// .safetensors file (sharded: <base>.safetensors, see max_shard_bytes), or
+// an .npz file.
 // safetensors' __metadata__ records "format": "tf", "ckpt.source" (the
 // prefix), "ckpt.path.<name>" (the object path of each tensor, as
 // ckpt.restore_map names it) and "ckpt.key.<name>" for each renamed key.
@@ -129,7 +138,9 @@ struct ImportResult {
 // Imports `src` (a .safetensors file, a .safetensors.index.json with its
 // shards, or an .npz) into a TensorFlow bundle at `dst_prefix`. Members of
 // an .npz are named "<key>.npy"; one stored in Fortran order is transposed
-// to C order. FailedPrecondition for an unknown suffix.
+// to C order. FailedPrecondition for an unknown suffix. A tensor that would
+// be stored under the object graph's key or a slice key ("\0...") is
+// DataLoss (InvalidArgument when a key rule produced the name).
 absl::StatusOr<ImportResult> ImportCheckpoint(Env* env, const std::string& src,
                                               const std::string& dst_prefix,
                                               const ImportOptions& options);

@@ -138,7 +138,7 @@ absl::Status CheckCarriable(ExportFormat format, const Planned& t) {
       format == ExportFormat::kSafetensors &&
               (dt == DataType::kString || dt == DataType::kComplex64 ||
                dt == DataType::kComplex128)
-          ? " (export to npz instead, or leave it out with a --map rule)"
+          ? " (npz can)"
           : ""));
 }
 
@@ -154,7 +154,13 @@ absl::StatusOr<Plan> MakePlan(const BundleReader& reader,
   if (*has_graph) {
     absl::StatusOr<Tensor> stored = reader.Read(kObjectGraphKey);
     if (!stored.ok()) return stored.status();
-    graph_bytes = stored->strings().at(0);
+    if (!stored->is_string() || stored->num_elements() != 1) {
+      return absl::DataLossError(
+          absl::StrCat("checkpoint '", prefix, "': the object graph entry is ",
+                       DataTypeName(stored->dtype()), " ",
+                       stored->shape().DebugString(), ", not a string scalar"));
+    }
+    graph_bytes = stored->strings()[0];
     absl::StatusOr<ObjectGraph> graph =
         ParseObjectGraph(graph_bytes, absl::StrCat("'", prefix, "'"));
     if (!graph.ok()) return graph.status();
@@ -205,17 +211,25 @@ uint64_t ByteSize(const BundleEntry& e) {
   return static_cast<uint64_t>(e.shape.num_elements()) * DataTypeSize(e.dtype);
 }
 
-// The fixed-size bytes of `t`, checked against its planned size.
-absl::StatusOr<Tensor> ReadChecked(const BundleReader& reader,
-                                   const Planned& t) {
-  absl::StatusOr<Tensor> value = reader.Read(t.key);
-  if (!value.ok()) return value.status();
-  if (!value->holds_strings() && value->bytes().size() != ByteSize(t.entry)) {
-    return absl::DataLossError(absl::StrCat(
-        "tensor ", QuoteForMessage(t.key), " read ", value->bytes().size(),
-        " bytes, its entry says ", ByteSize(t.entry)));
+// Reads tensor `t`, verified. A fixed-size tensor is read into `scratch`,
+// one buffer reused for every tensor of the export (it grows to the largest
+// one): a fresh allocation per tensor would fault in new pages every time,
+// which costs as much as the copy itself. The result views `scratch` and is
+// valid until the next call. Strings are read into a tensor of their own.
+absl::StatusOr<Tensor> ReadChecked(const BundleReader& reader, const Planned& t,
+                                   std::string* scratch) {
+  if (!IsFixedSizeDataType(t.entry.dtype)) return reader.Read(t.key);
+  const uint64_t size = ByteSize(t.entry);
+  if (size > scratch->max_size()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("tensor ", QuoteForMessage(t.key), ": ", size, " bytes"));
   }
-  return value;
+  if (scratch->size() < size) scratch->resize(static_cast<size_t>(size));
+  absl::Status s = reader.ReadInto(
+      t.key, absl::Span<char>(scratch->data(), static_cast<size_t>(size)));
+  if (!s.ok()) return s;
+  return Tensor::Borrow(t.entry.dtype, t.entry.shape, scratch->data(),
+                        static_cast<size_t>(size));
 }
 
 // ---- safetensors ----
@@ -253,8 +267,9 @@ absl::Status WriteSafetensorsFile(
       OutputFile::Create(env, path);
   if (!out.ok()) return out.status();
   absl::Status s = (*out)->file()->Append(*header);
+  std::string scratch;
   for (size_t i = 0; s.ok() && i < tensors.size(); ++i) {
-    absl::StatusOr<Tensor> value = ReadChecked(reader, *tensors[i]);
+    absl::StatusOr<Tensor> value = ReadChecked(reader, *tensors[i], &scratch);
     if (!value.ok()) return value.status();
     s = (*out)->file()->Append(value->bytes());
     result->bytes += value->bytes().size();
@@ -316,7 +331,7 @@ absl::Status ExportSafetensors(Env* env, const BundleReader& reader,
   for (size_t i = 0; i < shards.size(); ++i) {
     const std::string path = absl::StrFormat("%s-%05d-of-%05d.safetensors",
                                              base, i + 1, shards.size());
-    const std::string file = path.substr(dir.empty() ? 0 : dir.size() + 1);
+    const std::string file = path.substr(path.rfind('/') + 1);  // npos+1 = 0
     // The graph travels in the first shard (the index keeps only sizes and
     // the weight map).
     std::vector<std::pair<std::string, std::string>> meta = {
@@ -393,8 +408,9 @@ absl::Status ExportNpz(Env* env, const BundleReader& reader, const Plan& plan,
                                    {*header, *plan.graph});
     if (!s.ok()) return Annotate(s, dst);
   }
+  std::string scratch;
   for (const Planned& t : plan.tensors) {
-    absl::StatusOr<Tensor> value = ReadChecked(reader, t);
+    absl::StatusOr<Tensor> value = ReadChecked(reader, t, &scratch);
     if (!value.ok()) return value.status();
     size_t width = 0;
     std::string strings;
@@ -435,6 +451,11 @@ absl::StatusOr<ExportResult> ExportCheckpoint(Env* env,
     return absl::InvalidArgumentError(absl::StrCat(
         "export destination ", QuoteForMessage(dst), " is not a file name"));
   }
+  if (dst == prefix + ".index" || absl::StartsWith(dst, prefix + ".data-")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("export destination ", QuoteForMessage(dst),
+                     " is a file of the checkpoint exported"));
+  }
   absl::StatusOr<std::unique_ptr<BundleReader>> reader =
       BundleReader::Open(env, prefix);
   if (!reader.ok()) return reader.status();
@@ -444,8 +465,10 @@ absl::StatusOr<ExportResult> ExportCheckpoint(Env* env,
   result.dropped = plan->dropped;
   result.object_graph = plan->graph.has_value();
   // Every file is written and closed under its temporary name first, then
-  // all are renamed in order (a sharded export's index last); a failure
-  // removes what was renamed so far.
+  // all are renamed in order (a sharded export's index last). A failure
+  // before the renames removes every temporary file; a failed rename or
+  // directory sync keeps the complete files already renamed (they replaced
+  // what was there) and removes the rest.
   std::vector<std::unique_ptr<OutputFile>> outputs;
   absl::Status s =
       options.format == ExportFormat::kSafetensors
@@ -460,7 +483,9 @@ absl::StatusOr<ExportResult> ExportCheckpoint(Env* env,
     s = env->SyncDir(dir.empty() ? "." : dir);
   }
   if (!s.ok()) {
-    for (auto& out : outputs) out->Discard();
+    for (auto& out : outputs) {
+      if (!out->committed()) out->Discard();
+    }
     return s;
   }
   return result;

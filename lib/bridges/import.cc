@@ -36,6 +36,7 @@
 #include "ckpt/dtype.h"
 #include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 #include "util/errors.h"
 
 namespace ckpt::bridges {
@@ -51,10 +52,22 @@ struct Importer {
   NameSet names;
   ImportResult result;
   std::optional<std::string> graph;  // serialized, from the input
+  std::string scratch;               // the tensor (or member) being copied
 
   absl::Status Add(absl::string_view name, const Tensor& value) {
     absl::StatusOr<std::string> key = mapper.Map(name);
     if (!key.ok()) return key.status();
+    // The object graph's key and the slice-key namespace ("\0...") are the
+    // bundle's own: a tensor under them would make the checkpoint unreadable.
+    if (*key == kObjectGraphKey || IsSliceKey(*key)) {
+      const std::string what =
+          absl::StrCat("tensor ", QuoteForMessage(name), " would be stored as ",
+                       QuoteForMessage(*key), ", a key reserved for ",
+                       *key == kObjectGraphKey ? "the object graph"
+                                               : "partitioned tensors' slices");
+      return mapper.identity() ? absl::DataLossError(what)
+                               : absl::InvalidArgumentError(what);
+    }
     absl::Status claimed = names.Claim(*key, name);
     if (!claimed.ok()) return claimed;
     absl::Status added = writer->Add(*key, value);
@@ -71,6 +84,12 @@ struct Importer {
     }
     absl::StatusOr<ObjectGraph> parsed = ParseObjectGraph(bytes, where);
     if (!parsed.ok()) return parsed.status();
+    // A graph with non-UTF-8 strings must never be written (object_graph.h).
+    absl::Status strings = ValidateObjectGraphStrings(*parsed);
+    if (!strings.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(where, ": object graph: ", strings.message()));
+    }
     graph = std::move(bytes);
     return absl::OkStatus();
   }
@@ -244,12 +263,18 @@ absl::Status ImportNpz(Importer& im, const std::string& path) {
     }
     const std::string name = e.name.substr(0, e.name.size() - 4);
     // Deflate expands at most ~1032-fold: a larger claim is a lie, refused
-    // before anything is allocated.
+    // before reading (and ReadEntry allocates only what really inflates).
     const uint64_t max_bytes =
         e.method == 0 ? e.compressed_size
                       : e.compressed_size * 1100 + (uint64_t{1} << 20);
-    absl::StatusOr<std::string> member = (*zip)->ReadEntry(e, max_bytes);
-    if (!member.ok()) return member.status();
+    if (e.uncompressed_size > max_bytes) {
+      return absl::DataLossError(absl::StrCat(
+          where, ": claims ", e.uncompressed_size, " bytes from ",
+          e.compressed_size, " compressed bytes, more than deflate produces"));
+    }
+    std::string* member = &im.scratch;  // reused: no fresh pages per member
+    absl::Status read = (*zip)->ReadEntryInto(e, max_bytes, member);
+    if (!read.ok()) return read;
     absl::StatusOr<NpyHeader> h = ParseNpyHeader(*member, where);
     if (!h.ok()) return h.status();
     if (h->data_offset + h->data_bytes != member->size()) {
@@ -307,7 +332,7 @@ absl::StatusOr<ImportResult> ImportCheckpoint(Env* env, const std::string& src,
   absl::StatusOr<std::unique_ptr<BundleWriter>> writer =
       BundleWriter::Create(env, dst_prefix);
   if (!writer.ok()) return writer.status();
-  Importer im{env, writer->get(), *std::move(mapper), NameSet(), {}, {}};
+  Importer im{env, writer->get(), *std::move(mapper), NameSet(), {}, {}, {}};
   absl::Status s = kind == Kind::kNpz ? ImportNpz(im, src)
                    : kind == Kind::kIndex
                        ? ImportSafetensorsIndex(im, src)

@@ -53,14 +53,16 @@ absl::StatusOr<KeyMapper> KeyMapper::Create(absl::Span<const KeyRule> rules) {
 
 absl::StatusOr<std::string> KeyMapper::Map(absl::string_view key) const {
   if (rules_.empty()) return std::string(key);
-  if (key.size() > kMaxMappedKeyBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("key ", QuoteForMessage(key), " is ", key.size(),
-                     " bytes long; key rules apply to keys of at most ",
-                     kMaxMappedKeyBytes, " bytes"));
-  }
   std::string name(key);
   for (const Compiled& rule : rules_) {
+    // Checked before every rule: an earlier rule may have lengthened it.
+    if (name.size() > kMaxMappedKeyBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key ", QuoteForMessage(key), " is ", name.size(),
+                       " bytes long before rule ", QuoteForMessage(rule.text),
+                       "; key rules apply to keys of at most ",
+                       kMaxMappedKeyBytes, " bytes"));
+    }
     try {
       name = std::regex_replace(name, rule.regex, rule.replacement);
     } catch (const std::regex_error& e) {

@@ -12,8 +12,9 @@
 //   * KeyMapper::Create compiles every rule (InvalidArgument naming the rule
 //     for a regex std::regex refuses). No rules: Map is the identity.
 //   * Map applies the rules in order, each replacing every match. Keys come
-//     from files: one longer than kMaxMappedKeyBytes is InvalidArgument
-//     rather than risking libstdc++'s recursive matcher on it; a regex
+//     from files: one longer than kMaxMappedKeyBytes (before any rule: an
+//     earlier rule may lengthen it) is InvalidArgument rather than risking
+//     libstdc++'s recursive matcher on it; a regex
 //     error while matching (complexity, stack) is InvalidArgument naming
 //     the key and the rule; a key mapped to "" is InvalidArgument.
 //   * NameSet::Claim refuses a second key mapped to the same name,

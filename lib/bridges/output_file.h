@@ -44,6 +44,7 @@ class OutputFile {
 
   WritableFile* file() { return file_.get(); }
   const std::string& path() const { return path_; }
+  bool committed() const { return committed_; }
   absl::Status Close();
   absl::Status Commit();
   // Deletes the file (temporary or committed) unless already gone.

@@ -378,8 +378,8 @@ absl::Status ZipReader::Load() {
   return absl::OkStatus();
 }
 
-absl::Status ZipReader::Inflate(const ZipEntry& e, absl::Span<char> out,
-                                bool exact) const {
+absl::Status ZipReader::Inflate(const ZipEntry& e, size_t target, bool exact,
+                                std::string* out) const {
   const std::string member = QuoteForMessage(e.name);
   z_stream zs = {};
   if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
@@ -404,9 +404,16 @@ absl::Status ZipReader::Inflate(const ZipEntry& e, absl::Span<char> out,
       zs.next_in = reinterpret_cast<Bytef*>(in.data());
       zs.avail_in = static_cast<uInt>(chunk);
     }
-    const size_t want = out.size() - produced;
+    // The buffer grows with what the stream really produces (doubling, from
+    // 1 MiB), never ahead of it to the size the directory claims: a small
+    // hostile member claiming gigabytes costs what it inflates to.
+    if (produced == out->size() && out->size() < target) {
+      out->resize(static_cast<size_t>(std::min<uint64_t>(
+          target, std::max<uint64_t>(uint64_t{1} << 20, 2 * out->size()))));
+    }
+    const size_t want = out->size() - produced;
     if (want > 0) {
-      zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
+      zs.next_out = reinterpret_cast<Bytef*>(out->data() + produced);
       zs.avail_out = static_cast<uInt>(std::min<size_t>(want, 1u << 30));
     } else if (exact) {
       zs.next_out = reinterpret_cast<Bytef*>(&overflow);
@@ -424,7 +431,7 @@ absl::Status ZipReader::Inflate(const ZipEntry& e, absl::Span<char> out,
     }
     produced += got;
     if (ret == Z_STREAM_END) {
-      if (produced < out.size()) {
+      if (produced < target) {
         return absl::DataLossError(
             absl::StrCat(display_name_, ": member ", member, ": inflates to ",
                          produced, " bytes, not ", e.uncompressed_size));
@@ -446,41 +453,54 @@ absl::Status ZipReader::Inflate(const ZipEntry& e, absl::Span<char> out,
   }
 }
 
-absl::StatusOr<std::string> ZipReader::ReadEntry(const ZipEntry& e,
-                                                 uint64_t max_bytes) const {
+absl::Status ZipReader::ReadEntryInto(const ZipEntry& e, uint64_t max_bytes,
+                                      std::string* out) const {
   if (e.uncompressed_size > max_bytes ||
       e.uncompressed_size > std::string().max_size()) {
     return absl::ResourceExhaustedError(absl::StrCat(
         display_name_, ": member ", QuoteForMessage(e.name), ": ",
         e.uncompressed_size, " bytes, more than the limit of ", max_bytes));
   }
-  std::string out(static_cast<size_t>(e.uncompressed_size), '\0');
+  out->clear();
   if (e.method == 0) {
     if (e.compressed_size != e.uncompressed_size) {
       return absl::DataLossError(
           absl::StrCat(display_name_, ": member ", QuoteForMessage(e.name),
                        ": stored, but its sizes differ"));
     }
-    absl::Status s = file_->Read(e.data_offset, out.size(), out.data());
+    // Stored bytes lie inside the file (checked by Load): the size is real.
+    out->resize(static_cast<size_t>(e.uncompressed_size));
+    absl::Status s = file_->Read(e.data_offset, out->size(), out->data());
     if (!s.ok()) return s;
   } else {
-    absl::Status s = Inflate(e, absl::MakeSpan(out), /*exact=*/true);
+    absl::Status s = Inflate(e, static_cast<size_t>(e.uncompressed_size),
+                             /*exact=*/true, out);
     if (!s.ok()) return s;
   }
-  const uint32_t crc = Crc32(out);
+  const uint32_t crc = Crc32(*out);
   if (crc != e.crc32 && !kFuzzingSkipChecksums) {
     return absl::DataLossError(absl::StrFormat(
         "%s: member %s: crc mismatch (stored 0x%08x, computed 0x%08x)",
         display_name_, QuoteForMessage(e.name), e.crc32, crc));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ZipReader::ReadEntry(const ZipEntry& e,
+                                                 uint64_t max_bytes) const {
+  std::string out;
+  absl::Status s = ReadEntryInto(e, max_bytes, &out);
+  if (!s.ok()) return s;
   return out;
 }
 
 absl::StatusOr<std::string> ZipReader::ReadEntryPrefix(const ZipEntry& e,
                                                        size_t n) const {
-  std::string out(
-      static_cast<size_t>(std::min<uint64_t>(n, e.uncompressed_size)), '\0');
+  const size_t size =
+      static_cast<size_t>(std::min<uint64_t>(n, e.uncompressed_size));
+  std::string out;
   if (e.method == 0) {
+    out.resize(size);
     if (out.size() > e.compressed_size) {
       return absl::DataLossError(
           absl::StrCat(display_name_, ": member ", QuoteForMessage(e.name),
@@ -490,7 +510,7 @@ absl::StatusOr<std::string> ZipReader::ReadEntryPrefix(const ZipEntry& e,
     if (!s.ok()) return s;
     return out;
   }
-  absl::Status s = Inflate(e, absl::MakeSpan(out), /*exact=*/false);
+  absl::Status s = Inflate(e, size, /*exact=*/false, &out);
   if (!s.ok()) return s;
   return out;
 }

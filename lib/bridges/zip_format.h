@@ -78,9 +78,16 @@ class ZipReader {
   // otherwise; skipped in fuzzing builds). ResourceExhausted, before
   // allocating, when uncompressed_size > `max_bytes`. Deflate: the stream
   // must inflate to exactly uncompressed_size bytes (inflating stops at one
-  // byte more: a bomb costs nothing), else DataLoss.
+  // byte more: a bomb costs nothing), else DataLoss; the result grows with
+  // the bytes actually inflated, so a claimed size costs no memory before
+  // the stream delivers it.
   absl::StatusOr<std::string> ReadEntry(const ZipEntry& e,
                                         uint64_t max_bytes) const;
+  // ReadEntry() into `out`, whose capacity is reused (one buffer for every
+  // member of an import: no fresh pages per member). On error `out` holds
+  // unspecified bytes.
+  absl::Status ReadEntryInto(const ZipEntry& e, uint64_t max_bytes,
+                             std::string* out) const;
 
   // Up to the first `n` uncompressed bytes (fewer only when the member is
   // shorter), without CRC check: for a header to look at before reading.
@@ -92,10 +99,11 @@ class ZipReader {
       : file_(file), display_name_(std::move(display_name)) {}
 
   absl::Status Load();
-  // Inflates member `e` into `out` (its size: how many bytes are wanted).
-  // `exact`: the stream must end there (else it may go on).
-  absl::Status Inflate(const ZipEntry& e, absl::Span<char> out,
-                       bool exact) const;
+  // Inflates the first `target` bytes of member `e` into `out`, which grows
+  // only as bytes are produced. `exact`: the stream must end there (else it
+  // may go on).
+  absl::Status Inflate(const ZipEntry& e, size_t target, bool exact,
+                       std::string* out) const;
 
   const RandomAccessFile* file_;
   std::string display_name_;

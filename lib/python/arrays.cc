@@ -22,16 +22,23 @@
 namespace ckpt::python {
 namespace {
 
-// ml_dtypes, or None when it does not import. Imported once and kept for the
-// life of the interpreter (never released: no destructor runs at exit).
+// ml_dtypes, or None when it does not import. Looked up once and kept for
+// the life of the interpreter (never released: no destructor runs at exit).
+// The cache is guarded by the GIL, not by a function-local static's guard:
+// the import may release the GIL, and a second thread blocked on such a
+// guard while holding the GIL would deadlock. Two threads may both import;
+// the second finds the module in sys.modules.
 py::object MlDtypes() {
-  static PyObject* module = [] {
+  static PyObject* module = nullptr;  // GIL held
+  if (module == nullptr) {
+    PyObject* found = Py_None;
     try {
-      return py::module_::import("ml_dtypes").release().ptr();
+      found = py::module_::import("ml_dtypes").release().ptr();
     } catch (py::error_already_set&) {
-      return Py_None;  // error_already_set cleared the import error
+      // Not installed: error_already_set took the ImportError.
     }
-  }();
+    if (module == nullptr) module = found;
+  }
   return py::reinterpret_borrow<py::object>(module);
 }
 
@@ -233,7 +240,15 @@ absl::StatusOr<Tensor> TensorFromArray(const py::array& array,
     if (py::isinstance<py::bytes>(item)) {
       values.push_back(item.cast<std::string>());
     } else if (py::isinstance<py::str>(item)) {
-      values.push_back(item.cast<std::string>());  // UTF-8
+      Py_ssize_t size = 0;
+      const char* utf8 = PyUnicode_AsUTF8AndSize(item.ptr(), &size);
+      if (utf8 == nullptr) {  // a lone surrogate: not encodable
+        PyErr_Clear();
+        return NotAnArrayDtype(
+            key,
+            absl::StrCat("a str that is not valid Unicode (element ", i, ")"));
+      }
+      values.emplace_back(utf8, static_cast<size_t>(size));
     } else {
       return NotAnArrayDtype(
           key,

@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,10 +31,10 @@ struct LoadedGraph {
 LoadedGraph Load(const CheckpointReader& reader) {
   LoadedGraph loaded;
   absl::StatusOr<ObjectGraph> graph;
+  const std::shared_ptr<const BundleReader> bundle = reader.bundle();
   {
     py::gil_scoped_release release;
-    graph = cli::ReadGraphForDisplay(reader.bundle(), reader.prefix(),
-                                     &loaded.paths);
+    graph = cli::ReadGraphForDisplay(*bundle, reader.prefix(), &loaded.paths);
   }
   ThrowIfError(graph.status());
   loaded.graph = *std::move(graph);
@@ -52,7 +53,7 @@ py::str Str(absl::string_view s) {
 
 py::list ObjectGraphToPython(const CheckpointReader& reader) {
   LoadedGraph loaded = Load(reader);
-  const BundleReader& bundle = reader.bundle();
+  const std::shared_ptr<const BundleReader> bundle = reader.bundle();
   py::list nodes;
   for (size_t id = 0; id < loaded.graph.nodes.size(); ++id) {
     const ObjectGraph::Node& node = loaded.graph.nodes[id];
@@ -69,7 +70,7 @@ py::list ObjectGraphToPython(const CheckpointReader& reader) {
       attr["name"] = Str(a.name);
       attr["full_name"] = Str(a.full_name);
       attr["key"] = Str(a.checkpoint_key);
-      absl::StatusOr<BundleEntry> entry = bundle.GetEntry(a.checkpoint_key);
+      absl::StatusOr<BundleEntry> entry = bundle->GetEntry(a.checkpoint_key);
       if (entry.ok()) {
         attr["dtype"] = std::string(DataTypeName(entry->dtype));
         attr["shape"] = py::cast(entry->shape.dims());

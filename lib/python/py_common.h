@@ -18,6 +18,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -41,6 +42,11 @@ T ValueOrThrow(absl::StatusOr<T> result) {
   if (!result.ok()) ThrowStatus(result.status());
   return *std::move(result);
 }
+
+// A key or name given from Python as bytes, or as str (encoded as UTF-8
+// with surrogateescape, the inverse of how the module decodes names); a
+// TypeError naming `what` otherwise.
+std::string BytesArg(py::handle value, const char* what);
 
 // Emits ckpt.errors.DtypeWarning(message).
 void WarnDtype(const std::string& message);

@@ -75,9 +75,9 @@ const std::vector<CheckpointReader::Listed>& CheckpointReader::tensors() const {
   return tensors_;
 }
 
-const BundleReader& CheckpointReader::bundle() const {
+std::shared_ptr<const BundleReader> CheckpointReader::bundle() const {
   CheckOpen();
-  return *reader_;
+  return reader_;
 }
 
 bool CheckpointReader::HasTensor(const std::string& key) const {
@@ -100,22 +100,25 @@ const CheckpointReader::Listed& CheckpointReader::Find(
 py::object CheckpointReader::GetTensor(const std::string& key) const {
   const Listed& listed = Find(key);
   const DataType dt = listed.entry.dtype;
+  // Held across the GIL release (see the thread-safety contract).
+  const std::shared_ptr<const BundleReader> reader = reader_;
+  const std::shared_ptr<const MappedBundleReader> mapped = mapped_;
   if (dt == DataType::kString) {
     absl::StatusOr<Tensor> t;
     {
       py::gil_scoped_release release;
-      t = reader_->Read(key);
+      t = reader->Read(key);
     }
     ThrowIfError(t.status());
     return StringsToPython(*t);
   }
   NumpyDtype np_dtype = ValueOrThrow(NumpyDtypeFor(dt, key));
   if (!np_dtype.stand_in.empty()) WarnDtype(np_dtype.stand_in);
-  if (mapped_ != nullptr) {
+  if (mapped != nullptr) {
     absl::StatusOr<Tensor> t;
     {
       py::gil_scoped_release release;
-      t = mapped_->Get(key);
+      t = mapped->Get(key);
     }
     ThrowIfError(t.status());
     return ScalarOrArray(WrapTensor(*std::move(t), np_dtype.dtype,
@@ -125,7 +128,7 @@ py::object CheckpointReader::GetTensor(const std::string& key) const {
   absl::Status status;
   {
     py::gil_scoped_release release;
-    status = reader_->ReadInto(
+    status = reader->ReadInto(
         key, absl::Span<char>(static_cast<char*>(array.mutable_data()),
                               static_cast<size_t>(array.nbytes())));
   }

@@ -24,7 +24,11 @@
 //   * Errors raise ckpt.errors exceptions (python/py_common.h); a closed
 //     reader raises FailedPreconditionError.
 //   * Thread-safe: the GIL is released only around the library's const,
-//     thread-safe reads.
+//     thread-safe reads, which hold their own references to the readers: a
+//     Close() from another thread meanwhile takes effect for later calls.
+//   * Keys are bytes: a Python str is encoded as UTF-8 with surrogateescape
+//     (the inverse of how tensors() names are decoded), bytes are taken as
+//     they are.
 
 #ifndef CKPT_LIB_PYTHON_READER_H_
 #define CKPT_LIB_PYTHON_READER_H_
@@ -60,8 +64,9 @@ class CheckpointReader {
 
   bool HasTensor(const std::string& key) const;
   py::object GetTensor(const std::string& key) const;
-  // The BundleReader (FailedPrecondition once closed).
-  const BundleReader& bundle() const;
+  // The BundleReader (FailedPrecondition once closed), shared so that a
+  // concurrent Close() cannot free it under a caller that released the GIL.
+  std::shared_ptr<const BundleReader> bundle() const;
 
   void Close();
 
@@ -72,7 +77,7 @@ class CheckpointReader {
 
   std::string prefix_;
   std::shared_ptr<const BundleReader> reader_;
-  std::unique_ptr<MappedBundleReader> mapped_;
+  std::shared_ptr<const MappedBundleReader> mapped_;
   std::vector<Listed> tensors_;
   absl::flat_hash_map<std::string, size_t> index_;
 };

@@ -16,14 +16,47 @@
 #include "absl/strings/str_cat.h"
 #include "arrays.h"
 #include "ckpt/bundle_writer.h"
+#include "ckpt/object_graph.h"
 #include "ckpt/tensor.h"
+#include "ckpt/tensor_slice.h"
 #include "cli/prefix.h"
 #include "util/errors.h"
 
 namespace ckpt::python {
 
+namespace {
+
+// The format's own keys (writer.h).
+absl::Status CheckReservedKey(const std::string& key, const Tensor& value) {
+  if (IsSliceKey(key)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key ", QuoteForMessage(key),
+                     " starts with a NUL byte, which marks partitioned "
+                     "tensors' slice keys"));
+  }
+  if (key != kObjectGraphKey) return absl::OkStatus();
+  if (!value.is_string() || value.shape().rank() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key '", kObjectGraphKey,
+        "' holds the object graph: a string scalar, not ",
+        DataTypeName(value.dtype()), " ", value.shape().DebugString()));
+  }
+  absl::StatusOr<ObjectGraph> graph =
+      ParseObjectGraph(value.strings()[0], "ckpt.save");
+  absl::Status s =
+      graph.ok() ? ValidateObjectGraphStrings(*graph) : graph.status();
+  if (!s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("value of '", kObjectGraphKey,
+                     "' is not a valid object graph: ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 size_t Save(const std::string& prefix,
-            const std::vector<std::pair<std::string, py::array>>& items,
+            const std::vector<std::pair<py::object, py::array>>& items,
             const std::string& compression) {
   BundleWriterOptions options;
   if (compression == "lz4") {
@@ -37,11 +70,14 @@ size_t Save(const std::string& prefix,
   std::vector<py::object> keep;  // the arrays whose memory is borrowed
   std::vector<std::pair<std::string, Tensor>> tensors;
   tensors.reserve(items.size());
-  for (const auto& [key, array] : items) {
+  for (const auto& [key_object, array] : items) {
+    const std::string key = BytesArg(key_object, "key");
     if (key.empty()) {
       ThrowStatus(absl::InvalidArgumentError("ckpt.save: an empty key"));
     }
-    tensors.emplace_back(key, ValueOrThrow(TensorFromArray(array, key, &keep)));
+    Tensor value = ValueOrThrow(TensorFromArray(array, key, &keep));
+    ThrowIfError(CheckReservedKey(key, value));
+    tensors.emplace_back(key, std::move(value));
   }
   absl::Status status;
   {

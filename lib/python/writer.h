@@ -14,7 +14,10 @@
 // interrupted save leaves no file under the final names and an earlier
 // bundle at `prefix` intact until the rename. `prefix` is checked as the
 // CLI checks a destination (cli/prefix.h: not empty, not a directory, not
-// a bundle file name). Returns the number of tensors written.
+// a bundle file name). Keys reserved by the format are InvalidArgument: a
+// slice key ("\0..."), and the object graph's key unless its value is a
+// string scalar holding a valid object graph (copying a checkpoint whole).
+// Returns the number of tensors written.
 
 #ifndef CKPT_LIB_PYTHON_WRITER_H_
 #define CKPT_LIB_PYTHON_WRITER_H_
@@ -30,8 +33,9 @@
 
 namespace ckpt::python {
 
+// `items`: (key as str or bytes, see BytesArg; C-contiguous native array).
 size_t Save(const std::string& prefix,
-            const std::vector<std::pair<std::string, py::array>>& items,
+            const std::vector<std::pair<py::object, py::array>>& items,
             const std::string& compression);
 
 }  // namespace ckpt::python

@@ -132,7 +132,7 @@ TEST_CASE("a dtype the format lacks is refused naming the key") {
                              dir.Join("out/x.safetensors"), {});
   CKPT_REQUIRE_ERROR(st, absl::StatusCode::kInvalidArgument,
                      "tensor 'strings' has dtype string, which "
-                     "safetensors cannot carry (export to npz instead");
+                     "safetensors cannot carry (npz can)");
   WriteAllDtypes(env, dir.Join("stonly"), /*npz_only=*/false);
   ExportOptions npz;
   npz.format = ExportFormat::kNpz;
@@ -319,7 +319,56 @@ TEST_CASE("a partitioned tensor is exported whole") {
   CHECK(merged["emb"] == Contents(env, dir.Join("p"))["emb"]);
 }
 
-TEST_CASE("a failing export leaves no file behind, at any write") {
+TEST_CASE("an object graph entry that is not a string scalar is DataLoss") {
+  TempDir dir;
+  Env* env = Env::Default();
+  auto w = BundleWriter::Create(env, dir.Join("g"));
+  CKPT_REQUIRE_OK(
+      (*w)->Add(std::string(kObjectGraphKey), Tensor::Scalar<float>(1)));
+  CKPT_REQUIRE_OK((*w)->Finish());
+  CKPT_REQUIRE_ERROR(
+      ExportCheckpoint(env, dir.Join("g"), dir.Join("g.safetensors"), {}),
+      absl::StatusCode::kDataLoss, "not a string scalar");
+}
+
+TEST_CASE("a destination that is a file of the source is refused") {
+  TempDir dir;
+  Env* env = Env::Default();
+  WriteAllDtypes(env, dir.Join("src"), false);
+  ExportOptions npz;
+  npz.format = ExportFormat::kNpz;
+  CKPT_REQUIRE_ERROR(
+      ExportCheckpoint(env, dir.Join("src"), dir.Join("src.index"), npz),
+      absl::StatusCode::kInvalidArgument, "is a file of the checkpoint");
+  CKPT_REQUIRE_ERROR(ExportCheckpoint(env, dir.Join("src"),
+                                      dir.Join("src.data-00000-of-00001"), npz),
+                     absl::StatusCode::kInvalidArgument,
+                     "is a file of the checkpoint");
+  CHECK(Contents(env, dir.Join("src")).size() == 17);
+}
+
+TEST_CASE("shards at the root of the file system are named by base name") {
+  FaultEnv env;
+  WriteAllDtypes(&env, "/src", false);
+  ExportOptions options;
+  options.max_shard_bytes = 64;
+  auto r = ExportCheckpoint(&env, "/src", "/m.safetensors", options);
+  CKPT_REQUIRE_OK(r);
+  auto file = env.NewRandomAccessFile("/m.safetensors.index.json");
+  REQUIRE(file.ok());
+  std::string json((*file)->size(), '\0');
+  CKPT_REQUIRE_OK((*file)->Read(0, json.size(), json.data()));
+  auto index = ParseSafetensorsIndex(json, "index");
+  CKPT_REQUIRE_OK(index);
+  for (const auto& [name, shard] : index->weight_map) {
+    INFO(name);
+    CHECK(absl::StartsWith(shard, "m-0000"));
+  }
+}
+
+TEST_CASE("a failing export leaves no partial file, at any write") {
+  // A fault before the renames leaves nothing; a fault while renaming keeps
+  // only complete files under their final names (never a temporary file).
   FaultEnv env;
   WriteAllDtypes(&env, "/src_st", false);
   WriteAllDtypes(&env, "/src_npz", true);
@@ -334,7 +383,14 @@ TEST_CASE("a failing export leaves no file behind, at any write") {
     env.ResetCounter();
     CKPT_REQUIRE_OK(ExportCheckpoint(&env, src, dst, options));
     const int64_t calls = env.mutating_calls();
-    REQUIRE(calls > 4);
+    int64_t first_rename = -1;
+    for (const std::string& call : env.call_log()) {
+      if (absl::StrContains(call, " RenameFile ")) {
+        first_rename = std::stoll(call.substr(0, call.find(' ')));
+        break;
+      }
+    }
+    REQUIRE(first_rename > 4);
     auto written = env.GetChildren("/out");
     REQUIRE(written.ok());
     for (const std::string& f : *written) {
@@ -347,12 +403,15 @@ TEST_CASE("a failing export leaves no file behind, at any write") {
       auto r = ExportCheckpoint(&env, src, dst, options);
       env.ClearFault();
       INFO("fault at call " << i);
-      if (r.ok()) continue;  // the fault hit a call whose failure is harmless
-      ++failed;
       auto left = env.GetChildren("/out");
+      if (!r.ok()) ++failed;
       if (left.ok()) {
         INFO(absl::StrJoin(*left, ", "));
-        CHECK(left->empty());
+        if (!r.ok() && i < first_rename) CHECK(left->empty());
+        for (const std::string& f : *left) {
+          CHECK_FALSE(absl::StrContains(f, ".tempstate"));
+          CKPT_REQUIRE_OK(env.DeleteFile("/out/" + f));
+        }
       }
     }
     CHECK(failed >= calls - 1);

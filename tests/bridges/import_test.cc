@@ -180,6 +180,22 @@ TEST_CASE("import: an index naming a missing shard is NotFound") {
   RequireNoBundle(dir);
 }
 
+TEST_CASE("import: a tensor under a reserved key is DataLoss") {
+  TempDir dir;
+  WriteZip(dir.Join("g.npz"), {{"_CHECKPOINTABLE_OBJECT_GRAPH.npy",
+                                Npy(DataType::kFloat, {}, "abcd")}});
+  CKPT_REQUIRE_ERROR(
+      ImportCheckpoint(Env::Default(), dir.Join("g.npz"), dir.Join("out"), {}),
+      absl::StatusCode::kDataLoss, "a key reserved for the object graph");
+  WriteSafetensors(dir.Join("s.safetensors"),
+                   {{std::string("\0a", 2), DataType::kUInt8, {1}, 0, 0}});
+  CKPT_REQUIRE_ERROR(ImportCheckpoint(Env::Default(), dir.Join("s.safetensors"),
+                                      dir.Join("out"), {}),
+                     absl::StatusCode::kDataLoss,
+                     "reserved for partitioned tensors' slices");
+  RequireNoBundle(dir);
+}
+
 TEST_CASE("import: key rules rename and refuse collisions") {
   TempDir dir;
   WriteSafetensors(dir.Join("w.safetensors"),

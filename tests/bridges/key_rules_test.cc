@@ -51,7 +51,15 @@ TEST_CASE("key rules: parsing and limits") {
   auto m = KeyMapper::Create({{"k", "j"}});
   REQUIRE(m.ok());
   CKPT_REQUIRE_ERROR(m->Map(std::string(5000, 'k')),
-                     absl::StatusCode::kInvalidArgument, "5000 bytes long");
+                     absl::StatusCode::kInvalidArgument,
+                     "5000 bytes long before rule");
+  // A key an earlier rule lengthened past the limit is refused before the
+  // next rule runs.
+  auto grow = KeyMapper::Create({{"(.)", "$1$1$1$1$1$1$1$1"}, {"(a|b)*", "x"}});
+  REQUIRE(grow.ok());
+  CKPT_REQUIRE_ERROR(grow->Map(std::string(1000, 'a')),
+                     absl::StatusCode::kInvalidArgument,
+                     "8000 bytes long before rule '(a|b)*=x'");
 }
 
 }  // namespace

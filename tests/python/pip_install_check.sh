@@ -9,15 +9,15 @@
 set -euo pipefail
 src=$1 build=$2 python=$3
 venv="$build/pip-venv"
+work=$(mktemp -d)
+# What setuptools leaves in the source tree (ignored by git) goes too,
+# whatever the outcome.
+trap 'rm -rf "$work" "$venv" "$src/ckpt.egg-info" "$src"/build/lib.* "$src"/build/bdist.*' EXIT
 rm -rf "$venv"
 "$python" -m venv --system-site-packages "$venv"
-work=$(mktemp -d)
-trap 'rm -rf "$work" "$venv"' EXIT
-# pip builds in the source tree; what setuptools leaves there is ignored by
-# git (build/, ckpt.egg-info/) and removed again here.
+# pip builds in the source tree (see the trap above).
 CKPT_CMAKE_BUILD_DIR="$build" "$venv/bin/pip" install --no-build-isolation \
   --no-index --quiet "$src"
-rm -rf "$src/ckpt.egg-info"
 cd "$work"
 "$venv/bin/python" - <<'PY'
 import os, numpy as np, ckpt

@@ -257,6 +257,25 @@ def test_hostile_headers_and_archives(tmp_path):
                                check=False)
         assert code == 4, (name, err)
         assert name in err, (name, err)
+    # A deflated member claiming far more than its stream inflates to:
+    # refused (before allocation when deflate could never produce it).
+    comp = tmp_path / "comp.npz"
+    np.savez_compressed(comp, a=np.zeros(1000))
+    blob = bytearray(open(comp, "rb").read())
+    for claim, message in ((1 << 40, "more than deflate produces"),
+                           (200000, "inflates to")):
+        patched = bytearray(blob)
+        local = patched.index(b"PK\x03\x04")
+        central = patched.index(b"PK\x01\x02")
+        struct.pack_into("<I", patched, local + 22, claim & 0xFFFFFFFF)
+        struct.pack_into("<I", patched, central + 24, claim & 0xFFFFFFFF)
+        if claim >= 0xFFFFFFFF:
+            struct.pack_into("<I", patched, central + 24, 0xFFFFFFFE)
+        path = tmp_path / "claim.npz"
+        open(path, "wb").write(bytes(patched))
+        code, _, err = run_cli("import", path, str(tmp_path / "o"), check=False)
+        assert code == 4, err
+        assert "claim.npz" in err
     code, _, err = run_cli("import", good, str(tmp_path / "o2.index"),
                            check=False)
     assert code == 2
@@ -286,3 +305,30 @@ def test_memory_stays_bounded_by_the_largest_tensor(tmp_path):
                 capture_output=True, text=True, check=True)
             peak = int(proc.stdout.split()[-1])
             assert peak < limit_kib, (args, peak)
+
+
+def test_python_export_and_import(testdata, tmp_path):
+    golf = os.path.join(testdata, "golf")
+    r = ckpt.export_checkpoint(golf, tmp_path / "g.safetensors",
+                               drop_optimizer=True)
+    assert r["tensors"] == 8 and r["dropped"] == 17 and not r["object_graph"]
+    assert r["files"] == [str(tmp_path / "g.safetensors")]
+    r = ckpt.export_checkpoint(golf, tmp_path / "g.npz")
+    assert r["object_graph"]
+    back = ckpt.import_checkpoint(tmp_path / "g.npz", tmp_path / "back")
+    assert back["tensors"] == 25 and back["object_graph"]
+    _all_equal(golf, str(tmp_path / "back"))
+    r = ckpt.export_checkpoint(golf, tmp_path / "hub" / "m.safetensors",
+                               shard_size=8192,
+                               key_map=[r"/\.ATTRIBUTES/VARIABLE_VALUE$="])
+    assert r["files"][-1].endswith("m.safetensors.index.json")
+    with pytest.raises(ckpt.InvalidArgumentError, match="format"):
+        ckpt.export_checkpoint(golf, tmp_path / "x.bin")
+    with pytest.raises(ckpt.InvalidArgumentError, match="safetensors only"):
+        ckpt.export_checkpoint(golf, tmp_path / "x.npz", shard_size=10)
+    with pytest.raises(ckpt.InvalidArgumentError, match=">= 0"):
+        ckpt.export_checkpoint(golf, tmp_path / "x.safetensors", shard_size=-1)
+    with pytest.raises(ckpt.InvalidArgumentError, match="REGEX"):
+        ckpt.export_checkpoint(golf, tmp_path / "x.npz", key_map=["nope"])
+    with pytest.raises(ckpt.FailedPreconditionError):
+        ckpt.import_checkpoint(tmp_path / "x.txt", tmp_path / "o")

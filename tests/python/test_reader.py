@@ -202,3 +202,65 @@ def test_reads_release_the_gil(tmp_path):
     margin = (t1 - t0) / 4
     inside = [x for x in ticks if t0 + margin < x < t1 - margin]
     assert inside, "no Python thread ran during a %.3f s read" % (t1 - t0)
+
+
+def test_close_while_another_thread_reads(tmp_path):
+    # The read holds its own reference to the reader: closing meanwhile
+    # never frees it under the read; later calls see the reader closed.
+    big = np.arange(16 << 20, dtype=np.float32)
+    ckpt.save(str(tmp_path / "big"), {"big": big})
+    for mmap in (False, True):
+        for _ in range(5):
+            reader = ckpt.load_checkpoint(str(tmp_path / "big"), mmap=mmap)
+            out = []
+
+            def read():
+                try:
+                    out.append(reader.get_tensor("big"))
+                except ckpt.FailedPreconditionError as e:
+                    out.append(e)
+
+            t = threading.Thread(target=read)
+            t.start()
+            reader.close()
+            t.join()
+            assert len(out) == 1
+            if isinstance(out[0], np.ndarray):
+                assert values_equal(out[0], big)
+            with pytest.raises(ckpt.FailedPreconditionError):
+                reader.get_tensor("big")
+
+
+def test_dtypes_numpy_lacks_come_back_as_bits_with_a_warning(tmp_path):
+    # bfloat16 and float8 tensors (made with `ckpt import` of a safetensors
+    # file written here by hand) read as their bits when ml_dtypes is
+    # absent, with a DtypeWarning naming the key; with ml_dtypes, as its
+    # types.
+    import json
+    import struct
+    bits16 = np.array([0x3F80, 0xC000, 0x7FC0], dtype="<u2")  # 1, -2, nan
+    bits8 = np.array([0x38, 0x40], dtype="u1")
+    header = {"bf": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 6]},
+              "f8": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [6, 8]}}
+    raw = json.dumps(header).encode()
+    raw += b" " * (-len(raw) % 8)
+    path = tmp_path / "x.safetensors"
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + bits16.tobytes() +
+                     bits8.tobytes())
+    run_cli("import", path, str(tmp_path / "x"))
+    r = ckpt.load_checkpoint(str(tmp_path / "x"))
+    assert r.get_variable_to_dtype_map() == {"bf": "bfloat16",
+                                             "f8": "float8_e4m3fn"}
+    try:
+        import ml_dtypes  # noqa: F401
+        have_ml_dtypes = True
+    except ImportError:
+        have_ml_dtypes = False
+    for key, bits in (("bf", bits16), ("f8", bits8)):
+        if have_ml_dtypes:
+            value = r.get_tensor(key)
+            assert value.view(bits.dtype).tolist() == bits.tolist()
+            continue
+        with pytest.warns(ckpt.DtypeWarning, match="'%s'" % key):
+            value = r.get_tensor(key)
+        assert value.dtype == bits.dtype and value.tolist() == bits.tolist()

@@ -140,3 +140,48 @@ def test_a_failed_save_keeps_the_earlier_bundle(tmp_path):
     assert ckpt.load_checkpoint(prefix).get_tensor("a").tolist() == [0, 1, 2]
     assert sorted(os.listdir(tmp_path)) == ["keep.data-00000-of-00001",
                                             "keep.index"]
+
+
+def test_bytes_and_odd_keys_round_trip(tmp_path):
+    prefix = str(tmp_path / "k")
+    odd = b"caf\xe9/\xff"  # not UTF-8
+    ckpt.save(prefix, [(odd, np.arange(2)), ("plain", np.arange(3)),
+                       ("\u00e9t\u00e9", np.arange(1))])
+    r = ckpt.load_checkpoint(prefix)
+    keys = r.keys()
+    assert "plain" in keys and "\u00e9t\u00e9" in keys
+    # A non-UTF-8 key is listed with surrogateescape and reads back either way.
+    decoded = odd.decode("utf-8", "surrogateescape")
+    assert decoded in keys
+    assert r.get_tensor(decoded).tolist() == [0, 1]
+    assert r.get_tensor(odd).tolist() == [0, 1]
+    assert r.has_tensor(odd)
+    with pytest.raises(TypeError):
+        r.get_tensor(5)
+
+
+def test_reserved_keys_are_refused(tmp_path):
+    with pytest.raises(ckpt.InvalidArgumentError, match="NUL byte"):
+        ckpt.save(str(tmp_path / "a"), {"\x00slice": np.zeros(1)})
+    with pytest.raises(ckpt.InvalidArgumentError, match="object graph"):
+        ckpt.save(str(tmp_path / "a"),
+                  {"_CHECKPOINTABLE_OBJECT_GRAPH": np.zeros(1)})
+    with pytest.raises(ckpt.InvalidArgumentError, match="not a valid object"):
+        ckpt.save(str(tmp_path / "a"),
+                  {"_CHECKPOINTABLE_OBJECT_GRAPH": b"\xff\xff"})
+    with pytest.raises(ckpt.InvalidArgumentError, match="not valid Unicode"):
+        ckpt.save(str(tmp_path / "a"), {"s": np.array(["\ud800"], dtype=object)})
+    assert not os.listdir(tmp_path)
+
+
+def test_non_utf8_paths(tmp_path):
+    d = os.path.join(os.fsencode(str(tmp_path)), b"dir\xff")
+    os.mkdir(d)
+    prefix = os.path.join(d, b"ckpt")
+    ckpt.save(prefix, {"a": np.arange(3)})
+    r = ckpt.load_checkpoint(prefix)
+    assert os.fsencode(r.prefix) == prefix
+    assert r.get_tensor("a").tolist() == [0, 1, 2]
+    with pytest.raises(ckpt.NotFoundError) as e:
+        ckpt.load_checkpoint(os.path.join(d, b"missing"))
+    assert "\\xff" in str(e.value)  # the message shows the byte, no decode error

@@ -29,7 +29,8 @@ __version__ = _ckpt.__version__
 
 __all__ = [
     "CheckpointReader", "load_checkpoint", "list_variables", "load_variable",
-    "save", "object_graph", "restore_map",
+    "save", "object_graph", "restore_map", "export_checkpoint",
+    "import_checkpoint",
 ] + list(_errors_all)
 
 
@@ -143,8 +144,8 @@ def save(prefix, tensors, compression="none"):
     items = []
     pairs = tensors.items() if hasattr(tensors, "items") else tensors
     for key, value in pairs:
-        if not isinstance(key, str):
-            raise TypeError("ckpt.save: keys must be str, not %s" %
+        if not isinstance(key, (str, bytes)):
+            raise TypeError("ckpt.save: keys must be str or bytes, not %s" %
                             type(key).__name__)
         array = _np.asarray(value)
         if array.dtype.kind == "S" and not isinstance(value, _np.ndarray):
@@ -190,6 +191,62 @@ def restore_map(ckpt_dir_or_file, mmap=False):
         reader.close()
 
 
-def _path(p):
+def export_checkpoint(ckpt_dir_or_file, dst, format=None, key_map=(),
+                      drop_optimizer=False, shard_size=0):
+    """Writes a checkpoint as safetensors or numpy .npz, like ``ckpt
+    export`` (docs/cli.md, "export and import"): every tensor's dtype, shape
+    and bytes kept, streamed one tensor at a time, ``dst`` appearing only
+    once complete.
+
+    ``format`` is ``"safetensors"`` or ``"npz"`` (default: from ``dst``'s
+    suffix); ``key_map`` a sequence of ``"REGEX=REPLACEMENT"`` rules applied
+    in order; ``drop_optimizer`` leaves out slot variables and optimizer
+    state; ``shard_size`` (bytes, safetensors) writes
+    ``<base>-00001-of-0000N.safetensors`` shards and
+    ``<base>.safetensors.index.json`` above that size. Returns ``{"tensors",
+    "dropped", "bytes", "object_graph", "files"}``.
+    """
     import os
-    return os.fspath(p)
+    name = os.fsdecode(dst)
+    if format is None:
+        if name.endswith(".npz"):
+            format = "npz"
+        elif name.endswith(".safetensors"):
+            format = "safetensors"
+        else:
+            raise InvalidArgumentError(  # noqa: F405
+                "cannot tell the format from %r; pass format='safetensors' "
+                "or 'npz'" % name)
+    shard_size = int(shard_size)
+    if shard_size < 0:
+        raise InvalidArgumentError(  # noqa: F405
+            "shard_size must be >= 0, not %d" % shard_size)
+    if shard_size and format != "safetensors":
+        raise InvalidArgumentError(  # noqa: F405
+            "shard_size applies to safetensors only")
+    return _bridge("_export")(_path(ckpt_dir_or_file), _path(dst), format,
+                              list(key_map), bool(drop_optimizer), shard_size)
+
+
+def import_checkpoint(src, prefix, key_map=()):
+    """Writes a .safetensors file, a .safetensors.index.json (with its
+    shards) or an .npz as a TensorFlow checkpoint at ``prefix``, like ``ckpt
+    import``: untrusted input checked, the object graph restored when it was
+    carried. Returns ``{"tensors", "bytes", "object_graph"}``."""
+    return _bridge("_import")(_path(src), _path(prefix), list(key_map))
+
+
+def _bridge(name):
+    fn = getattr(_ckpt, name, None)
+    if fn is None:
+        raise UnimplementedError(  # noqa: F405
+            "this ckpt was built without the bridges component "
+            "(CKPT_BRIDGES needs nlohmann-json and zlib)")
+    return fn
+
+
+def _path(p):
+    # bytes, so that any file name (also one Python decoded with
+    # surrogateescape) reaches the file system unchanged.
+    import os
+    return os.fsencode(p)
