@@ -277,7 +277,7 @@ absl::Status ImportNpz(Importer& im, const std::string& path) {
     if (!read.ok()) return read;
     absl::StatusOr<NpyHeader> h = ParseNpyHeader(*member, where);
     if (!h.ok()) return h.status();
-    if (h->data_offset + h->data_bytes != member->size()) {
+    if (h->data_bytes != member->size() - h->data_offset) {  // offset <= size
       return absl::DataLossError(absl::StrCat(
           where, ": ", member->size(), " bytes, the header describes ",
           h->data_offset, " + ", h->data_bytes));

@@ -29,6 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "util/errors.h"
+#include "util/utf8.h"
 
 namespace ckpt::bridges::json_util {
 
@@ -51,48 +52,16 @@ inline std::string JsonErrorText(const nlohmann::detail::exception& ex) {
   return out;
 }
 
-// Length of the valid UTF-8 sequence at the front of `s`, 0 if invalid.
-inline size_t Utf8SequenceLength(absl::string_view s, uint32_t* code_point) {
-  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char c = b(0);
-  size_t n;
-  uint32_t cp = 0;
-  if (c < 0x80) {
-    *code_point = c;
-    return 1;
-  } else if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    cp = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    cp = c & 0x0f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((b(i) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i) & 0x3f);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-      (cp >= 0xd800 && cp <= 0xdfff)) {
-    return 0;
-  }
-  *code_point = cp;
-  return n;
-}
+// The UTF-8 rule is util/utf8.h's.
+using ::ckpt::IsValidUtf8;
 
-inline bool IsValidUtf8(absl::string_view s) {
-  while (!s.empty()) {
-    uint32_t cp = 0;
-    const size_t n = Utf8SequenceLength(s, &cp);
-    if (n == 0) return false;
-    s.remove_prefix(n);
-  }
-  return true;
+// Length of the well-formed UTF-8 sequence at the front of `s` (util/utf8.h),
+// 0 if invalid.
+inline size_t Utf8SequenceLength(absl::string_view s, uint32_t* code_point) {
+  char32_t cp = 0;
+  const size_t n = ::ckpt::Utf8SequenceLength(s, 0, &cp);
+  *code_point = static_cast<uint32_t>(cp);
+  return n;
 }
 
 // Appends `s` as a JSON string. ascii_only: as Python's json.dumps

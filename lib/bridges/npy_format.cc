@@ -255,6 +255,11 @@ class DictParser {
       ++pos_;
     }
     if (pos_ == start) return Error("expected a non-negative integer");
+    // Python 3's literal_eval (numpy's parser) refuses "03".
+    if (pos_ - start > 1 && text_[start] == '0') {
+      pos_ = start;
+      return Error("leading zero in a dimension");
+    }
     *out = v;
     return absl::OkStatus();
   }
@@ -361,9 +366,12 @@ absl::StatusOr<NpyHeader> ParseNpyHeader(absl::string_view bytes,
                                             " has too many elements"));
     }
   }
+  // data_offset + data_bytes must not wrap either (callers compare the sum
+  // with a member's size).
   if (__builtin_mul_overflow(static_cast<uint64_t>(count),
                              static_cast<uint64_t>(h.item_size),
-                             &h.data_bytes)) {
+                             &h.data_bytes) ||
+      h.data_bytes > UINT64_MAX - h.data_offset) {
     return Bad(display_name,
                absl::StrCat("shape ", TupleText(h.shape), " of ", h.item_size,
                             "-byte items overflows"));

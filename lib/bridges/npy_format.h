@@ -12,8 +12,11 @@
 // Parsing uses a small strict parser, never an evaluator: exactly the keys
 // 'descr', 'fortran_order' and 'shape', each once, in any order, with
 // single- or double-quoted strings (no escapes), True/False, a tuple of
-// non-negative decimal integers ("()", "(3,)", "(2, 3)", trailing comma
-// allowed), an optional trailing comma in the dict, and whitespace. Errors
+// non-negative decimal integers without leading zeros ("()", "(3,)",
+// "(2, 3)", trailing comma allowed), an optional trailing comma in the
+// dict, and whitespace. Refused although some numpy versions read them:
+// Python 2's "3L" dimensions and multi-byte descrs without a byte-order
+// character ('f4'). Errors
 // name the member (`display_name`) and the offending text (cut to 60
 // bytes):
 //   * DataLoss: wrong magic, unknown version, header length past the bytes
@@ -26,8 +29,8 @@
 //     structured dtypes (a list descr).
 // Supported descrs: '<f2' '<f4' '<f8' '<c8' '<c16' '<i2' '<u2' '<i4' '<u4'
 // '<i8' '<u8' ('=' accepted for '<'), '|b1' '|i1' '|u1' (any byte order
-// character or none), and '|Sn' / 'Sn' (n >= 1; bytes, as DataType::kString
-// of item size n).
+// character or none), and '|Sn' / 'Sn' / '=Sn' (n >= 1; bytes, as
+// DataType::kString of item size n).
 //
 // Example:
 //

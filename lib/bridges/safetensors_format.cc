@@ -91,10 +91,11 @@ class HeaderHandler : public SaxBase {
   bool null() override { return Scalar("null"); }
   bool boolean(bool val) override { return Scalar(val ? "true" : "false"); }
   bool number_integer(number_integer_t val) override {
-    if (depth_ == 3 && ctx_ != Ctx::kMetadata && val >= 0) {
-      return Unsigned(static_cast<uint64_t>(val));
-    }
-    return Scalar(absl::StrCat("number ", val), val < 0);
+    // nlohmann reports a number with a leading '-' here, "-0" included: no
+    // shape dimension or offset is written so (the reference reads "-0" as
+    // a float and refuses it too).
+    return Scalar(absl::StrCat("number ", val == 0 ? "-0" : absl::StrCat(val)),
+                  /*negative=*/true);
   }
   bool number_unsigned(number_unsigned_t val) override {
     if (depth_ == 3 && ctx_ != Ctx::kMetadata) return Unsigned(val);
@@ -371,6 +372,12 @@ absl::Status SaxParse(absl::string_view json, Handler& handler,
 absl::StatusOr<SafetensorsHeader> ParseHeaderJson(
     absl::string_view json, uint64_t file_size,
     absl::string_view display_name) {
+  // The reference requires the object to start the header; nlohmann would
+  // skip a byte-order mark and leading whitespace.
+  if (json.empty() || json[0] != '{') {
+    return absl::DataLossError(
+        absl::StrCat(display_name, ": header does not start with '{'"));
+  }
   HeaderHandler handler(display_name);
   absl::Status parsed =
       SaxParse(json, handler, absl::StrCat(display_name, ": header"));
@@ -467,7 +474,9 @@ class IndexHandler : public SaxBase {
   bool null() override { return Value("null"); }
   bool boolean(bool val) override { return Value(val ? "true" : "false"); }
   bool number_integer(number_integer_t val) override {
-    return Value(absl::StrCat("number ", val));
+    // A leading '-' ("-0" included): never a size.
+    return Value(
+        absl::StrCat("negative number ", val == 0 ? "-0" : absl::StrCat(val)));
   }
   bool number_unsigned(number_unsigned_t val) override {
     if (IsTotalSize()) {
@@ -477,9 +486,10 @@ class IndexHandler : public SaxBase {
     return Value(absl::StrCat("number ", val));
   }
   bool number_float(number_float_t val, const string_t& s) override {
-    // Some writers store total_size as a float ("1234.0").
-    if (IsTotalSize() && val >= 0 && val < 18446744073709551616.0 &&
-        std::floor(val) == val) {
+    // Some writers store total_size as a float ("1234.0"): a whole,
+    // non-negative (not -0.0) value that a double holds exactly (<= 2^53).
+    if (IsTotalSize() && val >= 0 && !std::signbit(val) &&
+        val <= 9007199254740992.0 && std::floor(val) == val) {
       index_.total_size = static_cast<uint64_t>(val);
       return true;
     }
@@ -695,6 +705,12 @@ absl::StatusOr<std::string> SerializeSafetensorsHeader(
   }
   json += '}';
   json.append((8 - json.size() % 8) % 8, ' ');
+  if (json.size() > kMaxSafetensorsHeaderBytes) {  // no reader would take it
+    return absl::InvalidArgumentError(
+        absl::StrCat("safetensors header of ", json.size(),
+                     " bytes, more than the limit of ",
+                     kMaxSafetensorsHeaderBytes, " bytes readers accept"));
+  }
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) {
     out[static_cast<size_t>(i)] =

@@ -25,8 +25,11 @@
 // begin <= end; end - begin other than elements x dtype size; tensors that,
 // sorted by begin, do not tile the data region exactly (a hole, an overlap
 // or bytes after the last tensor); "__metadata__" that is not an object of
-// strings. Zero tensors with an empty data region is a valid file, and the
-// header may be padded with trailing spaces (writers pad it to 8 bytes).
+// strings; a header that does not start with '{' (a byte-order mark or
+// leading whitespace); a number written with '-' ("-0" included) where an
+// unsigned integer belongs. Zero tensors with an empty data region is a
+// valid file, and the header may be padded with trailing spaces (writers
+// pad it to 8 bytes).
 //
 // Example:
 //
@@ -102,7 +105,8 @@ absl::StatusOr<SafetensorsHeader> ParseSafetensors(
 // (as the reference implementation). InvalidArgument for a dtype
 // safetensors lacks, an empty or duplicate name, the name "__metadata__", a
 // name or metadata string that is not valid UTF-8, a duplicate metadata
-// key, or an invalid shape (negative dimension, rank > 254, overflow).
+// key, an invalid shape (negative dimension, rank > 254, overflow), or a
+// header over kMaxSafetensorsHeaderBytes (no reader would accept it).
 absl::StatusOr<std::string> SerializeSafetensorsHeader(
     std::vector<SafetensorsTensorInfo>& tensors,
     absl::Span<const std::pair<std::string, std::string>> metadata);

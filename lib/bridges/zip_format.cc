@@ -23,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "util/errors.h"
 #include "util/fuzzing.h"
+#include "util/utf8.h"
 
 namespace ckpt::bridges {
 namespace {
@@ -163,12 +164,16 @@ absl::Status ZipReader::Load() {
       const uint64_t z_disk = Get32(*locator, 4);
       const uint64_t z_offset = Get64(*locator, 8);
       const uint64_t disks = Get32(*locator, 16);
-      if (z_disk != 0 || disks != 1) {
+      // Some writers put 0 for the number of disks; Python accepts <= 1.
+      if (z_disk != 0 || disks > 1) {
         return multi_disk(absl::StrCat("ZIP64 locator: record on disk ", z_disk,
                                        " of ", disks));
       }
+      // The record must end where its locator starts, as Python's zipfile
+      // assumes (it reads it at locator - 56, whatever the locator says):
+      // anything else would make the two read different directories.
       if (z_offset > locator_offset ||
-          locator_offset - z_offset < kZip64EndSize) {
+          locator_offset - z_offset != kZip64EndSize) {
         return loss("ZIP64 end of central directory record at offset ",
                     z_offset, " outside the file (its locator is at ",
                     locator_offset, ")");
@@ -194,9 +199,12 @@ absl::Status ZipReader::Load() {
                                    dir_disk, ", ", count_on_disk, " of ", count,
                                    " entries on this disk"));
   }
-  if (dir_offset > dir_limit || dir_size > dir_limit - dir_offset) {
+  // The directory must end where the end records start. Python's zipfile
+  // takes any gap for bytes prepended to the archive and shifts every
+  // offset by it; ckpt would read another directory from the same file.
+  if (dir_offset > dir_limit || dir_size != dir_limit - dir_offset) {
     return loss("central directory [", dir_offset, ", ", dir_offset, " + ",
-                dir_size, ") outside the file (its end records start at ",
+                dir_size, ") does not end where its end records start (",
                 dir_limit, ")");
   }
   if (count > dir_size / kCentralHeaderSize) {
@@ -293,6 +301,24 @@ absl::Status ZipReader::Load() {
           absl::StrCat(display_name_, ": member ", member,
                        ": encrypted members are not supported"));
     }
+    // Names as numpy sees them: Python's zipfile cuts a name at NUL and
+    // decodes one without the UTF-8 flag (bit 11) as cp437; ckpt takes the
+    // bytes, so it refuses what would differ.
+    if (e.name.find('\0') != std::string::npos) {
+      return loss("member ", member, ": NUL byte in its name");
+    }
+    const bool ascii = std::all_of(e.name.begin(), e.name.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x80;
+    });
+    if (!ascii && (flags & 0x800) == 0) {
+      return absl::UnimplementedError(absl::StrCat(
+          display_name_, ": member ", member,
+          ": a non-ASCII name without the UTF-8 flag (code page 437) is not "
+          "supported"));
+    }
+    if (!IsValidUtf8(e.name)) {
+      return loss("member ", member, ": name flagged UTF-8 is not UTF-8");
+    }
     if (e.method != 0 && e.method != 8) {
       return absl::UnimplementedError(absl::StrCat(
           display_name_, ": member ", member, ": compression method ", e.method,
@@ -357,14 +383,15 @@ absl::Status ZipReader::Load() {
     }
     ranges.push_back({off, e.data_offset + e.compressed_size, &e});
   }
-  if (dir_size > 0)
-    ranges.push_back({dir_offset, dir_offset + dir_size, nullptr});
+  // The directory and the end records (which follow it directly: checked
+  // above) end the archive; no member may reach into them.
+  ranges.push_back({dir_offset, size, nullptr});
   std::sort(ranges.begin(), ranges.end(),
             [](const Range& a, const Range& b) { return a.begin < b.begin; });
   const auto describe = [](const Range& r) {
     return absl::StrCat(
         r.entry == nullptr
-            ? std::string("the central directory")
+            ? std::string("the central directory and end records")
             : absl::StrCat("member ", QuoteForMessage(r.entry->name)),
         " [", r.begin, ", ", r.end, ")");
   };
@@ -547,6 +574,14 @@ absl::Status ZipWriter::AddStored(absl::string_view name,
     status_ = absl::InvalidArgumentError(
         absl::StrCat(file_->path(), ": zip member name of ", name.size(),
                      " bytes (must be 1 to 65535)"));
+    return status_;
+  }
+  // numpy must read back the name written (zipfile cuts at NUL, and the
+  // UTF-8 flag set for non-ASCII names promises UTF-8).
+  if (name.find('\0') != absl::string_view::npos || !IsValidUtf8(name)) {
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat(file_->path(), ": zip member name ", QuoteForMessage(name),
+                     " is not UTF-8 without NUL bytes"));
     return status_;
   }
   if (!names_.insert(std::string(name)).second) {

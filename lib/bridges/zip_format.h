@@ -114,8 +114,10 @@ class ZipReader {
 // member comes whole (as pieces), so its CRC is known before its local
 // header is written. ZIP64 extra fields, and the ZIP64 end records, are
 // written when a size or offset is >= `zip64_threshold` (0xFFFFFFFF: what
-// the format needs; lower only in tests) or there are >= 0xFFFF members, as
-// Python's zipfile does, so that numpy.load and `unzip -t` read the result.
+// the format needs; lower only in tests) or there are >= 0xFFFF members
+// (Python's zipfile switches earlier, above 2^31 - 1 bytes; both are valid
+// ZIP64), and numpy.load, zipfile and `unzip -t` read the result. Names
+// must be UTF-8 without NUL bytes (InvalidArgument), as numpy reads them.
 // Version needed 2.0 (4.5 with ZIP64), DOS time 1980-01-01 00:00 (fixed:
 // reproducible bytes), UTF-8 flag for non-ASCII names, no data descriptors
 // and no other extra fields. InvalidArgument for an empty, duplicate or

@@ -528,5 +528,11 @@ TEST_CASE("npy messages cut the offending text") {
   CHECK(s.message().size() < 200);
 }
 
+TEST_CASE("npy dimensions with leading zeros are refused") {
+  CKPT_REQUIRE_ERROR(ParseDict(Dict("<f4", "(03,)")), StatusCode::kDataLoss,
+                     "leading zero");
+  CKPT_REQUIRE_OK(ParseDict(Dict("<f4", "(0,)")));
+}
+
 }  // namespace
 }  // namespace ckpt::bridges

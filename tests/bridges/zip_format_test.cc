@@ -494,11 +494,12 @@ TEST_CASE("zip end record pointing outside the file") {
   std::string bad = z;
   Put(&bad, EndPos(bad) + 16, 1000, 4);
   CKPT_REQUIRE_ERROR(OpenStatus(bad), StatusCode::kDataLoss,
-                     "central directory [1000, 1000 + 47) outside the file");
+                     "central directory [1000, 1000 + 47) does not end where "
+                     "its end records start");
   bad = z;
   Put(&bad, EndPos(bad) + 12, 0x7fffffff, 4);
   CKPT_REQUIRE_ERROR(OpenStatus(bad), StatusCode::kDataLoss,
-                     "outside the file (its end records start at");
+                     "does not end where its end records start");
 }
 
 TEST_CASE("zip ZIP64 records pointing outside the file") {
@@ -512,6 +513,10 @@ TEST_CASE("zip ZIP64 records pointing outside the file") {
                      "281474976710655 outside the file");
   bad = z;
   Put(&bad, locator + 8, Get32(z, locator + 8) - 1, 8);
+  CKPT_REQUIRE_ERROR(OpenStatus(bad), StatusCode::kDataLoss,
+                     "ZIP64 end of central directory record at offset");
+  bad = z;
+  bad[Get32(z, locator + 8)] ^= 1;  // the record's signature
   CKPT_REQUIRE_ERROR(OpenStatus(bad), StatusCode::kDataLoss,
                      "bad ZIP64 end of central directory signature");
   bad = z;
@@ -618,8 +623,8 @@ TEST_CASE("zip members whose ranges overlap") {
   Put(&z, CentralPos(z, 1) + 20, 30, 4);
   Put(&z, CentralPos(z, 1) + 24, 30, 4);
   CKPT_REQUIRE_ERROR(OpenStatus(z), StatusCode::kDataLoss,
-                     "member 'b' [34, 95) and the central directory [67, "
-                     "161) overlap");
+                     "member 'b' [34, 95) and the central directory and end "
+                     "records [67, 183) overlap");
 }
 
 TEST_CASE("zip duplicate member names") {
@@ -704,6 +709,51 @@ TEST_CASE("zip deflate stream shorter than declared, truncated or invalid") {
                      StatusCode::kDataLoss,
                      "member 'd': invalid deflate data (invalid block "
                      "type)");
+}
+
+TEST_CASE("zip bytes between the directory and the end records are refused") {
+  // Python's zipfile reads a gap there as bytes prepended to the archive
+  // and shifts every offset: ckpt and numpy would read different members.
+  std::string z = Zip({{"a", "abc"}});
+  const size_t end = EndPos(z);
+  z.insert(end, "junk");
+  CKPT_REQUIRE_ERROR(OpenStatus(z), StatusCode::kDataLoss,
+                     "does not end where its end records start");
+}
+
+TEST_CASE("zip ZIP64 locator with zero disks is read") {
+  std::string z = Zip({{"a", "abc"}}, 1);
+  const size_t locator = z.size() - 22 - 20;
+  Put(&z, locator + 16, 0, 4);  // total number of disks: 0, as some write
+  Opened o = Open(z);
+  CKPT_REQUIRE_OK(o.reader);
+  CHECK((*o.reader)->entries().size() == 1);
+}
+
+TEST_CASE("zip member names numpy would read otherwise are refused") {
+  std::string z = Zip({{"ab", "x"}});
+  // 'b' -> NUL in both the central and the local name.
+  z[CentralPos(z, 0) + 46 + 1] = '\0';
+  z[30 + 1] = '\0';
+  CKPT_REQUIRE_ERROR(OpenStatus(z), StatusCode::kDataLoss,
+                     "NUL byte in its name");
+  z = Zip({{"ab", "x"}});
+  z[CentralPos(z, 0) + 46] = '\x80';  // non-ASCII, no UTF-8 flag
+  z[30] = '\x80';
+  CHECK(OpenStatus(z).code() == StatusCode::kUnimplemented);
+  z = Zip({{"\xc3\xa9", "x"}});  // written with the UTF-8 flag
+  z[CentralPos(z, 0) + 46 + 1] = '\x28';
+  z[30 + 1] = '\x28';
+  CKPT_REQUIRE_ERROR(OpenStatus(z), StatusCode::kDataLoss,
+                     "name flagged UTF-8 is not UTF-8");
+  StringFile out;
+  ZipWriter w(&out);
+  const absl::string_view piece[] = {"x"};
+  CKPT_REQUIRE_ERROR(w.AddStored(absl::string_view("a\0b", 3), piece),
+                     StatusCode::kInvalidArgument, "not UTF-8 without NUL");
+  ZipWriter w2(&out);
+  CKPT_REQUIRE_ERROR(w2.AddStored("\xff.npy", piece),
+                     StatusCode::kInvalidArgument, "not UTF-8 without NUL");
 }
 
 }  // namespace

@@ -8,44 +8,9 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "util/utf8.h"
 
 namespace ckpt::cli {
-
-size_t Utf8SequenceLength(absl::string_view s, size_t i, char32_t* code_point) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) {
-    *code_point = b0;
-    return 1;
-  }
-  size_t len;
-  char32_t cp;
-  char32_t min_cp;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-    cp = b0 & 0x1F;
-    min_cp = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    cp = b0 & 0x0F;
-    min_cp = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    cp = b0 & 0x07;
-    min_cp = 0x10000;
-  } else {
-    return 0;  // continuation byte, C0/C1 (overlong) or F5..FF
-  }
-  if (s.size() - i < len) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const unsigned char b = byte(i + k);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  *code_point = cp;
-  return len;
-}
 
 std::string JsonQuote(absl::string_view bytes) {
   std::string out = "\"";

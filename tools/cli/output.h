@@ -29,6 +29,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "util/utf8.h"
 
 namespace ckpt::cli {
 
@@ -41,9 +42,8 @@ std::string DisplayText(absl::string_view bytes);
 // Columns a DisplayText result takes, counting one per code point.
 size_t DisplayWidth(absl::string_view display_text);
 
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if the
-// byte there does not start one. Sets *code_point when non-zero.
-size_t Utf8SequenceLength(absl::string_view s, size_t i, char32_t* code_point);
+// The UTF-8 rule (Utf8SequenceLength, IsValidUtf8) is util/utf8.h's.
+using ::ckpt::Utf8SequenceLength;
 
 }  // namespace ckpt::cli
 
