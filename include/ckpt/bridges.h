@@ -68,6 +68,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "ckpt/env.h"
 
 namespace ckpt::bridges {
@@ -85,6 +86,10 @@ struct KeyRule {
 // \x3d). InvalidArgument for text without '=', an empty REGEX or one
 // std::regex refuses (the message names the rule).
 absl::StatusOr<KeyRule> ParseKeyRule(absl::string_view text);
+
+// ParseKeyRule of each text, in order; the first error.
+absl::StatusOr<std::vector<KeyRule>> ParseKeyRules(
+    absl::Span<const std::string> texts);
 
 struct ExportOptions {
   ExportFormat format = ExportFormat::kSafetensors;

@@ -132,6 +132,13 @@ std::vector<std::string> NodePaths(const ObjectGraph& graph);
 std::string AttributeKey(absl::string_view object_path,
                          absl::string_view attribute_name);
 
+// The name of a value by structure, as the Python module's restore_map and
+// `ckpt export`'s "ckpt.path.*" metadata give it: a VARIABLE_VALUE is named
+// by its object's path ("net/layer/kernel"), any other attribute (and the
+// root's VARIABLE_VALUE, whose path is "") by AttributeKey(path, name).
+std::string ValuePath(absl::string_view object_path,
+                      absl::string_view attribute_name);
+
 // Sets has_checkpoint_values on every node: true iff the node or anything
 // reachable from it through children has attributes, slots or a registered
 // saver. Iterative.

@@ -44,8 +44,6 @@
 namespace ckpt::bridges {
 namespace {
 
-constexpr absl::string_view kGraphMetadataKey = "ckpt.object_graph";
-
 struct Planned {
   std::string key;
   BundleEntry entry;
@@ -116,9 +114,7 @@ absl::StatusOr<GraphInfo> AnalyzeGraph(const ObjectGraph& graph,
     for (const ObjectGraph::Attribute& a : graph.nodes[id].attributes) {
       if (!kept[id]) info.optimizer_keys.insert(a.checkpoint_key);
       if (!reached) continue;
-      std::string name = a.name == "VARIABLE_VALUE" && !path.empty()
-                             ? std::string(path)
-                             : AttributeKey(path, a.name);
+      std::string name = ValuePath(path, a.name);
       info.path_of_key.try_emplace(a.checkpoint_key, std::move(name));
     }
   }
@@ -291,7 +287,8 @@ absl::Status ExportSafetensors(Env* env, const BundleReader& reader,
   std::vector<std::pair<std::string, std::string>> base_meta = {
       {"format", "tf"}, {"ckpt.source", prefix}};
   if (plan.graph) {
-    base_meta.emplace_back(kGraphMetadataKey, absl::Base64Escape(*plan.graph));
+    base_meta.emplace_back(kObjectGraphMetadataKey,
+                           absl::Base64Escape(*plan.graph));
   }
   uint64_t total = 0;
   for (const Planned& t : plan.tensors) total += ByteSize(t.entry);

@@ -42,8 +42,6 @@
 namespace ckpt::bridges {
 namespace {
 
-constexpr absl::string_view kGraphMetadataKey = "ckpt.object_graph";
-
 // State shared by the readers of one import.
 struct Importer {
   Env* env;
@@ -121,11 +119,12 @@ absl::Status ImportSafetensorsFile(
       ReadSafetensorsHeader(**file, (*file)->size(), path);
   if (!header.ok()) return header.status();
   for (const auto& [key, value] : header->metadata) {
-    if (key != kGraphMetadataKey) continue;
+    if (key != kObjectGraphMetadataKey) continue;
     std::string bytes;
     if (!absl::Base64Unescape(value, &bytes)) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": __metadata__ \"", kGraphMetadataKey, "\" is not base64"));
+      return absl::DataLossError(absl::StrCat(path, ": __metadata__ \"",
+                                              kObjectGraphMetadataKey,
+                                              "\" is not base64"));
     }
     absl::Status s = im.SetGraph(std::move(bytes), path);
     if (!s.ok()) return s;

@@ -55,15 +55,6 @@ inline std::string JsonErrorText(const nlohmann::detail::exception& ex) {
 // The UTF-8 rule is util/utf8.h's.
 using ::ckpt::IsValidUtf8;
 
-// Length of the well-formed UTF-8 sequence at the front of `s` (util/utf8.h),
-// 0 if invalid.
-inline size_t Utf8SequenceLength(absl::string_view s, uint32_t* code_point) {
-  char32_t cp = 0;
-  const size_t n = ::ckpt::Utf8SequenceLength(s, 0, &cp);
-  *code_point = static_cast<uint32_t>(cp);
-  return n;
-}
-
 // Appends `s` as a JSON string. ascii_only: as Python's json.dumps
 // (ensure_ascii: DEL and non-ASCII as \uXXXX, invalid bytes as \u00XX);
 // otherwise as serde_json (UTF-8 kept; only '"', '\\' and controls
@@ -91,8 +82,9 @@ inline void AppendJsonString(absl::string_view s, bool ascii_only,
     } else if (c < 0x80 || !ascii_only) {
       out->push_back(static_cast<char>(c));
     } else {
-      uint32_t cp = 0;
-      const size_t n = Utf8SequenceLength(s, &cp);
+      char32_t code_point = 0;
+      const size_t n = ::ckpt::Utf8SequenceLength(s, 0, &code_point);
+      uint32_t cp = code_point;
       if (n == 0) {
         absl::StrAppendFormat(out, "\\u%04x", c);
       } else {

@@ -8,6 +8,7 @@
 #include <regex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -32,6 +33,18 @@ absl::StatusOr<KeyRule> ParseKeyRule(absl::string_view text) {
   absl::StatusOr<KeyMapper> compiled = KeyMapper::Create({&rule, 1});
   if (!compiled.ok()) return compiled.status();
   return rule;
+}
+
+absl::StatusOr<std::vector<KeyRule>> ParseKeyRules(
+    absl::Span<const std::string> texts) {
+  std::vector<KeyRule> rules;
+  rules.reserve(texts.size());
+  for (const std::string& text : texts) {
+    absl::StatusOr<KeyRule> rule = ParseKeyRule(text);
+    if (!rule.ok()) return rule.status();
+    rules.push_back(*std::move(rule));
+  }
+  return rules;
 }
 
 absl::StatusOr<KeyMapper> KeyMapper::Create(absl::Span<const KeyRule> rules) {

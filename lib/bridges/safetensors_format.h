@@ -63,6 +63,11 @@ inline constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
 // Largest model.safetensors.index.json accepted.
 inline constexpr uint64_t kMaxSafetensorsIndexBytes = 100'000'000;
 
+// The __metadata__ key under which ckpt export carries the serialized object
+// graph (base64) and ckpt import looks for it (docs/bridges.md).
+inline constexpr absl::string_view kObjectGraphMetadataKey =
+    "ckpt.object_graph";
+
 struct SafetensorsTensorInfo {
   std::string name;
   DataType dtype = DataType::kInvalid;

@@ -68,6 +68,14 @@ std::string AttributeKey(absl::string_view object_path,
   return key;
 }
 
+std::string ValuePath(absl::string_view object_path,
+                      absl::string_view attribute_name) {
+  if (attribute_name == "VARIABLE_VALUE" && !object_path.empty()) {
+    return std::string(object_path);
+  }
+  return AttributeKey(object_path, attribute_name);
+}
+
 std::vector<std::string> NodePaths(const ObjectGraph& graph) {
   const graph::GraphTable table = graph::GraphTable::FromObjectGraph(graph);
   absl::StatusOr<graph::NodePathTable> paths = graph::NodePathTable::Build(

@@ -19,17 +19,6 @@
 #include "util/errors.h"
 
 namespace ckpt::python {
-namespace {
-
-std::vector<bridges::KeyRule> ParseRules(const std::vector<std::string>& map) {
-  std::vector<bridges::KeyRule> rules;
-  for (const std::string& text : map) {
-    rules.push_back(ValueOrThrow(bridges::ParseKeyRule(text)));
-  }
-  return rules;
-}
-
-}  // namespace
 
 py::dict ExportCheckpoint(const std::string& src, const std::string& dst,
                           const std::string& format,
@@ -45,7 +34,7 @@ py::dict ExportCheckpoint(const std::string& src, const std::string& dst,
         absl::StrCat("format must be 'safetensors' or 'npz', not ",
                      QuoteForMessage(format))));
   }
-  options.key_rules = ParseRules(key_map);
+  options.key_rules = ValueOrThrow(bridges::ParseKeyRules(key_map));
   options.drop_optimizer = drop_optimizer;
   options.max_shard_bytes = shard_bytes;
   absl::StatusOr<bridges::ExportResult> result;
@@ -69,7 +58,7 @@ py::dict ExportCheckpoint(const std::string& src, const std::string& dst,
 py::dict ImportCheckpoint(const std::string& src, const std::string& dst,
                           const std::vector<std::string>& key_map) {
   bridges::ImportOptions options;
-  options.key_rules = ParseRules(key_map);
+  options.key_rules = ValueOrThrow(bridges::ParseKeyRules(key_map));
   ThrowIfError(cli::CheckDestinationPrefix(dst, "", "import"));
   absl::StatusOr<bridges::ImportResult> result;
   {

@@ -107,17 +107,15 @@ py::dict RestoreMap(const CheckpointReader& reader) {
     // Only the root has the empty path among the nodes reached from it.
     if (path.empty() && id != 0) continue;
     for (const ObjectGraph::Attribute& a : loaded.graph.nodes[id].attributes) {
-      if (a.optional_restore && !reader.HasTensor(a.checkpoint_key)) continue;
-      std::string name = a.name == "VARIABLE_VALUE" && !path.empty()
-                             ? std::string(path)
-                             : AttributeKey(path, a.name);
       if (!reader.HasTensor(a.checkpoint_key)) {
+        if (a.optional_restore) continue;
+        const std::string name = ValuePath(path, a.name);
         ThrowStatus(absl::NotFoundError(absl::StrCat(
             "checkpoint '", reader.prefix(), "': object ",
             QuoteForMessage(name), " names key ",
             QuoteForMessage(a.checkpoint_key), ", which has no entry")));
       }
-      values[Str(name)] = reader.GetTensor(a.checkpoint_key);
+      values[Str(ValuePath(path, a.name))] = reader.GetTensor(a.checkpoint_key);
     }
   }
   return values;

@@ -20,9 +20,9 @@
 //     reached in no way.
 //   * RestoreMap: {object path: value} for every attribute of every node
 //     reached from the root (through children or as a slot variable), each
-//     node once: a VARIABLE_VALUE under the node's path ("(root)" is not
-//     used: the root's is ".ATTRIBUTES/VARIABLE_VALUE"), any other
-//     attribute under "<path>/.ATTRIBUTES/<name>". Values as GetTensor
+//     node once, named by ValuePath (ckpt/object_graph.h): a VARIABLE_VALUE
+//     under the node's path, any other attribute (and the root's value)
+//     under "<path>/.ATTRIBUTES/<name>". Values as GetTensor
 //     returns them. An attribute whose key has no entry raises NotFound,
 //     unless it is optional_restore (then it is left out).
 

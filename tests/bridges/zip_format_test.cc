@@ -52,26 +52,6 @@ class StringFile : public WritableFile {
   std::string path_ = "mem.zip";
 };
 
-// A RandomAccessFile over a string.
-class StringSource : public RandomAccessFile {
- public:
-  explicit StringSource(std::string bytes) : bytes_(std::move(bytes)) {}
-  absl::Status Read(uint64_t offset, size_t n, char* scratch) const override {
-    if (offset > bytes_.size() || n > bytes_.size() - offset) {
-      return absl::DataLossError(absl::StrCat("mem: read of ", n, " bytes at ",
-                                              offset, " past the end"));
-    }
-    if (n > 0) bytes_.copy(scratch, n, offset);
-    return absl::OkStatus();
-  }
-  uint64_t size() const override { return bytes_.size(); }
-  const std::string& path() const override { return path_; }
-
- private:
-  std::string bytes_;
-  std::string path_ = "mem";
-};
-
 using Members = std::vector<std::pair<std::string, std::string>>;
 
 std::string Zip(const Members& members,
@@ -87,13 +67,21 @@ std::string Zip(const Members& members,
   return out.bytes();
 }
 
+// `bytes` as a file of an in-memory Env, opened by a ZipReader.
 struct Opened {
-  std::unique_ptr<StringSource> file;
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<RandomAccessFile> file;
   absl::StatusOr<std::unique_ptr<ZipReader>> reader;
 };
-Opened Open(std::string bytes, const std::string& name = "t.npz") {
+Opened Open(const std::string& bytes, const std::string& name = "t.npz") {
   Opened o;
-  o.file = std::make_unique<StringSource>(std::move(bytes));
+  auto out = o.env->NewWritableFile("/" + name);
+  REQUIRE(out.ok());
+  REQUIRE((*out)->Append(bytes).ok());
+  REQUIRE((*out)->Close().ok());
+  auto file = o.env->NewRandomAccessFile("/" + name);
+  REQUIRE(file.ok());
+  o.file = *std::move(file);
   o.reader = ZipReader::Open(o.file.get(), name);
   return o;
 }

@@ -48,42 +48,6 @@ void Check(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-// A file over bytes in memory.
-class MemoryFile : public ckpt::RandomAccessFile {
- public:
-  explicit MemoryFile(absl::string_view bytes) : bytes_(bytes) {}
-  absl::Status Read(uint64_t offset, size_t n, char* scratch) const override {
-    if (offset > bytes_.size() || n > bytes_.size() - offset) {
-      return absl::DataLossError("fuzz.npz: read past the end");
-    }
-    if (n > 0) bytes_.copy(scratch, n, static_cast<size_t>(offset));
-    return absl::OkStatus();
-  }
-  uint64_t size() const override { return bytes_.size(); }
-  const std::string& path() const override { return path_; }
-
- private:
-  absl::string_view bytes_;
-  std::string path_ = "fuzz.npz";
-};
-
-// Collects a ZipWriter's output.
-class StringSink : public ckpt::WritableFile {
- public:
-  absl::Status Append(absl::string_view data) override {
-    bytes_.append(data.data(), data.size());
-    return absl::OkStatus();
-  }
-  absl::Status Sync() override { return absl::OkStatus(); }
-  absl::Status Close() override { return absl::OkStatus(); }
-  const std::string& path() const override { return path_; }
-  const std::string& bytes() const { return bytes_; }
-
- private:
-  std::string bytes_;
-  std::string path_ = "rewritten.npz";
-};
-
 void CheckNpy(absl::string_view bytes, const std::string& name) {
   absl::StatusOr<NpyHeader> h = ckpt::bridges::ParseNpyHeader(bytes, name);
   if (!h.ok()) return;
@@ -113,9 +77,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view in(reinterpret_cast<const char*>(data), size);
   CheckNpy(in, "fuzz.npy");
 
-  MemoryFile file(in);
+  std::unique_ptr<ckpt::Env> env = ckpt::NewMemEnv();
+  if (!ckpt::fuzz::PutFile(env.get(), "/fuzz.npz", in)) return 0;
+  absl::StatusOr<std::unique_ptr<ckpt::RandomAccessFile>> file =
+      env->NewRandomAccessFile("/fuzz.npz");
+  if (!file.ok()) return 0;
   absl::StatusOr<std::unique_ptr<ZipReader>> reader =
-      ZipReader::Open(&file, "fuzz.npz");
+      ZipReader::Open(file->get(), "fuzz.npz");
   if (!reader.ok()) return 0;
   std::vector<std::pair<std::string, std::string>> members;
   uint64_t kept_bytes = 0;
@@ -143,16 +111,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // What was read survives a rewrite.
-  StringSink sink;
-  ckpt::bridges::ZipWriter writer(&sink);
+  absl::StatusOr<std::unique_ptr<ckpt::WritableFile>> sink =
+      env->NewWritableFile("/rewritten.npz");
+  Check(sink.ok());
+  ckpt::bridges::ZipWriter writer(sink->get());
   for (const auto& [name, bytes] : members) {
     const absl::string_view pieces[] = {bytes};
     Check(writer.AddStored(name, pieces).ok());
   }
-  Check(writer.Finish().ok());
-  MemoryFile rewritten(sink.bytes());
+  Check(writer.Finish().ok() && (*sink)->Close().ok());
+  absl::StatusOr<std::unique_ptr<ckpt::RandomAccessFile>> rewritten =
+      env->NewRandomAccessFile("/rewritten.npz");
+  Check(rewritten.ok());
   absl::StatusOr<std::unique_ptr<ZipReader>> again =
-      ZipReader::Open(&rewritten, "rewritten.npz");
+      ZipReader::Open(rewritten->get(), "rewritten.npz");
   Check(again.ok() && (*again)->entries().size() == members.size());
   for (size_t i = 0; i < members.size(); ++i) {
     absl::StatusOr<std::string> bytes =

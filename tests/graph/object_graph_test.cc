@@ -511,5 +511,12 @@ TEST_CASE("AttributeKey") {
   CHECK(AttributeKey("a", "b.c/d") == "a/.ATTRIBUTES/b..c.Sd");
 }
 
+TEST_CASE("ValuePath") {
+  CHECK(ValuePath("net/layer-0/kernel", "VARIABLE_VALUE") ==
+        "net/layer-0/kernel");
+  CHECK(ValuePath("net/opt", "OTHER") == "net/opt/.ATTRIBUTES/OTHER");
+  CHECK(ValuePath("", "VARIABLE_VALUE") == "/.ATTRIBUTES/VARIABLE_VALUE");
+}
+
 }  // namespace
 }  // namespace ckpt

@@ -42,13 +42,7 @@ absl::StatusOr<std::vector<bridges::KeyRule>> TakeKeyRules(
   absl::StatusOr<std::vector<std::string>> values =
       TakeRepeatedFlag(rest, "map");
   if (!values.ok()) return values.status();
-  std::vector<bridges::KeyRule> rules;
-  for (const std::string& v : *values) {
-    absl::StatusOr<bridges::KeyRule> rule = bridges::ParseKeyRule(v);
-    if (!rule.ok()) return rule.status();
-    rules.push_back(*std::move(rule));
-  }
-  return rules;
+  return bridges::ParseKeyRules(*values);
 }
 
 // "10G", "512M", "64k", "1000": bytes (powers of 1024).
