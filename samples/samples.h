@@ -71,6 +71,17 @@ struct GolfResult {
 absl::StatusOr<GolfResult> GolfMirror(const std::string& prefix,
                                       std::ostream* log);
 
+struct GolfTransferResult {
+  int values_checked = 0;  // restored variables compared with the file
+  ckpt::RestoreReport report;
+};
+
+// Restores the first two layers of `prefix` (TensorFlow's golf/ckpt-1) and
+// Adam's state for them into a differently named C++ classifier with a new
+// head, by path rules; compares every restored variable with the file.
+absl::StatusOr<GolfTransferResult> GolfTransfer(const std::string& prefix,
+                                                std::ostream* log);
+
 struct TransferResult {
   std::string source;               // the pretrained checkpoint
   std::string target;               // the fine-tuned checkpoint

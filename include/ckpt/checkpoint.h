@@ -40,6 +40,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -48,6 +49,7 @@
 #include "ckpt/bundle_writer.h"
 #include "ckpt/communicator.h"
 #include "ckpt/env.h"
+#include "ckpt/path_rule.h"
 #include "ckpt/trackable.h"
 
 namespace ckpt {
@@ -119,6 +121,44 @@ struct RestoreOptions {
   // "Restoring into caller-owned memory"). Mapped restores copy into such
   // memory too.
   bool stage_external = false;
+
+  // ---- transfer learning (docs/guide.md "Transfer learning") ----
+  //
+  // Restores only the checkpoint object at this object path (as `ckpt tree`
+  // prints it: "model/encoder") and what lies below it, matched against the
+  // root of the restore, as if the checkpoint were rooted there:
+  // Restore(path, {.from = "model/encoder"}). Values outside it are reported
+  // unused. NotFound if no object has that path.
+  std::string from;
+  // Rules moving checkpoint objects to other live paths (ckpt/path_map.h,
+  // ckpt/path_rule.h:
+  // prefix rules "model/encoder" -> "backbone", regular expressions, drop
+  // rules), tried in order on each object's path (relative to `from`) before
+  // the matching walk, which then matches by the mapped structure: deferred
+  // restoration, slot variables and the report work as without rules. Keys
+  // are unchanged: values are read from where the checkpoint stored them.
+  // Two checkpoint objects holding values mapped to one path are
+  // InvalidArgument before anything is assigned; so is a rule that matches
+  // no object unless allow_unused_rules. Needs an object graph
+  // (FailedPrecondition for a TF1 checkpoint: see assignment_map).
+  std::vector<PathRule> path_map;
+  // Objects no rule matches keep their path (true) or are left out (false).
+  // Left out values are reported unused, with the reason.
+  bool keep_unmapped = true;
+  // A path_map rule or assignment_map entry that matches nothing is listed
+  // in the report (RestoreReport::unused_rules) instead of failing the
+  // restore.
+  bool allow_unused_rules = false;
+  // TF1 init_from_checkpoint (docs/guide.md "Assignment maps"): restores by
+  // variable name (each live value's full_name), renamed by these
+  // (checkpoint name, live name) entries; only the variables an entry
+  // covers are restored. `{"old/", "new/"}` maps every live variable under
+  // scope "new/" from "old/<rest>"; `{"/", "new/"}` from the checkpoint's
+  // root; `{"old/", "/"}` maps every variable; `{"old/v", "new/w"}` one
+  // variable. The names are bundle keys, so it works on any checkpoint
+  // (object-based ones store "<path>/.ATTRIBUTES/VARIABLE_VALUE" keys).
+  // Cannot be combined with `from` or `path_map`.
+  std::vector<std::pair<std::string, std::string>> assignment_map;
 };
 
 // What a restore matched, and what it did not. Deferred restorations update
@@ -129,6 +169,11 @@ struct RestoreReport {
     std::string key;   // bundle key, when there is one
     // e.g. "checkpoint float32 [3,2] vs object float32 [2,3]"
     std::string detail;
+    // With a path mapping or assignment map: where the value is in the
+    // checkpoint ("" when `path` is that place), and the rule that moved it
+    // ("model/encoder -> backbone"; "" for none).
+    std::string checkpoint_path;
+    std::string rule;
   };
   bool name_based = false;        // the checkpoint had no object graph
   std::vector<Entry> matched;     // values assigned
@@ -136,6 +181,9 @@ struct RestoreReport {
   std::vector<Entry> unused;      // saved values no object asked for
   std::vector<Entry> missing;     // live values absent from the file
   std::vector<Entry> mismatched;  // dtype or shape differs (error)
+  // Path rules or assignment-map entries that matched nothing
+  // (RestoreOptions::allow_unused_rules), as "from -> to".
+  std::vector<std::string> unused_rules;
   std::string ToText() const;
   std::string ToJson() const;
 };
@@ -257,7 +305,8 @@ class Checkpoint : public Trackable {
   bool save_in_flight() const;
 
   // Restores from `path` (a prefix, or a directory whose state file names
-  // one), creating save_counter first so it is restored too.
+  // one), creating save_counter first so it is restored too (not with
+  // RestoreOptions::from: a subtree has no save_counter).
   absl::StatusOr<RestoreStatus> Restore(const std::string& path,
                                         const RestoreOptions& options = {});
   // Restore() without creating save_counter.

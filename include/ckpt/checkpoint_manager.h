@@ -134,6 +134,51 @@ struct ManagedCheckpoint {
 // error (DataLoss for corruption), naming the file and key.
 absl::Status VerifyCheckpoint(Env* env, const std::string& prefix);
 
+// One checkpoint named by a directory's `checkpoint` state file.
+struct CheckpointInfo {
+  std::string prefix;  // inside the directory: JoinPath(dir as given, name);
+                       // outside it: the path, lexically normal
+  std::string name;    // relative to the directory ("ckpt-7"); outside it,
+                       // the prefix
+  std::optional<int64_t> number;    // the trailing "-N" of the name
+  std::optional<double> timestamp;  // seconds since the epoch, if recorded
+  int64_t bytes = 0;                // index and data files that exist
+  std::optional<double> metric;     // from checkpoint.manager
+  bool pinned = false;              // from checkpoint.manager
+  bool preserved = false;      // no manager deletes it (see ListCheckpoints)
+  bool latest = false;         // the state file's model_checkpoint_path
+  bool files_present = false;  // index opens; every data file it names exists
+  std::optional<absl::Status> verified;  // with `verify`: VerifyCheckpoint's
+};
+
+// The checkpoints that the `checkpoint` state file in `dir` names (what a
+// CheckpointManager, ckpt's or TensorFlow's, keeps there), in the file's
+// order (oldest first); the latest is appended when the list leaves it out.
+// Read-only: takes no lock and changes nothing.
+//   * Paths: relative ones resolved against `dir`, absolute ones kept (as
+//     LatestCheckpoint); compared in lexically normal form (one named twice
+//     is listed once; an absolute path inside a relative `dir` is inside).
+//   * timestamp: all_model_checkpoint_timestamps when it has one per path.
+//     preserved (TensorFlow's rule when a manager loads the file): no
+//     timestamp, or one not after last_preserved_timestamp: kept for good
+//     by keep_checkpoint_every_n_hours or never managed; no manager deletes
+//     it. Timestamps are not capped at the current time.
+//   * metric and pinned: `<dir>/checkpoint.manager`, when present, for
+//     checkpoints directly inside `dir`.
+//   * Missing or damaged files are not an error: files_present is false
+//     when the index is missing or does not open (NotFound, DataLoss,
+//     InvalidArgument, FailedPrecondition, Unimplemented) or a data file it
+//     names is missing; bytes then counts the "<prefix>.data-*" files there.
+//   * With `verify`, each checkpoint's `verified` is VerifyCheckpoint's
+//     status (reads every tensor).
+// Errors: NotFound naming `dir` when it or its state file does not exist;
+// FailedPrecondition when `dir` is not a directory; DataLoss (naming the
+// file and line) for a state or metadata file that does not parse,
+// ResourceExhausted for one over 1 MiB; other I/O errors, annotated with
+// the checkpoint or file. `env` null: Env::Default().
+absl::StatusOr<std::vector<CheckpointInfo>> ListCheckpoints(
+    Env* env, const std::string& dir, bool verify = false);
+
 class CheckpointManager {
  public:
   // Manages `directory` (created if missing) for `checkpoint`, which must

@@ -218,7 +218,7 @@ bool Checkpoint::save_in_flight() const {
 
 absl::StatusOr<RestoreStatus> Checkpoint::Restore(
     const std::string& path, const RestoreOptions& options) {
-  save_counter();
+  if (options.from.empty()) save_counter();
   return Read(path, options);
 }
 

@@ -16,15 +16,18 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "checkpoint/assignment_map.h"
 #include "checkpoint/index_scan.h"
 #include "checkpoint/restore_session.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/mapped_bundle.h"
 #include "ckpt/object_graph.h"
+#include "ckpt/path_map.h"
 #include "ckpt/status.h"
 #include "graph/graph_table.h"
 #include "util/env_or_default.h"
+#include "util/errors.h"
 #include "util/parallel.h"
 
 namespace ckpt {
@@ -183,7 +186,17 @@ std::string RestoreReport::ToText() const {
                       e.path.empty() ? "(root)" : e.path);
       if (!e.key.empty()) absl::StrAppend(&out, " key=", e.key);
       if (!e.detail.empty()) absl::StrAppend(&out, " (", e.detail, ")");
+      if (!e.checkpoint_path.empty()) {
+        absl::StrAppend(&out, " from=", e.checkpoint_path);
+      }
+      if (!e.rule.empty()) absl::StrAppend(&out, " rule=[", e.rule, "]");
       out.push_back('\n');
+    }
+  }
+  if (!unused_rules.empty()) {
+    absl::StrAppend(&out, "unused_rules: ", unused_rules.size(), "\n");
+    for (const std::string& rule : unused_rules) {
+      absl::StrAppend(&out, "  unused_rule ", rule, "\n");
     }
   }
   return out;
@@ -210,7 +223,23 @@ std::string RestoreReport::ToJson() const {
       AppendJsonString(&out, e.key);
       out.append(",\"detail\":");
       AppendJsonString(&out, e.detail);
+      if (!e.checkpoint_path.empty()) {
+        out.append(",\"checkpoint_path\":");
+        AppendJsonString(&out, e.checkpoint_path);
+      }
+      if (!e.rule.empty()) {
+        out.append(",\"rule\":");
+        AppendJsonString(&out, e.rule);
+      }
       out.push_back('}');
+    }
+    out.push_back(']');
+  }
+  if (!unused_rules.empty()) {
+    out.append(",\"unused_rules\":[");
+    for (size_t i = 0; i < unused_rules.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      AppendJsonString(&out, unused_rules[i]);
     }
     out.push_back(']');
   }
@@ -228,6 +257,53 @@ namespace {
 // (restore_session.cc): the decoding starts before the graph is parsed.
 constexpr int64_t kIndexScanGraphBytes = int64_t{64} << 10;
 
+// The checkpoint's object graph rewritten by options.from and .path_map
+// (ckpt/path_map.h), with the mapping handed to `session` for the report.
+absl::StatusOr<graph::GraphTable> RemappedGraphTable(
+    const BundleReader& reader, const RestoreOptions& options,
+    checkpoint::RestoreSession& session) {
+  CKPT_ASSIGN_OR_RETURN(const bool has_graph, HasObjectGraph(reader));
+  if (!has_graph) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "RestoreOptions::from and ::path_map match by structure, but ",
+        QuoteForMessage(reader.prefix()),
+        " has no object graph (a TensorFlow 1 checkpoint): restore it by "
+        "name with RestoreOptions::assignment_map"));
+  }
+  CKPT_ASSIGN_OR_RETURN(PathMap map, PathMap::Create(options.path_map));
+  CKPT_ASSIGN_OR_RETURN(const ObjectGraph stored, ReadObjectGraph(reader));
+  RemapOptions remap;
+  remap.subtree = options.from;
+  remap.keep_unmapped = options.keep_unmapped;
+  remap.allow_unused_rules = options.allow_unused_rules;
+  absl::StatusOr<RemappedGraph> remapped = RemapObjectGraph(stored, map, remap);
+  if (!remapped.ok()) {
+    return Annotate(remapped.status(),
+                    absl::StrCat("restoring ", QuoteForMessage(reader.prefix()),
+                                 " with a path mapping"));
+  }
+  std::vector<std::string> rules(remapped->rule.size());
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (remapped->rule[i] >= 0) {
+      rules[i] = map.rules()[static_cast<size_t>(remapped->rule[i])].ToString();
+    }
+  }
+  std::vector<RestoreReport::Entry> left_out;
+  for (const RemappedGraph::Dropped& d : remapped->dropped) {
+    for (const ObjectGraph::Attribute& a :
+         stored.nodes[static_cast<size_t>(d.node)].attributes) {
+      left_out.push_back({d.path, a.checkpoint_key, d.reason, "", ""});
+    }
+  }
+  std::vector<std::string> unused_rules;
+  for (int i : remapped->unused_rules) {
+    unused_rules.push_back(map.rules()[static_cast<size_t>(i)].ToString());
+  }
+  session.SetMapping(std::move(remapped->from_path), std::move(rules),
+                     std::move(left_out), std::move(unused_rules));
+  return graph::GraphTable::FromObjectGraph(remapped->graph);
+}
+
 absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
                                                 const std::string& prefix,
                                                 const RestoreOptions& options) {
@@ -241,6 +317,12 @@ absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
   if (options.num_threads < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "RestoreOptions: num_threads must be >= 0, got ", options.num_threads));
+  }
+  if (!options.assignment_map.empty() &&
+      (!options.from.empty() || !options.path_map.empty())) {
+    return absl::InvalidArgumentError(
+        "RestoreOptions: assignment_map (by name) cannot be combined with "
+        "from or path_map (by structure)");
   }
   const int threads = ResolveThreads(options.num_threads);
   auto session =
@@ -260,10 +342,24 @@ absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
       entry.ok() && entry->size >= kIndexScanGraphBytes) {
     scan.Start();
   }
+  if (!options.assignment_map.empty()) {
+    // init_from_checkpoint: by name, whatever the checkpoint holds.
+    CKPT_ASSIGN_OR_RETURN(
+        checkpoint::AssignmentMap map,
+        checkpoint::AssignmentMap::Create(options.assignment_map));
+    session->SetAssignmentMap(std::move(map), options.allow_unused_rules);
+    CKPT_RETURN_IF_ERROR(session->StartNameBased());
+    return checkpoint::RestoreSession::MakeStatus(std::move(session));
+  }
   // Name-based only when the index has no graph: a graph that cannot be
   // read (its data file deleted meanwhile, say) is an error, not TF1.
-  CKPT_ASSIGN_OR_RETURN(std::optional<graph::GraphTable> graph,
-                        graph::ReadGraphTableIfAny(*reader));
+  std::optional<graph::GraphTable> graph;
+  if (!options.from.empty() || !options.path_map.empty()) {
+    CKPT_ASSIGN_OR_RETURN(graph,
+                          RemappedGraphTable(*reader, options, *session));
+  } else {
+    CKPT_ASSIGN_OR_RETURN(graph, graph::ReadGraphTableIfAny(*reader));
+  }
   if (graph.has_value()) {
     CKPT_RETURN_IF_ERROR(session->StartGraph(*std::move(graph), &scan));
   } else {

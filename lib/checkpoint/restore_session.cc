@@ -11,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -733,9 +734,59 @@ void RestoreSession::FlushReads(absl::Status* walk_error) {
   }
 }
 
+void RestoreSession::SetMapping(std::vector<std::string> checkpoint_paths,
+                                std::vector<std::string> rules,
+                                std::vector<RestoreReport::Entry> left_out,
+                                std::vector<std::string> unused_rules) {
+  mapped_from_ = std::move(checkpoint_paths);
+  mapped_rule_ = std::move(rules);
+  left_out_ = std::move(left_out);
+  report_.unused_rules = std::move(unused_rules);
+}
+
 absl::Status RestoreSession::StartNameBased() {
   name_based_ = true;
-  return NameBasedWalk(root_, "");
+  if (assignment_map_.has_value()) {
+    entry_used_.assign(assignment_map_->size(), false);
+  }
+  absl::Status walked = NameBasedWalk(root_, "");
+  if (!assignment_map_.has_value()) return walked;
+  // Entries that covered no variable of the first walk: a typo, unless the
+  // caller said they may match objects created later.
+  std::vector<std::string> unused;
+  for (size_t i = 0; i < entry_used_.size(); ++i) {
+    if (!entry_used_[i]) {
+      unused.push_back(assignment_map_->Describe(static_cast<int>(i)));
+    }
+  }
+  if (!unused.empty() && !allow_unused_entries_) {
+    absl::Status s = absl::InvalidArgumentError(
+        absl::StrCat(unused.size(), " assignment map entr",
+                     unused.size() == 1 ? "y covers" : "ies cover",
+                     " no live variable: ", absl::StrJoin(unused, ", ")));
+    if (first_error_.ok()) first_error_ = s;
+    if (walked.ok()) walked = s;
+  }
+  report_.unused_rules = std::move(unused);
+  return walked;
+}
+
+absl::StatusOr<std::optional<std::string>> RestoreSession::NameBasedKey(
+    const std::string& where, const std::string& full_name, int* entry) {
+  *entry = -1;
+  if (!assignment_map_.has_value()) return std::optional(full_name);
+  CKPT_ASSIGN_OR_RETURN(std::optional<AssignmentMap::Hit> hit,
+                        assignment_map_->Lookup(full_name));
+  if (!hit.has_value()) {
+    report_.missing.push_back(
+        {where, "",
+         absl::StrCat("variable ", QuoteForMessage(full_name),
+                      " is not covered by the assignment map")});
+    return std::optional<std::string>();
+  }
+  entry_used_[static_cast<size_t>(hit->entry)] = true;
+  *entry = hit->entry;
+  return std::optional(std::move(hit->checkpoint_name));
 }
 
 absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
@@ -772,23 +823,49 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
         report_.missing.push_back({where, "", "no full_name"});
         continue;
       }
-      absl::StatusOr<BundleEntry> entry = reader_->GetEntry(attr.full_name);
+      int map_entry = -1;
+      absl::StatusOr<std::optional<std::string>> name =
+          NameBasedKey(where, attr.full_name, &map_entry);
+      if (!name.ok()) {  // two assignment map entries cover it
+        RecordError(owned_strings_.emplace_back(where), "",
+                    std::string(name.status().message()), name.status(),
+                    &error);
+        continue;
+      }
+      if (!name->has_value()) continue;  // not covered: recorded missing
+      const std::string& key = owned_strings_.emplace_back(**name);
+      absl::StatusOr<BundleEntry> entry = reader_->GetEntry(key);
       if (absl::IsNotFound(entry.status())) {
-        report_.missing.push_back(
-            {where, attr.full_name, "name not in the checkpoint"});
+        if (assignment_map_.has_value()) {
+          // Named by the map, so it must exist (TensorFlow: "Tensor ... is
+          // not found in ... checkpoint").
+          RecordError(owned_strings_.emplace_back(where), key,
+                      "not in the checkpoint",
+                      absl::NotFoundError(absl::StrCat(
+                          "assignment map: tensor ", QuoteForMessage(key),
+                          " (for variable ", QuoteForMessage(attr.full_name),
+                          ", entry ", assignment_map_->Describe(map_entry),
+                          ") is not in checkpoint ",
+                          QuoteForMessage(reader_->prefix()))),
+                      &error);
+          continue;
+        }
+        report_.missing.push_back({where, key, "name not in the checkpoint"});
         continue;
       }
       if (!entry.ok()) {  // a damaged entry is an error, not a missing name
-        const std::string& key = owned_strings_.emplace_back(attr.full_name);
         RecordRestoreError(owned_strings_.emplace_back(where), key,
                            entry.status(), &error);
         continue;
       }
       looked_up_.push_back(*std::move(entry));
       // The session's report keeps views: the strings must stay put.
-      const std::string& key = owned_strings_.emplace_back(attr.full_name);
       const std::string& shown =
-          path.empty() ? key : owned_strings_.emplace_back(path);
+          path.empty() ? owned_strings_.emplace_back(attr.full_name)
+                       : owned_strings_.emplace_back(path);
+      if (map_entry >= 0) {
+        assigned_by_[absl::StrCat(shown, "\n", key)] = map_entry;
+      }
       if (attr.partitioned) {
         RestoreParts(shown, key, &looked_up_.back(), attr.parts, attr.slices,
                      attr.full_shape, &error);
@@ -890,7 +967,39 @@ RestoreReport RestoreSession::Report(bool with_matched) const {
   for (RestoreReport::Entry& e : ComputeMissing()) {
     r.missing.push_back(std::move(e));
   }
+  AnnotateMapping(&r);
   return r;
+}
+
+void RestoreSession::AnnotateMapping(RestoreReport* report) const {
+  if (assignment_map_.has_value()) {
+    for (RestoreReport::Entry& e : report->matched) {
+      if (auto it = assigned_by_.find(absl::StrCat(e.path, "\n", e.key));
+          it != assigned_by_.end()) {
+        e.rule = assignment_map_->Describe(it->second);
+      }
+    }
+    return;
+  }
+  if (mapped_from_.empty()) return;
+  absl::flat_hash_map<absl::string_view, size_t> node_of;
+  node_of.reserve(paths_.size());
+  for (size_t n = 0; n < paths_.size(); ++n) node_of.try_emplace(paths_[n], n);
+  auto annotate = [&](std::vector<RestoreReport::Entry>& entries) {
+    for (RestoreReport::Entry& e : entries) {
+      auto it = node_of.find(e.path);
+      if (it == node_of.end()) continue;
+      const std::string& from = mapped_from_[it->second];
+      if (from != e.path) e.checkpoint_path = from;
+      e.rule = mapped_rule_[it->second];
+    }
+  };
+  annotate(report->matched);
+  annotate(report->pending);
+  annotate(report->unused);
+  annotate(report->mismatched);
+  report->unused.insert(report->unused.end(), left_out_.begin(),
+                        left_out_.end());
 }
 
 }  // namespace checkpoint

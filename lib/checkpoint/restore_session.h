@@ -66,6 +66,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,6 +76,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "checkpoint/assignment_map.h"
 #include "checkpoint/index_scan.h"
 #include "checkpoint/read_batches.h"
 #include "ckpt/bundle_reader.h"
@@ -116,11 +118,28 @@ class RestoreSession : public graph::Waiter,
   static absl::Status CommitDeferred(RestoreStatus& restored,
                                      absl::Status agreed);
 
+  // A path-mapped restore (RestoreOptions::path_map, ::from; before
+  // StartGraph, whose graph is then the remapped one): per node of that
+  // graph, its path in the checkpoint and the rule that moved it (""), the
+  // values the mapping left out, and the rules that matched nothing.
+  void SetMapping(std::vector<std::string> checkpoint_paths,
+                  std::vector<std::string> rules,
+                  std::vector<RestoreReport::Entry> left_out,
+                  std::vector<std::string> unused_rules);
+  // A name-based restore through an assignment map (before StartNameBased);
+  // with `allow_unused`, entries covering no variable are reported instead
+  // of failing the restore.
+  void SetAssignmentMap(AssignmentMap map, bool allow_unused) {
+    assignment_map_ = std::move(map);
+    allow_unused_entries_ = allow_unused;
+  }
+
   // Object-graph mode: binds node 0 to the root and walks. `scan` (may be
   // null, or started before the graph was parsed) gives the index entries
   // when the graph has many attributes; it must live until this returns.
   absl::Status StartGraph(graph::GraphTable graph, IndexScan* scan);
-  // Name-based mode (docs/guide.md "TensorFlow 1 checkpoints").
+  // Name-based mode (docs/guide.md "TensorFlow 1 checkpoints"), through the
+  // assignment map if one was set.
   absl::Status StartNameBased();
 
   absl::Status OnChildrenChanged(Trackable& owner) override;
@@ -237,6 +256,14 @@ class RestoreSession : public graph::Waiter,
   // Live objects reachable from the root that save values and were never
   // bound.
   std::vector<RestoreReport::Entry> ComputeMissing() const;
+  // The bundle key a name-based restore reads for a live value named
+  // `full_name` (`where` is its attribute path): full_name itself, or
+  // through the assignment map (`entry` the entry's index, else -1);
+  // nullopt (recorded as missing) when no entry covers it.
+  absl::StatusOr<std::optional<std::string>> NameBasedKey(
+      const std::string& where, const std::string& full_name, int* entry);
+  // Fills checkpoint_path and rule of the entries of a mapped restore.
+  void AnnotateMapping(RestoreReport* report) const;
 
   // A value assigned, or queued to be: the report's "matched" entry, kept
   // compact (views into graph_, paths_ or owned_strings_, the shape in
@@ -313,6 +340,17 @@ class RestoreSession : public graph::Waiter,
   // Anchor (identity only, never dereferenced) -> waiting node ids.
   absl::flat_hash_map<const Trackable*, absl::flat_hash_set<int>> pending_;
   int inconsistent_bindings_ = 0;  // kept for debugging
+  // SetMapping: per node, the checkpoint path ("" when unchanged) and the
+  // rule; values left out; rules that matched nothing.
+  std::vector<std::string> mapped_from_;
+  std::vector<std::string> mapped_rule_;
+  std::vector<RestoreReport::Entry> left_out_;
+  // SetAssignmentMap: the map, the entries that covered a variable, and
+  // per restored value ("<shown path>\n<key>") the entry that named it.
+  std::optional<AssignmentMap> assignment_map_;
+  bool allow_unused_entries_ = false;
+  std::vector<bool> entry_used_;
+  absl::flat_hash_map<std::string, int> assigned_by_;
   RestoreReport report_;  // unused, mismatched, missing attrs (not matched)
   absl::Status first_error_;
 };

@@ -18,7 +18,8 @@
 //      agree, and NodePaths when within it), AttributeKey,
 //      ValidateObjectGraphStrings, ComputeHasCheckpointValues.
 //   2. SerializeObjectGraph must parse back to the same graph and serialize
-//      to the same bytes (a mismatch traps).
+//      to the same bytes (a mismatch traps). RemapObjectGraph with a few
+//      rule sets gives graphs that round-trip the same way.
 //   3. If the graph is small, the input bytes go into a bundle in a MemEnv
 //      under _CHECKPOINTABLE_OBJECT_GRAPH, with a fake value under every
 //      attribute's checkpoint_key (float vectors for VARIABLE_VALUE, int64
@@ -41,6 +42,7 @@
 #include "ckpt/env.h"
 #include "ckpt/generic_tree.h"
 #include "ckpt/object_graph.h"
+#include "ckpt/path_map.h"
 #include "ckpt/proto/trackable_object_graph.pb.h"
 #include "ckpt/tensor.h"
 #include "fuzz_inputs.h"
@@ -196,6 +198,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ckpt::ParseObjectGraph(serialized, "fuzz/reserialized", limits);
   if (!reparsed.ok() || !(*reparsed == *graph)) __builtin_trap();
   if (ckpt::SerializeObjectGraph(*reparsed) != serialized) __builtin_trap();
+
+  // 2b. The path-mapping rewrite (ckpt/path_map.h): with no rules, moving
+  // everything, dropping, and a regex that may collide; a result must be a
+  // valid graph that round-trips.
+  {
+    std::vector<std::vector<ckpt::PathRule>> rule_sets = {
+        {},
+        {ckpt::PathRule::Prefix("", "moved/here")},
+        {ckpt::PathRule::Regex("([^/]*)/(.*)", "$2/$1"),
+         ckpt::PathRule::Drop("a")}};
+    if (!graph->nodes[0].children.empty()) {
+      rule_sets.push_back({ckpt::PathRule::Drop(
+          ckpt::EscapeLocalName(graph->nodes[0].children[0].local_name))});
+    }
+    for (std::vector<ckpt::PathRule>& rules : rule_sets) {
+      auto map = ckpt::PathMap::Create(std::move(rules));
+      if (!map.ok()) continue;
+      for (bool keep : {true, false}) {
+        ckpt::RemapOptions remap;
+        remap.keep_unmapped = keep;
+        remap.allow_unused_rules = true;
+        auto out = ckpt::RemapObjectGraph(*graph, *map, remap);
+        if (!out.ok()) continue;
+        if (out->origin.size() != out->graph.nodes.size()) __builtin_trap();
+        const std::string bytes_out = ckpt::SerializeObjectGraph(out->graph);
+        auto back = ckpt::ParseObjectGraph(bytes_out, "fuzz/remapped");
+        if (!back.ok() || !(*back == out->graph)) __builtin_trap();
+      }
+    }
+  }
 
   // 3. Structural restore through GenericTree.
   if (!strings_valid) return 0;  // such a graph must never be written

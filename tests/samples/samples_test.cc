@@ -215,6 +215,32 @@ TEST_CASE("GolfMirror: a missing checkpoint is NotFound") {
                      absl::StatusCode::kNotFound, "nope");
 }
 
+TEST_CASE("GolfTransfer: golf's first layers in a differently named model") {
+  if (ckpt::testing::SkipWithoutTfTestData()) return;
+  absl::StatusOr<GolfTransferResult> result =
+      GolfTransfer(ckpt::testing::TfPath("golf/ckpt-1"), nullptr);
+  CKPT_REQUIRE_OK(result);
+  // 4 variables, their 8 slots, Adam's iter.
+  CHECK(result->values_checked == 13);
+  const ckpt::RestoreReport& r = result->report;
+  // + Adam's 4 hyper-parameters.
+  CHECK(r.matched.size() == 17);
+  bool kernel_moved = false;
+  for (const ckpt::RestoreReport::Entry& e : r.matched) {
+    if (e.path == "classifier/features/hidden1/kernel") {
+      kernel_moved =
+          e.checkpoint_path == "net/layer_with_weights-0/kernel" &&
+          e.rule == "net/layer_with_weights-0 -> classifier/features/hidden1";
+    }
+  }
+  CHECK(kernel_moved);
+  // golf's output layer (2) and its slots (4), step, save_counter.
+  CHECK(r.unused.size() == 8);
+  CHECK(r.missing.size() == 2);  // the new head
+  CHECK(r.mismatched.empty());
+  CHECK(r.pending.empty());
+}
+
 TEST_CASE("Transfer: only the backbone is restored, the head is new") {
   TempDir dir;
   absl::StatusOr<TransferResult> result = Transfer(dir.path(), nullptr);
@@ -225,9 +251,23 @@ TEST_CASE("Transfer: only the backbone is restored, the head is new") {
   REQUIRE(result->backbone_unchanged);
   REQUIRE(result->head_loss_after < result->head_loss_before);
   REQUIRE(result->report.matched.size() == 4);
+  for (const ckpt::RestoreReport::Entry& e : result->report.matched) {
+    CHECK(e.checkpoint_path == "model/" + e.path);
+  }
   REQUIRE(result->report.mismatched.empty());
-  // The old head, the optimizer, the data stream, step and save_counter.
-  REQUIRE(result->report.pending.size() == 22);
+  REQUIRE(result->report.pending.empty());
+  // Left out: the old head (2), the optimizer (5 variables, 12 slots), the
+  // data stream, step and save_counter, each with its reason.
+  REQUIRE(result->report.unused.size() == 22);
+  size_t dropped_head = 0;
+  for (const ckpt::RestoreReport::Entry& e : result->report.unused) {
+    if (e.detail == "dropped by rule 'layer_with_weights-2 -> (dropped)'") {
+      ++dropped_head;
+    }
+  }
+  CHECK(dropped_head == 2);
+  // The new head's kernel and bias are not in the checkpoint.
+  REQUIRE(result->report.missing.size() == 2);
 
   // The target is a complete checkpoint of the new model.
   Sequential model(8, {{32, Activation::kRelu},

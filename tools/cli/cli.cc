@@ -22,6 +22,8 @@ constexpr absl::string_view kTopUsage =
     "Commands:\n"
     "  ls PATH [--slices] [--json]\n"
     "                         list the entries of a checkpoint\n"
+    "  ls DIR --checkpoints [--verify] [--json]\n"
+    "                         list the checkpoints a directory keeps\n"
     "  verify PATH [--json]   read every tensor and check all checksums\n"
     "  convert SRC DST [--compression none|lz4] [--merge-slices]\n"
     "          [--partition KEY=N]...\n"
@@ -42,6 +44,15 @@ constexpr absl::string_view kTopUsage =
     "                         a checkpoint as safetensors or numpy .npz\n"
     "  import SRC DST [--map REGEX=REPL]...\n"
     "                         safetensors or .npz to a checkpoint\n"
+    "  extract SRC DST --subtree PATH [--as NEWPATH] [--keep-slots]\n"
+    "                         a new checkpoint of one subtree of objects\n"
+    "  rename SRC DST --map OLD=NEW... [--regex]\n"
+    "                         move objects and their keys together\n"
+    "  strip SRC DST [--drop-optimizer] [--keep PATH]... [--drop PATH]...\n"
+    "                         leave out the optimizer or chosen objects\n"
+    "  merge A B DST [--prefix-a X] [--prefix-b Y]\n"
+    "                         both object graphs under one root\n"
+    "                         (edits take --dry-run and --json)\n"
     "\n"
     "TensorFlow's inspect_checkpoint flags work too: --file_name=PATH\n"
     "[--tensor_name=KEY] [--all_tensors] [--all_tensor_names].\n"
@@ -58,6 +69,7 @@ constexpr absl::string_view kTopUsage =
 
 constexpr absl::string_view kLsUsage =
     "usage: ckpt ls PATH [--slices] [--json]\n"
+    "       ckpt ls DIR --checkpoints [--verify] [--json]\n"
     "\n"
     "Lists every entry stored in the checkpoint's index, in key order: key,\n"
     "dtype, shape and stored size in bytes. Needs the .index file only.\n"
@@ -72,7 +84,19 @@ constexpr absl::string_view kLsUsage =
     "  --json    print a JSON array of objects with the fields key, dtype,\n"
     "            shape, size, shard, offset and crc32c (masked, as stored);\n"
     "            a partitioned tensor adds slices (slice, start, length,\n"
-    "            key, shard, offset, size, crc32c)\n";
+    "            key, shard, offset, size, crc32c)\n"
+    "\n"
+    "With --checkpoints, lists the checkpoints that the `checkpoint` state\n"
+    "file of DIR (a directory or that file) names, oldest first, as a\n"
+    "CheckpointManager (ckpt's or TensorFlow's) keeps them: number, UTC\n"
+    "timestamp, bytes on disk, metric, flags (latest, pinned, preserved:\n"
+    "never deleted by the manager, missing: files gone or index unreadable)\n"
+    "and name.\n"
+    "  --verify  also read every tensor of each checkpoint (VERIFIED column;\n"
+    "            JSON: verified, error); exit 1 if one fails, its error on\n"
+    "            stderr\n"
+    "  --json    an array of objects: prefix, name, number, timestamp,\n"
+    "            bytes, metric, pinned, preserved, latest, files_present\n";
 
 constexpr absl::string_view kVerifyUsage =
     "usage: ckpt verify PATH [--json]\n"
@@ -222,11 +246,86 @@ constexpr absl::string_view kImportUsage =
     "Options:\n"
     "  --map REGEX=REPLACEMENT   rename keys; repeatable, applied in order\n";
 
+// The edits (tools/cli/cmd_edit.cc): each usage is its head, this, then its
+// own options (EditUsage).
+constexpr absl::string_view kEditCommonUsage =
+    "The result is a new TensorFlow checkpoint whose object graph and keys\n"
+    "are rewritten together, so it restores by structure. DST must not\n"
+    "exist; the output is verified before it is renamed into place and the\n"
+    "sources are only read. Prints one line per value (rename K -> K2,\n"
+    "keep K, drop K (reason)) and a summary.\n"
+    "\n"
+    "Options:\n"
+    "  --dry-run        print what would change; write nothing\n"
+    "  --json           print the report as one JSON object\n";
+
+constexpr absl::string_view kExtractUsage =
+    "usage: ckpt extract SRC DST --subtree PATH [--as NEWPATH] [--keep-slots]\n"
+    "                    [--dry-run] [--json]\n"
+    "\n"
+    "Writes the objects at and below PATH (an object path as `ckpt tree`\n"
+    "prints it) of SRC to DST: re-rooted (PATH becomes the root), or with\n"
+    "--as moved to NEWPATH. Slot variables of the extracted variables are\n"
+    "left out with their optimizer unless --keep-slots: then each optimizer\n"
+    "holding such slots is kept at its own path, with only those slots.\n"
+    "Keys no object names are left out.\n"
+    "\n";
+constexpr absl::string_view kExtractOptions =
+    "  --subtree PATH   the object to extract (required)\n"
+    "  --as NEWPATH     where it goes (default: the root)\n"
+    "  --keep-slots     keep the optimizer slots of the extracted variables\n";
+
+constexpr absl::string_view kRenameUsage =
+    "usage: ckpt rename SRC DST --map OLD=NEW... [--regex] [--dry-run]\n"
+    "                   [--json]\n"
+    "\n"
+    "Moves the objects at and below the object path OLD to NEW (\"\" is the\n"
+    "root), renaming their keys with them. The last '=' splits a rule;\n"
+    "rules are tried in order, the first that matches decides, and a rule\n"
+    "that matches nothing is an error. Keys no object names are kept.\n"
+    "\n";
+constexpr absl::string_view kRenameOptions =
+    "  --map OLD=NEW    a path rule; repeatable\n"
+    "  --regex          every OLD is a regular expression (Perl syntax)\n"
+    "                   matching a whole path, NEW its replacement ($1)\n";
+
+constexpr absl::string_view kStripUsage =
+    "usage: ckpt strip SRC DST [--drop-optimizer] [--keep PATH]...\n"
+    "                  [--drop PATH]... [--dry-run] [--json]\n"
+    "\n"
+    "Writes SRC without the objects named (at least one option). Drops win\n"
+    "over keeps. Keys no object names are left out.\n"
+    "\n";
+constexpr absl::string_view kStripOptions =
+    "  --drop-optimizer every object holding slot variables or reached by\n"
+    "                   an edge named ...optimizer, and every slot variable\n"
+    "  --keep PATH      keep only these objects (and those above them as\n"
+    "                   empty holders); repeatable\n"
+    "  --drop PATH      leave out these objects; repeatable\n";
+
+constexpr absl::string_view kMergeUsage =
+    "usage: ckpt merge A B DST [--prefix-a X] [--prefix-b Y] [--dry-run]\n"
+    "                  [--json]\n"
+    "\n"
+    "Writes one checkpoint holding the objects of A and of B under one\n"
+    "root: A's root children, then B's, each side first moved under its\n"
+    "prefix if given. A root child name in both (two tf.train.Checkpoints\n"
+    "both have save_counter) or a key in both is an error: give prefixes.\n"
+    "\n";
+constexpr absl::string_view kMergeOptions =
+    "  --prefix-a X     the object path A's root moves to\n"
+    "  --prefix-b Y     the object path B's root moves to\n";
+
+std::string EditUsage(absl::string_view head, absl::string_view options) {
+  return absl::StrCat(head, kEditCommonUsage, options);
+}
+
 bool IsCommand(absl::string_view name) {
   return name == "ls" || name == "verify" || name == "convert" ||
          name == "tree" || name == "resave" || name == "show" ||
          name == "stats" || name == "diff" || name == "dot" ||
-         name == "export" || name == "import";
+         name == "export" || name == "import" || name == "extract" ||
+         name == "rename" || name == "strip" || name == "merge";
 }
 
 }  // namespace
@@ -297,6 +396,10 @@ std::string UsageText(absl::string_view command) {
   if (command == "export") return std::string(kExportUsage);
   if (command == "import") return std::string(kImportUsage);
   if (command == "inspect") return std::string(kInspectUsage);
+  if (command == "extract") return EditUsage(kExtractUsage, kExtractOptions);
+  if (command == "rename") return EditUsage(kRenameUsage, kRenameOptions);
+  if (command == "strip") return EditUsage(kStripUsage, kStripOptions);
+  if (command == "merge") return EditUsage(kMergeUsage, kMergeOptions);
   return std::string(kTopUsage);
 }
 
@@ -420,6 +523,10 @@ int RunCli(Env* env, absl::Span<const std::string> args, std::ostream& out,
   if (command == "dot") return RunDot(env, rest, out, err);
   if (command == "export") return RunExport(env, rest, out, err);
   if (command == "import") return RunImport(env, rest, out, err);
+  if (command == "extract") return RunExtract(env, rest, out, err);
+  if (command == "rename") return RunRename(env, rest, out, err);
+  if (command == "strip") return RunStrip(env, rest, out, err);
+  if (command == "merge") return RunMerge(env, rest, out, err);
   for (const std::string& arg : args) {
     if (absl::StartsWith(arg, "--file_name")) {
       return RunInspectCompat(env, args, out, err);

@@ -23,6 +23,7 @@
 //
 // Commands:
 //   ckpt ls PATH [--slices] [--json]   one row per tensor (see RunLs)
+//   ckpt ls DIR --checkpoints [--verify] [--json]  a directory's checkpoints
 //   ckpt verify PATH [--json]  read and checksum every tensor (see RunVerify)
 //   ckpt convert SRC DST [--compression none|lz4] [--merge-slices]
 //        [--partition KEY=N]...                       rewrite (RunConvert)
@@ -35,6 +36,11 @@
 //   ckpt export SRC DST [--format F] [--map R=S]... [--drop-optimizer]
 //        [--shard-size B]        safetensors / npz (RunExport)
 //   ckpt import SRC DST [--map R=S]...  safetensors / npz in (RunImport)
+//   ckpt extract SRC DST --subtree PATH [--as NEWPATH] [--keep-slots]
+//   ckpt rename SRC DST --map OLD=NEW... [--regex]
+//   ckpt strip SRC DST [--drop-optimizer] [--keep PATH]... [--drop PATH]...
+//   ckpt merge A B DST [--prefix-a X] [--prefix-b Y]
+//        checkpoint surgery, each with [--dry-run] [--json] (RunExtract...)
 //   ckpt --file_name=PATH [--tensor_name=K] [--all_tensors]
 //        [--all_tensor_names]       inspect_checkpoint compatibility
 //                                   (RunInspectCompat)
@@ -114,6 +120,23 @@ int RunCli(Env* env, absl::Span<const std::string> args, std::ostream& out,
 // "size", "crc32c"}] (null where the slice has no entry; "slices": null and
 // "layout_error" for an invalid layout; its own shard, offset and crc32c as
 // stored), and "orphan": "<note>" to an orphaned slice key's object.
+//
+// `ckpt ls DIR --checkpoints [--verify] [--json]` (cli/checkpoints.h): the
+// checkpoints of ListCheckpoints (ckpt/checkpoint_manager.h) for DIR, a
+// directory or its `checkpoint` state file (another file, or a prefix, is
+// InvalidArgument, exit 2; no state file NotFound, exit 3; --verify without
+// --checkpoints, or --slices with it, a usage error). Text: a header line
+// and aligned columns NUMBER (`-` if the name has no trailing -N), TIMESTAMP
+// (UTC `2026-12-07T11:00:00Z`, `-` if unknown), SIZE (bytes of the index and
+// data files present), METRIC (%.6g or `-`), FLAGS (comma list of latest,
+// pinned, preserved, missing; `-` if none), with --verify VERIFIED (OK or
+// FAILED), then NAME (relative to DIR, escaped as by DisplayText); numbers
+// right-aligned. --json: an array, one object per line: {"prefix", "name",
+// "number", "timestamp" (seconds, shortest repr), "bytes", "metric",
+// "pinned", "preserved", "latest", "files_present"} (null where unknown),
+// with --verify plus "verified": true/false and "error" (null or the
+// message). With --verify, each failure prints `ckpt ls: <prefix>:
+// <message>` on `err` (text mode only) and the exit code is 1.
 int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
           std::ostream& err);
 
@@ -337,6 +360,34 @@ int RunExport(Env* env, absl::Span<const std::string> args, std::ostream& out,
 // Unimplemented (exit 5), an unknown SRC suffix FailedPrecondition (exit 5).
 int RunImport(Env* env, absl::Span<const std::string> args, std::ostream& out,
               std::ostream& err);
+
+// Checkpoint surgery (ckpt/surgery.h, docs/cli.md "Editing checkpoints"):
+//   ckpt extract SRC DST --subtree PATH [--as NEWPATH] [--keep-slots]
+//   ckpt rename SRC DST --map OLD=NEW... [--regex]
+//   ckpt strip SRC DST [--drop-optimizer] [--keep PATH]... [--drop PATH]...
+//   ckpt merge A B DST [--prefix-a X] [--prefix-b Y]
+// each with [--dry-run] [--json]: ExtractSubtree, RenameObjects (every
+// --map a prefix rule OLD -> NEW, split at the last '='; with --regex every
+// --map a regex rule), StripObjects (at least one of --drop-optimizer,
+// --keep, --drop; --keep and --drop repeatable) and MergeCheckpoints. SRC,
+// A and B take any PATH form; DST is a prefix checked by
+// CheckDestinationPrefix (cli/prefix.h) and must not exist (AlreadyExists,
+// exit 6: edits never replace a checkpoint). Prints the EditReport: text
+// (EditReport::ToText: `rename K -> K2`, `keep K`, `drop K (reason)` lines,
+// then `Renamed R, kept K, dropped D values (B bytes): SRC -> DST`, or with
+// --dry-run `Would rename ... (dry run)` and nothing written) or --json
+// (EditReport::ToJson, one object). A missing --subtree or --map, a --map
+// without '=', or no strip option is a usage error (exit 2); a path that is
+// no object NotFound (exit 3); a TF1 checkpoint FailedPrecondition (exit
+// 5); conflicts and bad rules InvalidArgument (exit 2).
+int RunExtract(Env* env, absl::Span<const std::string> args, std::ostream& out,
+               std::ostream& err);
+int RunRename(Env* env, absl::Span<const std::string> args, std::ostream& out,
+              std::ostream& err);
+int RunStrip(Env* env, absl::Span<const std::string> args, std::ostream& out,
+             std::ostream& err);
+int RunMerge(Env* env, absl::Span<const std::string> args, std::ostream& out,
+             std::ostream& err);
 
 // TensorFlow's inspect_checkpoint flags, same meaning:
 //   --file_name=PATH                  (required) the checkpoint

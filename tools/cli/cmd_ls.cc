@@ -2,7 +2,8 @@
 //
 // `ckpt ls PATH [--slices] [--json]`: lists the entries of a bundle's index
 // (contract and output format in cli/cli.h, escaping in cli/output.h). Only
-// the index file is read. Everything is collected before anything is
+// the index file is read. `--checkpoints` lists a directory's checkpoints
+// instead (cli/checkpoints.h). Everything is collected before anything is
 // printed, so a failure never leaves half a table or invalid JSON on stdout.
 // Partitioned tensors are listed once (cli/slices.h).
 
@@ -18,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/dtype.h"
+#include "cli/checkpoints.h"
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/prefix.h"
@@ -151,7 +153,10 @@ void PrintJson(const std::vector<ListedTensor>& tensors, std::ostream& out) {
 
 int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
           std::ostream& err) {
-  static constexpr FlagSpec kFlags[] = {{"json", false}, {"slices", false}};
+  static constexpr FlagSpec kFlags[] = {{"json", false},
+                                        {"slices", false},
+                                        {"checkpoints", false},
+                                        {"verify", false}};
   static constexpr absl::string_view kPositional[] = {"PATH"};
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, kFlags, kPositional);
   if (!parsed.ok()) return UsageError(err, kCommand, parsed.status().message());
@@ -161,6 +166,17 @@ int RunLs(Env* env, absl::Span<const std::string> args, std::ostream& out,
   }
   const bool json = parsed->flags.contains("json");
   const bool show_slices = parsed->flags.contains("slices");
+  const bool checkpoints = parsed->flags.contains("checkpoints");
+  const bool verify = parsed->flags.contains("verify");
+  if (verify && !checkpoints) {
+    return UsageError(err, kCommand, "--verify needs --checkpoints");
+  }
+  if (checkpoints && show_slices) {
+    return UsageError(err, kCommand, "--slices does not go with --checkpoints");
+  }
+  if (checkpoints) {
+    return RunLsCheckpoints(env, parsed->positional[0], json, verify, out, err);
+  }
 
   absl::StatusOr<std::string> prefix =
       ResolvePrefix(env, parsed->positional[0]);
