@@ -142,8 +142,9 @@ struct RestoreOptions {
   // no object unless allow_unused_rules. Needs an object graph
   // (FailedPrecondition for a TF1 checkpoint: see assignment_map).
   std::vector<PathRule> path_map;
-  // Objects no rule matches keep their path (true) or are left out (false).
-  // Left out values are reported unused, with the reason.
+  // Objects no rule matches keep their path (true) or are left out (false;
+  // InvalidArgument without path_map). Left out values are reported unused,
+  // with the reason.
   bool keep_unmapped = true;
   // A path_map rule or assignment_map entry that matches nothing is listed
   // in the report (RestoreReport::unused_rules) instead of failing the
@@ -156,8 +157,11 @@ struct RestoreOptions {
   // scope "new/" from "old/<rest>"; `{"/", "new/"}` from the checkpoint's
   // root; `{"old/", "/"}` maps every variable; `{"old/v", "new/w"}` one
   // variable. The names are bundle keys, so it works on any checkpoint
-  // (object-based ones store "<path>/.ATTRIBUTES/VARIABLE_VALUE" keys).
-  // Cannot be combined with `from` or `path_map`.
+  // (object-based ones store "<path>/.ATTRIBUTES/VARIABLE_VALUE" keys, which
+  // only exact entries can name). A tensor the map names that the checkpoint
+  // lacks is NotFound for the variables present at the restore, and is
+  // reported missing for variables created later (deferred restoration, as
+  // by name). Cannot be combined with `from` or `path_map`.
   std::vector<std::pair<std::string, std::string>> assignment_map;
 };
 

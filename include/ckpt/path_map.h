@@ -28,7 +28,10 @@
 //     `backbone$1`); the result is REPLACEMENT with
 //     $1, ${1}, $+{name} and $& substituted (Boost's Perl format).
 //   * a drop rule    `from -> (dropped)`: the objects a prefix rule with
-//     that `from` would match are left out.
+//     that `from` would match are left out. The object at `from` itself is
+//     out whatever other path reaches it (a Keras layer is reached by two
+//     edges); an object below it that another path keeps (a shared
+//     embedding) stays.
 // Rules are tried in order; the first that matches an object decides.
 //
 // Example:
@@ -95,8 +98,9 @@ class PathMap {
 };
 
 struct RemapOptions {
-  // Only the objects at or below this path take part; their paths are taken
-  // relative to it (the object at `subtree` is at "" before the rules).
+  // Only the object at this path (found by following its edge names from
+  // the root) and the objects reachable from it take part; their paths are
+  // taken relative to it (it is at "" before the rules).
   std::string subtree;
   // Objects no rule matches keep their (relative) path; false: they are
   // left out, as if dropped.
@@ -104,6 +108,12 @@ struct RemapOptions {
   // A rule that matches no object is InvalidArgument unless this is set;
   // then it is listed in RemappedGraph::unused_rules.
   bool allow_unused_rules = false;
+  // Keep every second path of a shared object that does not clash with a
+  // path component, even one that then becomes the object's first path (the
+  // output then names that object by it). A restore matches along every
+  // edge and sets this; surgery, which derives keys from first paths, does
+  // not.
+  bool keep_second_paths = false;
 };
 
 // A graph rewritten by RemapObjectGraph.
@@ -133,9 +143,13 @@ struct RemappedGraph {
 };
 
 // Rewrites `graph` by `map` (docs/guide.md "Transfer learning"):
-//   * every object reachable from the root along children is put at its
-//     mapped path; the output has one node per path that objects map to or
-//     that lies above one, linked by edges named after the path components.
+//   * every object reachable from the root (or the subtree's object) along
+//     children is put at the mapped path of its first path, in breadth-first
+//     order, along which the rules keep it: an object left out along one
+//     path (a shared embedding first reached through a dropped decoder) is
+//     kept along a later one. The output has one node per path that objects
+//     map to or that lies above one, linked by edges named after the path
+//     components.
 //     Objects mapped to one path are merged: at most one of them may hold
 //     values (attributes, slot variables or a registered saver) — two that
 //     do are InvalidArgument naming both input paths and the target.
@@ -150,11 +164,13 @@ struct RemappedGraph {
 //   * attributes keep their checkpoint keys, full names and flags: values
 //     are still read from the input's keys (surgery renames them itself).
 //   * has_checkpoint_values is recomputed when the input has it on any node.
-// Errors: InvalidArgument for a conflict, a bad subtree path, an unused rule
-// (unless allowed), a regex result that is not a well-formed path; NotFound
-// for a subtree path that is no object reachable from the root; DataLoss (as
-// every reader of untrusted graphs, graph/graph_table.h) when the input's paths
-// pass the path bound; ResourceExhausted when the mapped paths do.
+// Linear in nodes, edges and slots plus the bytes of the paths walked.
+// Errors: InvalidArgument for a node id out of range, a conflict, a bad
+// subtree path, an unused rule (unless allowed), a regex result that is not
+// a well-formed path; NotFound for a subtree path no edge names lead to;
+// DataLoss (as every reader of untrusted graphs, graph/graph_table.h) when
+// the input's paths pass the path bound; ResourceExhausted when the paths
+// the remapping walks do.
 absl::StatusOr<RemappedGraph> RemapObjectGraph(
     const ObjectGraph& graph, const PathMap& map,
     const RemapOptions& options = {});

@@ -276,6 +276,7 @@ absl::StatusOr<graph::GraphTable> RemappedGraphTable(
   remap.subtree = options.from;
   remap.keep_unmapped = options.keep_unmapped;
   remap.allow_unused_rules = options.allow_unused_rules;
+  remap.keep_second_paths = true;  // matching follows every edge
   absl::StatusOr<RemappedGraph> remapped = RemapObjectGraph(stored, map, remap);
   if (!remapped.ok()) {
     return Annotate(remapped.status(),
@@ -323,6 +324,11 @@ absl::StatusOr<RestoreStatus> RestoreOnThisRank(ObjectRef root,
     return absl::InvalidArgumentError(
         "RestoreOptions: assignment_map (by name) cannot be combined with "
         "from or path_map (by structure)");
+  }
+  if (!options.keep_unmapped && options.path_map.empty()) {
+    return absl::InvalidArgumentError(
+        "RestoreOptions: keep_unmapped = false without path_map leaves every "
+        "object out: nothing would be restored");
   }
   const int threads = ResolveThreads(options.num_threads);
   auto session =

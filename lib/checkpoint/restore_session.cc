@@ -749,7 +749,9 @@ absl::Status RestoreSession::StartNameBased() {
   if (assignment_map_.has_value()) {
     entry_used_.assign(assignment_map_->size(), false);
   }
+  first_name_walk_ = true;
   absl::Status walked = NameBasedWalk(root_, "");
+  first_name_walk_ = false;
   if (!assignment_map_.has_value()) return walked;
   // Entries that covered no variable of the first walk: a typo, unless the
   // caller said they may match objects created later.
@@ -836,7 +838,7 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
       const std::string& key = owned_strings_.emplace_back(**name);
       absl::StatusOr<BundleEntry> entry = reader_->GetEntry(key);
       if (absl::IsNotFound(entry.status())) {
-        if (assignment_map_.has_value()) {
+        if (assignment_map_.has_value() && first_name_walk_) {
           // Named by the map, so it must exist (TensorFlow: "Tensor ... is
           // not found in ... checkpoint").
           RecordError(owned_strings_.emplace_back(where), key,
@@ -850,6 +852,8 @@ absl::Status RestoreSession::NameBasedWalk(ObjectRef start,
                       &error);
           continue;
         }
+        // Variables created later (a slot "new/w/Adam" under a mapped
+        // scope) are restored if the checkpoint has them, as without a map.
         report_.missing.push_back({where, key, "name not in the checkpoint"});
         continue;
       }

@@ -349,6 +349,10 @@ class RestoreSession : public graph::Waiter,
   // per restored value ("<shown path>\n<key>") the entry that named it.
   std::optional<AssignmentMap> assignment_map_;
   bool allow_unused_entries_ = false;
+  // During StartNameBased's walk: a tensor the map names that the
+  // checkpoint lacks is an error then (as in TensorFlow), and reported
+  // missing for variables created later.
+  bool first_name_walk_ = false;
   std::vector<bool> entry_used_;
   absl::flat_hash_map<std::string, int> assigned_by_;
   RestoreReport report_;  // unused, mismatched, missing attrs (not matched)

@@ -19,7 +19,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "checkpoint/surgery_plan.h"
 #include "ckpt/object_graph.h"
@@ -27,7 +26,7 @@
 #include "ckpt/status.h"
 #include "util/env_or_default.h"
 #include "util/errors.h"
-#include "util/utf8.h"
+#include "util/escape.h"
 
 namespace ckpt {
 namespace {
@@ -67,6 +66,13 @@ absl::StatusOr<EditReport> PlanAndWrite(Env* env,
       EditPlan plan,
       checkpoint::PlanEdit(sources, std::move(edited), keep_unnamed_keys, dst));
   plan.report.dry_run = options.dry_run;
+  if (plan.report.kept + plan.report.renamed == 0) {
+    // An empty checkpoint restores nothing: almost surely a wrong path.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the edit keeps no value of ", QuoteForMessage(sources[0].prefix),
+        sources.size() > 1 ? " or the other source" : "",
+        ": nothing would be written (check the paths against `ckpt tree`)"));
+  }
   if (!options.dry_run) {
     CKPT_RETURN_IF_ERROR(
         checkpoint::ExecuteEdit(env, sources, dst, options.bundle, &plan));
@@ -126,62 +132,9 @@ std::vector<std::string> RuleTexts(const PathMap& map) {
 
 // ---- report text ----------------------------------------------------------
 
-// Control characters, backslash and bytes that are not UTF-8 as \\ and
-// \xNN (the CLI's DisplayText rule).
-std::string Display(absl::string_view bytes) {
-  std::string out;
-  for (size_t i = 0; i < bytes.size();) {
-    char32_t cp = 0;
-    const size_t len = Utf8SequenceLength(bytes, i, &cp);
-    if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
-      const size_t n = len == 0 ? 1 : len;
-      for (size_t k = 0; k < n; ++k) {
-        absl::StrAppendFormat(&out, "\\x%02x",
-                              static_cast<unsigned char>(bytes[i + k]));
-      }
-      i += n;
-      continue;
-    }
-    if (cp == '\\') {
-      out += "\\\\";
-    } else {
-      out.append(bytes.data() + i, len);
-    }
-    i += len;
-  }
-  return out;
-}
-
-// A JSON string (the CLI's JsonQuote rule: bytes that are not UTF-8 as
-// \u00XX).
-std::string Json(absl::string_view bytes) {
-  std::string out = "\"";
-  for (size_t i = 0; i < bytes.size();) {
-    char32_t cp = 0;
-    const size_t len = Utf8SequenceLength(bytes, i, &cp);
-    if (len == 0) {
-      absl::StrAppendFormat(&out, "\\u%04x",
-                            static_cast<unsigned char>(bytes[i]));
-      ++i;
-      continue;
-    }
-    if (cp == '"') {
-      out += "\\\"";
-    } else if (cp == '\\') {
-      out += "\\\\";
-    } else if (cp < 0x20 || cp == 0x7f) {
-      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned>(cp));
-    } else {
-      out.append(bytes.data() + i, len);
-    }
-    i += len;
-  }
-  out += "\"";
-  return out;
-}
-
+// Keys and paths go through util/escape.h, the CLI's rules.
 std::string JsonOrNull(absl::string_view s) {
-  return s.empty() ? std::string("null") : Json(s);
+  return s.empty() ? std::string("null") : JsonQuote(s);
 }
 
 std::string SourceLabel(int source) { return source == 0 ? "A" : "B"; }
@@ -193,28 +146,28 @@ std::string EditReport::ToText() const {
   const bool several = sources.size() > 1;
   for (const Value& v : values) {
     if (v.action == "rename") {
-      absl::StrAppend(&out, "rename ", Display(v.from_key), " -> ",
-                      Display(v.to_key));
+      absl::StrAppend(&out, "rename ", DisplayText(v.from_key), " -> ",
+                      DisplayText(v.to_key));
     } else {
-      absl::StrAppend(&out, v.action, " ", Display(v.from_key));
+      absl::StrAppend(&out, v.action, " ", DisplayText(v.from_key));
       if (!v.detail.empty())
-        absl::StrAppend(&out, " (", Display(v.detail), ")");
+        absl::StrAppend(&out, " (", DisplayText(v.detail), ")");
     }
     if (several) absl::StrAppend(&out, " [", SourceLabel(v.source), "]");
     out += "\n";
   }
   std::string from;
   for (size_t i = 0; i < sources.size(); ++i) {
-    absl::StrAppend(&from, i == 0 ? "" : " + ", Display(sources[i]));
+    absl::StrAppend(&from, i == 0 ? "" : " + ", DisplayText(sources[i]));
   }
   if (dry_run) {
     absl::StrAppend(&out, "Would rename ", renamed, ", keep ", kept, ", drop ",
                     dropped, " values (", bytes, " bytes): ", from, " -> ",
-                    Display(destination), " (dry run)\n");
+                    DisplayText(destination), " (dry run)\n");
   } else {
     absl::StrAppend(&out, "Renamed ", renamed, ", kept ", kept, ", dropped ",
                     dropped, " values (", bytes, " bytes): ", from, " -> ",
-                    Display(destination), "\n");
+                    DisplayText(destination), "\n");
   }
   return out;
 }
@@ -222,22 +175,22 @@ std::string EditReport::ToText() const {
 std::string EditReport::ToJson() const {
   std::string out = "{\"sources\": [";
   for (size_t i = 0; i < sources.size(); ++i) {
-    absl::StrAppend(&out, i == 0 ? "" : ", ", Json(sources[i]));
+    absl::StrAppend(&out, i == 0 ? "" : ", ", JsonQuote(sources[i]));
   }
-  absl::StrAppend(&out, "], \"destination\": ", Json(destination),
+  absl::StrAppend(&out, "], \"destination\": ", JsonQuote(destination),
                   ", \"dry_run\": ", dry_run ? "true" : "false",
                   ", \"renamed\": ", renamed, ", \"kept\": ", kept,
                   ", \"dropped\": ", dropped, ", \"bytes\": ", bytes,
                   ", \"values\": [");
   for (size_t i = 0; i < values.size(); ++i) {
     const Value& v = values[i];
-    absl::StrAppend(&out, i == 0 ? "\n" : ",\n",
-                    "{\"action\": ", Json(v.action), ", \"source\": ", v.source,
-                    ", \"from_key\": ", Json(v.from_key),
-                    ", \"to_key\": ", JsonOrNull(v.to_key),
-                    ", \"from_path\": ", JsonOrNull(v.from_path),
-                    ", \"to_path\": ", JsonOrNull(v.to_path),
-                    ", \"detail\": ", Json(v.detail), "}");
+    absl::StrAppend(
+        &out, i == 0 ? "\n" : ",\n", "{\"action\": ", JsonQuote(v.action),
+        ", \"source\": ", v.source, ", \"from_key\": ", JsonQuote(v.from_key),
+        ", \"to_key\": ", JsonOrNull(v.to_key),
+        ", \"from_path\": ", JsonOrNull(v.from_path),
+        ", \"to_path\": ", JsonOrNull(v.to_path),
+        ", \"detail\": ", JsonQuote(v.detail), "}");
   }
   absl::StrAppend(&out, values.empty() ? "" : "\n", "]}\n");
   return out;
@@ -363,8 +316,10 @@ absl::StatusOr<EditReport> StripObjects(const std::string& src,
   remap.allow_unused_rules = true;  // a path below a dropped one
   CKPT_ASSIGN_OR_RETURN(RemappedGraph remapped,
                         RemapObjectGraph(source.graph, map, remap));
-  // Values of an optimizer are reported as such.
+  // Values of an optimizer are reported as such, and values no keep path
+  // covers too.
   for (RemappedGraph::Dropped& d : remapped.dropped) {
+    if (d.reason == "no rule maps it") d.reason = "not under a kept path";
     if (!absl::StartsWith(d.reason, "dropped by rule")) continue;
     for (size_t i = n_drop; i < n_keep_start; ++i) {
       const std::string& optimizer = map.rules()[i].from;

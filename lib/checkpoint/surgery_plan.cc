@@ -229,6 +229,21 @@ absl::StatusOr<EditSource> OpenEditSource(Env* env, const std::string& prefix) {
       *table, absl::StrCat("object graph of '", prefix, "'")));
   source.graph = table->ToObjectGraph();
   source.paths = NodePaths(source.graph);
+  // A registered saver (DTensor, TPU embeddings) writes keys of its own
+  // that no attribute names: an edit could neither rename nor keep them
+  // consistently, so it refuses rather than write a checkpoint that does not
+  // restore.
+  for (size_t n = 0; n < source.graph.nodes.size(); ++n) {
+    const auto& saver = source.graph.nodes[n].registered_saver;
+    if (!saver.has_value()) continue;
+    return absl::FailedPreconditionError(
+        absl::StrCat("'", prefix, "': object ",
+                     source.paths[n].empty() ? std::string("(root)")
+                                             : QuoteForMessage(source.paths[n]),
+                     " (node ", n, ") is saved by the registered saver ",
+                     QuoteForMessage(saver->name),
+                     ", whose keys checkpoint surgery cannot rename or keep"));
+  }
   CKPT_ASSIGN_OR_RETURN(source.entries, source.reader->ListEntries());
   return source;
 }

@@ -206,6 +206,36 @@ TEST_CASE("variables created later are mapped too", "[assignment_map]") {
   CHECK(lazy.v->value().Equals(Filled(TensorShape({20, 2}), 1)));
 }
 
+TEST_CASE("a variable created later whose tensor is absent is missing",
+          "[assignment_map]") {
+  TempDir dir;
+  const std::string prefix = DocCheckpoint(dir);
+  struct Lazy : Trackable {
+    void VisitChildren(ChildVisitor& visit) override {
+      visit("var1", var1);
+      visit("slot", slot);
+    }
+    Variable var1{DataType::kFloat, TensorShape({20, 2})};
+    std::unique_ptr<Variable> slot;
+  } lazy;
+  lazy.var1.set_name("new_scope_1/var1");
+  absl::StatusOr<RestoreStatus> st =
+      RestoreWithMap(lazy, prefix, {{"old_scope_1/", "new_scope_1/"}});
+  CKPT_REQUIRE_OK(st);
+  // An optimizer slot named under the mapped scope; the checkpoint has no
+  // "old_scope_1/var1/Adam".
+  lazy.slot =
+      std::make_unique<Variable>(DataType::kFloat, TensorShape({20, 2}));
+  lazy.slot->set_name("new_scope_1/var1/Adam");
+  CKPT_REQUIRE_OK(lazy.ChildrenChanged());
+  bool reported = false;
+  for (const auto& e : st->report().missing) {
+    reported = reported || (e.key == "old_scope_1/var1/Adam" &&
+                            e.detail == "name not in the checkpoint");
+  }
+  CHECK(reported);
+}
+
 // ---- refused maps, one test each
 // -------------------------------------------
 

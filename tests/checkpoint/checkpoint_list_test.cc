@@ -8,17 +8,16 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "checkpoint/checkpoint_list_fixtures.h"
 #include "ckpt/bundle_format.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/checkpoint_manager.h"
 #include "ckpt/env.h"
-#include "ckpt/trackable.h"
 #include "testing/test_util.h"
 
 namespace ckpt {
@@ -26,28 +25,14 @@ namespace {
 
 using ::ckpt::testing::TempDir;
 using ::ckpt::testing::WriteFileOrDie;
+using ::ckpt::testing::checkpoint_list::kT0;
+using ::ckpt::testing::checkpoint_list::kWKey;
+using ::ckpt::testing::checkpoint_list::ManagedRun;
+using ::ckpt::testing::checkpoint_list::SmallModel;
 namespace fs = std::filesystem;
 
-// 2026-12-07T11:00:00Z.
-constexpr double kT0 = 1796641200.0;
-
-struct SmallModel : Trackable {
-  void VisitChildren(ChildVisitor& visit) override {
-    visit("w", w);
-    visit("n", n);
-  }
-  void Set(int64_t value) {
-    n.mutable_flat<int64_t>()[0] = value;
-    auto v = w.mutable_flat<float>();
-    for (size_t i = 0; i < v.size(); ++i) {
-      v[i] = static_cast<float>(value * 10 + static_cast<int64_t>(i));
-    }
-  }
-  Variable w{DataType::kFloat, {16}};
-  Variable n{DataType::kInt64, {}};
-};
-
-constexpr char kWKey[] = "model/w/.ATTRIBUTES/VARIABLE_VALUE";
+// Saved by ManagedRun: ckpt-2 is the best (smallest).
+constexpr double kMetrics[] = {0.5, 0.1, 0.7, 0.9, 0.8};
 
 uint64_t FileSize(const std::string& path) { return fs::file_size(path); }
 
@@ -67,35 +52,6 @@ std::vector<CheckpointInfo> List(const std::string& dir, bool verify = false) {
   return *std::move(list);
 }
 
-// Saves 1..5 at kT0 + n hours with metrics 0.5, 0.1, 0.7, 0.9, 0.8,
-// keep_best 1 (smallest), max_to_keep 2, ckpt-1 pinned: keeps 1 (pinned),
-// 2 (best), 4 and 5 (newest).
-void ManagedRun(const std::string& dir) {
-  SmallModel model;
-  Checkpoint checkpoint;
-  REQUIRE(checkpoint.Track("model", model).ok());
-  CheckpointManagerOptions o;
-  o.max_to_keep = 2;
-  o.keep_best = 1;
-  o.metric_mode = CheckpointManagerOptions::MetricMode::kMin;
-  double now = kT0;
-  o.clock = [&now] { return now; };
-  o.log = [](const std::string&) {};
-  absl::StatusOr<std::unique_ptr<CheckpointManager>> m =
-      CheckpointManager::Create(&checkpoint, dir, o);
-  CKPT_REQUIRE_OK(m);
-  const double metrics[] = {0.5, 0.1, 0.7, 0.9, 0.8};
-  for (int n = 1; n <= 5; ++n) {
-    now = kT0 + 3600.0 * n;
-    model.Set(n);
-    CheckpointManager::SaveArgs args;
-    args.metric = metrics[n - 1];
-    CKPT_REQUIRE_OK((*m)->Save(args));
-    if (n == 1) CKPT_REQUIRE_OK((*m)->Pin(JoinPath(dir, "ckpt-1")));
-  }
-  REQUIRE((*m)->checkpoints().size() == 4);
-}
-
 // A one-shard checkpoint at `prefix` (not made by a manager).
 void WriteCheckpoint(const std::string& prefix, int64_t value) {
   SmallModel model;
@@ -109,7 +65,7 @@ TEST_CASE(
     "ListCheckpoints lists a managed directory: metrics, pins, "
     "timestamps, sizes") {
   TempDir dir;
-  ManagedRun(dir.path());
+  ManagedRun(dir.path(), kMetrics);
   for (const bool verify : {false, true}) {
     const std::vector<CheckpointInfo> list = List(dir.path(), verify);
     REQUIRE(list.size() == 4);
@@ -144,7 +100,7 @@ TEST_CASE(
     "ListCheckpoints takes the directory spelled with a slash or "
     "relative") {
   TempDir dir;
-  ManagedRun(dir.path());
+  ManagedRun(dir.path(), kMetrics);
   const std::vector<CheckpointInfo> slash = List(dir.path() + "//");
   REQUIRE(slash.size() == 4);
   CHECK(slash[0].prefix == dir.Join("ckpt-1"));
@@ -304,7 +260,7 @@ TEST_CASE(
 
 TEST_CASE("ListCheckpoints: a deleted data file is listed, not an error") {
   TempDir dir;
-  ManagedRun(dir.path());
+  ManagedRun(dir.path(), kMetrics);
   const std::string prefix = dir.Join("ckpt-4");
   const std::string data = DataFilename(prefix, 0, 1);
   const uint64_t index_size = FileSize(IndexFilename(prefix));
@@ -340,7 +296,7 @@ TEST_CASE("ListCheckpoints: a deleted data file is listed, not an error") {
 
 TEST_CASE("ListCheckpoints: a corrupted data byte fails verification only") {
   TempDir dir;
-  ManagedRun(dir.path());
+  ManagedRun(dir.path(), kMetrics);
   testing::CorruptStoredByte(dir.Join("ckpt-2"), kWKey, 3, 0x10);
   const std::vector<CheckpointInfo> plain = List(dir.path());
   REQUIRE(plain.size() == 4);

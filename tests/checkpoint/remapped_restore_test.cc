@@ -10,10 +10,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <utility>
@@ -101,10 +103,16 @@ RestoreStatus RestoreOrDie(Node& root, const std::string& prefix,
 // ---- the model-based test
 // --------------------------------------------------
 
-// The first rule whose prefix covers `path` (component-wise) decides; the
-// oracle of the mapping, written on strings alone.
+// The first rule that matches decides: a prefix rule covers its path and
+// everything below it (component-wise), a regex rule (std::regex here,
+// ECMAScript: an implementation independent of the library's Boost.Regex)
+// must match the whole path. The oracle of the mapping, on strings alone.
 struct Oracle {
-  std::vector<std::pair<std::string, std::string>> rules;  // from -> to
+  struct Rule {
+    bool regex = false;
+    std::string from, to;
+  };
+  std::vector<Rule> rules;
   bool keep_unmapped = true;
 
   static bool Covers(const std::string& prefix, const std::string& path) {
@@ -114,18 +122,32 @@ struct Oracle {
   // nullopt: left out. Sets `*rule` to the deciding rule or -1.
   std::optional<std::string> Map(const std::string& path, int* rule) const {
     for (size_t i = 0; i < rules.size(); ++i) {
-      const auto& [from, to] = rules[i];
-      if (!Covers(from, path)) continue;
+      const Rule& r = rules[i];
+      if (r.regex) {
+        std::smatch m;
+        if (!std::regex_match(path, m, std::regex(r.from))) continue;
+        *rule = static_cast<int>(i);
+        return m.format(r.to);
+      }
+      if (!Covers(r.from, path)) continue;
       *rule = static_cast<int>(i);
-      std::string rest = path.substr(from.size());
+      std::string rest = path.substr(r.from.size());
       if (!rest.empty() && rest[0] == '/') rest.erase(0, 1);
-      if (to.empty()) return rest;
-      return rest.empty() ? to : to + "/" + rest;
+      if (r.to.empty()) return rest;
+      return rest.empty() ? r.to : r.to + "/" + rest;
     }
     *rule = -1;
     if (keep_unmapped) return path;
     return std::nullopt;
   }
+};
+
+// Regex rules that give well-formed paths for every path they match.
+constexpr std::pair<const char*, const char*> kRegexRules[] = {
+    {"([a-d])/([a-d])", "$2/$1"},
+    {"([a-d])(/.*)?", "y$2"},
+    {"(.*)/d", "$1/x"},
+    {"a/(.*)", "b/$1"},
 };
 
 std::string RandomPath(std::mt19937_64& rng, const char* const* names,
@@ -145,7 +167,7 @@ TEST_CASE("random rules restore what the renamed structure would",
   static const char* const kNames[] = {"a", "b", "c", "d"};
   static const char* const kNewNames[] = {"x", "y", "b"};
   std::mt19937_64 rng(20261207);
-  int restored_cases = 0, refused_cases = 0;
+  int restored_cases = 0, refused_cases = 0, regex_cases = 0;
   for (int round = 0; round < 150; ++round) {
     INFO("round " << round);
     TempDir dir;
@@ -178,11 +200,18 @@ TEST_CASE("random rules restore what the renamed structure would",
     std::vector<PathRule> rules;
     const int n_rules = 1 + static_cast<int>(rng() % 3);
     for (int r = 0; r < n_rules; ++r) {
+      if (rng() % 4 == 0) {
+        const auto& [pattern, replacement] =
+            kRegexRules[rng() % std::size(kRegexRules)];
+        rules.push_back(PathRule::Regex(pattern, replacement));
+        oracle.rules.push_back({true, pattern, replacement});
+        continue;
+      }
       const std::string from = object_paths[rng() % object_paths.size()];
       const std::string to =
           rng() % 5 == 0 ? "" : RandomPath(rng, kNewNames, 3, 2);
       rules.push_back(PathRule::Prefix(from, to));
-      oracle.rules.emplace_back(from, to);
+      oracle.rules.push_back({false, from, to});
     }
 
     // The oracle: where each saved value goes, and whether the mapping is
@@ -272,10 +301,17 @@ TEST_CASE("random rules restore what the renamed structure would",
             absl::StatusCode::kFailedPrecondition);
     }
     ++restored_cases;
+    for (int r : used) {
+      if (oracle.rules[static_cast<size_t>(r)].regex) {
+        ++regex_cases;
+        break;
+      }
+    }
   }
   // Both outcomes were exercised.
   CHECK(restored_cases > 40);
   CHECK(refused_cases > 10);
+  CHECK(regex_cases > 10);
 }
 
 // ---- deterministic cases
@@ -482,8 +518,9 @@ TEST_CASE("a mapped restore refuses before assigning anything",
     CHECK_THAT(std::string(st.status().message()),
                Catch::Matchers::Contains(
                    "with a path mapping: path mapping conflict: checkpoint "
-                   "objects 'model/encoder/k' and 'model/head/h' both map to "
-                   "'model/encoder/k' and both hold values"));
+                   "objects 'model/encoder/k' (node 6) and 'model/head/h' "
+                   "(node 7) both map to 'model/encoder/k' and both hold "
+                   "values"));
   }
   SECTION("unused rule") {
     absl::StatusOr<RestoreStatus> st = RestoreObjectGraph(
@@ -501,6 +538,17 @@ TEST_CASE("a mapped restore refuses before assigning anything",
     REQUIRE(st.status().code() == absl::StatusCode::kNotFound);
     CHECK_THAT(std::string(st.status().message()),
                Catch::Matchers::Contains("no object at path 'model/decoder'"));
+  }
+  SECTION("keep_unmapped without rules") {
+    RestoreOptions options;
+    options.from = "model";
+    options.keep_unmapped = false;
+    absl::StatusOr<RestoreStatus> st =
+        RestoreObjectGraph(ObjectRef::Of(live), prefix, options);
+    REQUIRE(st.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(std::string(st.status().message()) ==
+          "RestoreOptions: keep_unmapped = false without path_map leaves "
+          "every object out: nothing would be restored");
   }
   SECTION("bad rule") {
     absl::StatusOr<RestoreStatus> st = RestoreObjectGraph(

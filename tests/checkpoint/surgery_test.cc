@@ -1,16 +1,16 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// Tests for ckpt/surgery.h (lib/checkpoint/surgery.cc, surgery_plan.cc):
-// each edit round-tripped (edit, then restore by structure into live objects
-// built with the new structure, every value bit-identical), the output's
-// object graph checked with the generated protobuf class (not ckpt's own
-// parser), partitioned, string and variant values, the report, dry runs,
-// every error case, a fault at every mutating call of a write (no DST and no
-// staging file left), and sources unchanged byte for byte.
+// Tests for ckpt/surgery.h (lib/checkpoint/surgery.cc): each edit
+// round-tripped (edit, then restore by structure into live objects built
+// with the new structure, every value bit-identical), the output's object
+// graph checked with the generated protobuf class (not ckpt's own parser),
+// partitioned, string and variant values, the report, dry runs, every error
+// case, and sources unchanged byte for byte. The write itself (staging,
+// verification, commit) is surgery_plan_test.cc's; the fixtures are
+// surgery_fixtures.h's.
 
 #include "ckpt/surgery.h"
 
-#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,8 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "checkpoint/surgery_fixtures.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
 #include "ckpt/checkpoint.h"
@@ -36,7 +35,6 @@
 #include "ckpt/status.h"
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
-#include "testing/fault_env.h"
 #include "testing/test_util.h"
 
 namespace ckpt {
@@ -44,156 +42,23 @@ namespace {
 
 using ::Catch::Matchers::Contains;
 using ::ckpt::testing::TempDir;
+using ::ckpt::testing::surgery::At;
+using ::ckpt::testing::surgery::DecodeGraph;
+using ::ckpt::testing::surgery::Dense;
+using ::ckpt::testing::surgery::Encoder;
+using ::ckpt::testing::surgery::KeyAt;
+using ::ckpt::testing::surgery::Model;
+using ::ckpt::testing::surgery::Node;
+using ::ckpt::testing::surgery::Optimizer;
+using ::ckpt::testing::surgery::RandomFloats;
+using ::ckpt::testing::surgery::RequireConsumed;
+using ::ckpt::testing::surgery::RequireSame;
+using ::ckpt::testing::surgery::Snapshot;
+using ::ckpt::testing::surgery::SourceModel;
+using ::ckpt::testing::surgery::TwoValues;
+using ::ckpt::testing::surgery::WriteGraphBundle;
 
 constexpr char kValue[] = "/.ATTRIBUTES/VARIABLE_VALUE";
-
-// ---- live objects -----------------------------------------------------------
-
-Tensor RandomFloats(std::mt19937_64& rng, TensorShape shape) {
-  Tensor t = Tensor::Create(DataType::kFloat, std::move(shape)).value();
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (float& x : t.mutable_flat<float>()) x = dist(rng);
-  return t;
-}
-
-class Dense : public Trackable {
- public:
-  Dense(int64_t in, int64_t out)
-      : kernel(DataType::kFloat, {in, out}), bias(DataType::kFloat, {out}) {}
-  void Randomize(std::mt19937_64& rng) {
-    kernel = Variable(RandomFloats(rng, kernel.shape()));
-    bias = Variable(RandomFloats(rng, bias.shape()));
-  }
-  void VisitChildren(ChildVisitor& visit) override {
-    visit("kernel", kernel);
-    visit("bias", bias);
-  }
-  Variable kernel, bias;
-};
-
-// dense, a partitioned embedding, a string vocabulary and a variant state.
-class Encoder : public Trackable {
- public:
-  Encoder()
-      : dense(4, 3),
-        embedding(ShardedVariable::Create(DataType::kFloat, {7, 2}, 3).value()),
-        vocab(Tensor::FromStrings({3}, {"", "b", "c"}).value()),
-        state(DataType::kVariant, {1}) {}
-  void Randomize(std::mt19937_64& rng) {
-    dense.Randomize(rng);
-    for (int i = 0; i < embedding.num_parts(); ++i) {
-      embedding.mutable_part(i) = RandomFloats(rng, embedding.part(i).shape());
-    }
-    vocab = Variable(
-        Tensor::FromStrings({3}, {"alpha", std::string("\0b", 2), "gamma"})
-            .value());
-    state = Variable(Tensor::FromVariantElements(
-                         {1}, {testing::VariantElementBytes(
-                                  "tensorflow::Iterator", "meta", 2)})
-                         .value());
-  }
-  void VisitChildren(ChildVisitor& visit) override {
-    visit("dense", dense);
-    visit("embedding", embedding);
-    visit("vocab", vocab);
-    visit("state", state);
-  }
-  Dense dense;
-  ShardedVariable embedding;
-  Variable vocab, state;
-};
-
-class Model : public Trackable {
- public:
-  explicit Model(Encoder* e) : encoder(e), head(3, 2) {}
-  void VisitChildren(ChildVisitor& visit) override {
-    if (encoder != nullptr) visit("encoder", *encoder);
-    visit("head", head);
-  }
-  Encoder* encoder;
-  Dense head;
-};
-
-// An Adam-like optimizer: "iter", and slots "m" and "v" of its variables.
-class Optimizer : public Trackable {
- public:
-  explicit Optimizer(std::vector<Variable*> vars) : iter(DataType::kInt64, {}) {
-    for (Variable* var : vars) {
-      vars_.push_back(var);
-      m_.push_back(std::make_unique<Variable>(var->dtype(), var->shape()));
-      v_.push_back(std::make_unique<Variable>(var->dtype(), var->shape()));
-    }
-  }
-  void Randomize(std::mt19937_64& rng) {
-    iter.mutable_flat<int64_t>()[0] = 1234;
-    for (size_t i = 0; i < vars_.size(); ++i) {
-      *m_[i] = Variable(RandomFloats(rng, vars_[i]->shape()));
-      *v_[i] = Variable(RandomFloats(rng, vars_[i]->shape()));
-    }
-  }
-  void VisitChildren(ChildVisitor& visit) override { visit("iter", iter); }
-  void VisitSlots(SlotVisitor& visit) override {
-    for (size_t i = 0; i < vars_.size(); ++i) {
-      visit.Slot("m", *vars_[i], *m_[i]);
-      visit.Slot("v", *vars_[i], *v_[i]);
-    }
-  }
-  const Variable& m(size_t i) const { return *m_[i]; }
-  const Variable& v(size_t i) const { return *v_[i]; }
-  Variable iter;
-
- private:
-  std::vector<Variable*> vars_;
-  std::vector<std::unique_ptr<Variable>> m_, v_;
-};
-
-// A node with named children given at run time.
-class Node : public Trackable {
- public:
-  template <typename T>
-  Node& Add(std::string name, T& child) {
-    kids_.emplace_back(std::move(name), ObjectRef::Of(child));
-    return *this;
-  }
-  void VisitChildren(ChildVisitor& visit) override {
-    for (auto& [name, ref] : kids_) visit.Visit(name, ref);
-  }
-
- private:
-  std::vector<std::pair<std::string, ObjectRef>> kids_;
-};
-
-// The source: root {model {encoder, head}, optimizer, step}, the optimizer
-// holding slots of encoder/dense and head, random values (fixed seed).
-struct Source {
-  Source() : model(&encoder), optimizer(Vars()), step(DataType::kInt32, {}) {
-    std::mt19937_64 rng(42);
-    encoder.Randomize(rng);
-    model.head.Randomize(rng);
-    optimizer.Randomize(rng);
-    step.mutable_flat<int32_t>()[0] = 77;
-    root.Add("model", model).Add("optimizer", optimizer).Add("step", step);
-  }
-  std::vector<Variable*> Vars() {
-    return {&encoder.dense.kernel, &encoder.dense.bias, &model.head.kernel,
-            &model.head.bias};
-  }
-  void Save(const std::string& prefix, Env* env = nullptr) {
-    SaveOptions options;
-    options.env = env;
-    CKPT_REQUIRE_OK(SaveObjectGraph(ObjectRef::Of(root), prefix, options));
-  }
-  Encoder encoder;
-  Model model;
-  Optimizer optimizer;
-  Variable step;
-  Node root;
-};
-
-void RequireSame(const Tensor& a, const Tensor& b) {
-  INFO(a.DebugString() << " vs " << b.DebugString());
-  REQUIRE(a.Equals(b));
-}
 
 void RequireSameEncoder(const Encoder& a, const Encoder& b) {
   RequireSame(a.dense.kernel.value(), b.dense.kernel.value());
@@ -201,43 +66,6 @@ void RequireSameEncoder(const Encoder& a, const Encoder& b) {
   RequireSame(a.embedding.Concat().value(), b.embedding.Concat().value());
   RequireSame(a.vocab.value(), b.vocab.value());
   RequireSame(a.state.value(), b.state.value());
-}
-
-absl::StatusOr<RestoreStatus> Restore(Trackable& root,
-                                      const std::string& prefix) {
-  return RestoreObjectGraph(ObjectRef::Of(root), prefix);
-}
-
-// ---- the independent decoder ------------------------------------------------
-
-// The stored object graph, parsed by protobuf.
-proto::TrackableObjectGraph DecodeGraph(const std::string& prefix) {
-  std::unique_ptr<BundleReader> reader =
-      BundleReader::Open(Env::Default(), prefix).value();
-  const Tensor bytes = reader->Read(kObjectGraphKey).value();
-  REQUIRE(bytes.strings().size() == 1);
-  proto::TrackableObjectGraph g;
-  REQUIRE(g.ParseFromString(bytes.strings()[0]));
-  return g;
-}
-
-// The node at `path` (edge names joined by '/'), following the first edge
-// of each name; -1 if absent.
-int At(const proto::TrackableObjectGraph& g, const std::string& path) {
-  int node = 0;
-  if (path.empty()) return node;
-  for (absl::string_view name : absl::StrSplit(path, '/')) {
-    int next = -1;
-    for (const auto& c : g.nodes(node).children()) {
-      if (c.local_name() == name) {
-        next = c.node_id();
-        break;
-      }
-    }
-    if (next < 0) return -1;
-    node = next;
-  }
-  return node;
 }
 
 std::vector<std::string> ChildNames(const proto::TrackableObjectGraph& g,
@@ -249,19 +77,8 @@ std::vector<std::string> ChildNames(const proto::TrackableObjectGraph& g,
   return names;
 }
 
-// The VARIABLE_VALUE key of the node at `path`.
-std::string KeyAt(const proto::TrackableObjectGraph& g,
-                  const std::string& path) {
-  const int node = At(g, path);
-  INFO(path);
-  REQUIRE(node >= 0);
-  REQUIRE(g.nodes(node).attributes_size() == 1);
-  REQUIRE(g.nodes(node).attributes(0).name() == "VARIABLE_VALUE");
-  return g.nodes(node).attributes(0).checkpoint_key();
-}
-
-// (original path, slot name) -> the slot node's key, for the optimizer at
-// `optimizer`; the original's path is found by searching `paths`.
+// (original's node id, slot name) -> the slot node's key, for the optimizer
+// at `optimizer`.
 std::map<std::pair<int, std::string>, std::string> SlotKeys(
     const proto::TrackableObjectGraph& g, const std::string& optimizer) {
   std::map<std::pair<int, std::string>, std::string> out;
@@ -289,54 +106,10 @@ std::vector<std::string> Keys(const std::string& prefix) {
   return keys;
 }
 
-// Names and bytes of every file in `dir`.
-std::map<std::string, std::string> Snapshot(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  absl::StatusOr<std::vector<std::string>> names =
-      Env::Default()->GetChildren(dir);
-  REQUIRE(names.ok());
-  for (const std::string& name : *names) {
-    files[name] = testing::ReadFileOrDie(JoinPath(dir, name));
-  }
-  return files;
-}
-
 std::vector<std::string> Names(const std::map<std::string, std::string>& m) {
   std::vector<std::string> names;
   for (const auto& [name, bytes] : m) names.push_back(name);
   return names;
-}
-
-// A bundle holding `graph`, a float scalar under each attribute's key and
-// `extra` values.
-void WriteGraphBundle(
-    const std::string& prefix, const ObjectGraph& graph,
-    const std::vector<std::pair<std::string, Tensor>>& extra) {
-  std::unique_ptr<BundleWriter> w =
-      BundleWriter::Create(Env::Default(), prefix).value();
-  float x = 1;
-  for (const ObjectGraph::Node& node : graph.nodes) {
-    for (const ObjectGraph::Attribute& a : node.attributes) {
-      CKPT_REQUIRE_OK(w->Add(a.checkpoint_key, Tensor::Scalar<float>(x++)));
-    }
-  }
-  for (const auto& [key, value] : extra) CKPT_REQUIRE_OK(w->Add(key, value));
-  CKPT_REQUIRE_OK(
-      w->Add(kObjectGraphKey,
-             Tensor::FromStrings({}, {SerializeObjectGraph(graph)}).value()));
-  CKPT_REQUIRE_OK(w->Finish());
-}
-
-// root -a-> node 1 (a value), root -b-> node 2 (a value).
-ObjectGraph TwoValues() {
-  ObjectGraph g;
-  g.nodes.resize(3);
-  g.nodes[0].children = {{1, "a"}, {2, "b"}};
-  g.nodes[1].attributes = {
-      {"VARIABLE_VALUE", "", "a/.ATTRIBUTES/VARIABLE_VALUE"}};
-  g.nodes[2].attributes = {
-      {"VARIABLE_VALUE", "", "b/.ATTRIBUTES/VARIABLE_VALUE"}};
-  return g;
 }
 
 const EditReport::Value* Find(const EditReport& report,
@@ -347,15 +120,13 @@ const EditReport::Value* Find(const EditReport& report,
   return nullptr;
 }
 
-// ---- round trips
-// --------------------------------------------------------------
+// ---- round trips ------------------------------------------------------------
 
 TEST_CASE(
     "RenameObjects moves an encoder to the root and restores by structure") {
   TempDir dir;
-  Source src;
-  const std::string in = dir.Join("src");
-  src.Save(in);
+  SourceModel src;
+  const std::string in = src.Save(dir, "src");
   const auto before = Snapshot(dir.path());
   const std::string out = dir.Join("renamed");
   const PathMap map =
@@ -407,9 +178,7 @@ TEST_CASE(
       .Add("model", model)
       .Add("optimizer", optimizer)
       .Add("step", step);
-  absl::StatusOr<RestoreStatus> restored = Restore(root, out);
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
+  RequireConsumed(root, out);
   RequireSameEncoder(backbone, src.encoder);
   RequireSame(model.head.kernel.value(), src.model.head.kernel.value());
   RequireSame(step.value(), src.step.value());
@@ -425,9 +194,8 @@ TEST_CASE(
 
 TEST_CASE("ExtractSubtree re-roots a subtree and drops its slots") {
   TempDir dir;
-  Source src;
-  const std::string in = dir.Join("src");
-  src.Save(in);
+  SourceModel src;
+  const std::string in = src.Save(dir, "src");
   const std::string out = dir.Join("encoder");
   absl::StatusOr<EditReport> report =
       ExtractSubtree(in, out, "model/encoder", "", /*keep_slots=*/false);
@@ -455,17 +223,14 @@ TEST_CASE("ExtractSubtree re-roots a subtree and drops its slots") {
   CHECK(Keys(out).size() == 5 + 3);  // 5 values, 3 embedding slices
 
   Encoder encoder;
-  absl::StatusOr<RestoreStatus> restored = Restore(encoder, out);
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
+  RequireConsumed(encoder, out);
   RequireSameEncoder(encoder, src.encoder);
 }
 
 TEST_CASE("ExtractSubtree --as moves the subtree under a new path") {
   TempDir dir;
-  Source src;
-  const std::string in = dir.Join("src");
-  src.Save(in);
+  SourceModel src;
+  const std::string in = src.Save(dir, "src");
   const std::string out = dir.Join("head");
   CKPT_REQUIRE_OK(ExtractSubtree(in, out, "model/head", "heads/first", false));
   const proto::TrackableObjectGraph g = DecodeGraph(out);
@@ -477,18 +242,15 @@ TEST_CASE("ExtractSubtree --as moves the subtree under a new path") {
   heads.Add("first", head);
   Node root;
   root.Add("heads", heads);
-  absl::StatusOr<RestoreStatus> restored = Restore(root, out);
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
+  RequireConsumed(root, out);
   RequireSame(head.kernel.value(), src.model.head.kernel.value());
   RequireSame(head.bias.value(), src.model.head.bias.value());
 }
 
 TEST_CASE("ExtractSubtree keep_slots keeps the optimizer with its slots") {
   TempDir dir;
-  Source src;
-  const std::string in = dir.Join("src");
-  src.Save(in);
+  SourceModel src;
+  const std::string in = src.Save(dir, "src");
   const std::string out = dir.Join("encoder");
   absl::StatusOr<EditReport> report =
       ExtractSubtree(in, out, "model/encoder", "", /*keep_slots=*/true);
@@ -516,9 +278,7 @@ TEST_CASE("ExtractSubtree keep_slots keeps the optimizer with its slots") {
       .Add("vocab", encoder.vocab)
       .Add("state", encoder.state)
       .Add("optimizer", opt);
-  absl::StatusOr<RestoreStatus> restored = Restore(root, out);
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
+  RequireConsumed(root, out);
   RequireSameEncoder(encoder, src.encoder);
   RequireSame(opt.iter.value(), src.optimizer.iter.value());
   for (size_t i = 0; i < 2; ++i) {
@@ -529,9 +289,8 @@ TEST_CASE("ExtractSubtree keep_slots keeps the optimizer with its slots") {
 
 TEST_CASE("StripObjects drop_optimizer: every optimizer value and slot gone") {
   TempDir dir;
-  Source src;
-  const std::string in = dir.Join("src");
-  src.Save(in);
+  SourceModel src;
+  const std::string in = src.Save(dir, "src");
   const std::string out = dir.Join("inference");
   StripOptions strip;
   strip.drop_optimizer = true;
@@ -558,9 +317,7 @@ TEST_CASE("StripObjects drop_optimizer: every optimizer value and slot gone") {
   Variable step(DataType::kInt32, {});
   Node root;
   root.Add("model", model).Add("step", step);
-  absl::StatusOr<RestoreStatus> restored = Restore(root, out);
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
+  RequireConsumed(root, out);
   RequireSameEncoder(encoder, src.encoder);
   RequireSame(model.head.bias.value(), src.model.head.bias.value());
 }
@@ -594,17 +351,14 @@ TEST_CASE("StripObjects drops a Keras-style optimizer kept as children") {
   Dense live(2, 2);
   Node back;
   back.Add("generator", live);
-  absl::StatusOr<RestoreStatus> restored = Restore(back, dir.Join("g"));
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
+  RequireConsumed(back, dir.Join("g"));
   RequireSame(live.kernel.value(), generator.kernel.value());
 }
 
 TEST_CASE("StripObjects keep and drop paths, drops win") {
   TempDir dir;
-  Source src;
-  const std::string in = dir.Join("src");
-  src.Save(in);
+  SourceModel src;
+  const std::string in = src.Save(dir, "src");
   StripOptions strip;
   strip.keep = {"model"};
   strip.drop = {"model/encoder/vocab", "model/encoder/state"};
@@ -631,9 +385,7 @@ TEST_CASE("StripObjects keep and drop paths, drops win") {
   model.Add("encoder", encoder).Add("head", head);
   Node root;
   root.Add("model", model);
-  absl::StatusOr<RestoreStatus> restored = Restore(root, out);
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
+  RequireConsumed(root, out);
   RequireSame(dense.kernel.value(), src.encoder.dense.kernel.value());
   RequireSame(embedding.Concat().value(),
               src.encoder.embedding.Concat().value());
@@ -642,9 +394,8 @@ TEST_CASE("StripObjects keep and drop paths, drops win") {
 
 TEST_CASE("MergeCheckpoints joins two graphs under prefixes") {
   TempDir dir;
-  Source src;
-  const std::string a = dir.Join("a");
-  src.Save(a);
+  SourceModel src;
+  const std::string a = src.Save(dir, "a");
   Dense other(2, 5);
   std::mt19937_64 rng(9);
   other.Randomize(rng);
@@ -692,9 +443,7 @@ TEST_CASE("MergeCheckpoints joins two graphs under prefixes") {
   root.Add("first", first)
       .Add("other", other_back)
       .Add("counter", counter_back);
-  absl::StatusOr<RestoreStatus> restored = Restore(root, out);
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
+  RequireConsumed(root, out);
   RequireSameEncoder(encoder, src.encoder);
   RequireSame(optimizer.v(3).value(), src.optimizer.v(3).value());
   RequireSame(other_back.kernel.value(), other.kernel.value());
@@ -741,14 +490,12 @@ TEST_CASE("Edits of golf, TensorFlow's checkpoint, restore by structure") {
   CKPT_REQUIRE_OK(GenericTree::Load(Env::Default(), layer));
 }
 
-// ---- reports and dry runs
-// -----------------------------------------------------
+// ---- reports and dry runs ---------------------------------------------------
 
 TEST_CASE("A dry run reports the same edit and writes nothing") {
   TempDir dir;
-  Source src;
-  const std::string in = dir.Join("src");
-  src.Save(in);
+  SourceModel src;
+  const std::string in = src.Save(dir, "src");
   const auto before = Snapshot(dir.path());
   EditOptions dry;
   dry.dry_run = true;
@@ -817,14 +564,12 @@ TEST_CASE("Keys no attribute names: kept by rename, dropped by strip") {
   CHECK(Find(*stripped, "extra")->action == "drop");
 }
 
-// ---- errors
-// -------------------------------------------------------------------
+// ---- errors -----------------------------------------------------------------
 
 TEST_CASE("Surgery errors: missing paths are NotFound") {
   TempDir dir;
-  Source src;
-  const std::string in = dir.Join("src");
-  src.Save(in);
+  SourceModel src;
+  const std::string in = src.Save(dir, "src");
   CKPT_REQUIRE_ERROR(ExtractSubtree(in, dir.Join("o"), "model/nope", "", false),
                      absl::StatusCode::kNotFound,
                      "subtree: no object at path 'model/nope' in the graph of");
@@ -855,7 +600,8 @@ TEST_CASE("Surgery errors: conflicts are InvalidArgument naming both") {
       PathMap::Create({PathRule::Prefix("a", "x"), PathRule::Prefix("b", "x")})
           .value();
   CKPT_REQUIRE_ERROR(RenameObjects(in, dir.Join("o"), both),
-                     absl::StatusCode::kInvalidArgument, "'a' and 'b'");
+                     absl::StatusCode::kInvalidArgument,
+                     "'a' (node 1) and 'b' (node 2)");
   // A renamed value onto a kept key no attribute names.
   PathMap onto = PathMap::Create({PathRule::Prefix("a", "c")}).value();
   CKPT_REQUIRE_ERROR(
@@ -917,34 +663,6 @@ TEST_CASE("Surgery errors: merge collisions") {
                      absl::StatusCode::kInvalidArgument, "prefix of A");
 }
 
-TEST_CASE("Surgery errors: an existing destination is never replaced") {
-  TempDir dir;
-  const std::string in = dir.Join("src");
-  WriteGraphBundle(in, TwoValues(), {});
-  WriteGraphBundle(dir.Join("taken"), TwoValues(), {});
-  const auto before = Snapshot(dir.path());
-  StripOptions strip;
-  strip.drop = {"a"};
-  CKPT_REQUIRE_ERROR(StripObjects(in, dir.Join("taken"), strip),
-                     absl::StatusCode::kAlreadyExists,
-                     dir.Join("taken.index") + " exists: edits never replace");
-  // A stray data file is enough.
-  testing::WriteFileOrDie(dir.Join("half.data-00000-of-00002"), "x");
-  CKPT_REQUIRE_ERROR(StripObjects(in, dir.Join("half"), strip),
-                     absl::StatusCode::kAlreadyExists,
-                     dir.Join("half.data-00000-of-00002") + " exists");
-  // The source itself, however spelled.
-  CKPT_REQUIRE_ERROR(StripObjects(in, dir.path() + "/./src", strip),
-                     absl::StatusCode::kInvalidArgument,
-                     "is the source checkpoint");
-  EditOptions dry;
-  dry.dry_run = true;
-  CKPT_REQUIRE_ERROR(StripObjects(in, dir.Join("taken"), strip, dry),
-                     absl::StatusCode::kAlreadyExists, "taken.index");
-  auto after = Snapshot(dir.path());
-  for (const auto& [name, bytes] : before) CHECK(after.at(name) == bytes);
-}
-
 TEST_CASE("Surgery errors: a TF1 checkpoint has no graph to edit") {
   TempDir dir;
   const std::string in = dir.Join("tf1");
@@ -956,6 +674,49 @@ TEST_CASE("Surgery errors: a TF1 checkpoint has no graph to edit") {
       "'" + in + "' has no object graph (a TF1 name-based checkpoint)");
   CKPT_REQUIRE_ERROR(MergeCheckpoints(in, in, dir.Join("o"), "a", "b"),
                      absl::StatusCode::kFailedPrecondition, "ckpt convert");
+}
+
+TEST_CASE("Surgery errors: an object with a registered saver") {
+  TempDir dir;
+  ObjectGraph g = TwoValues();
+  g.nodes[2].registered_saver = ObjectGraph::RegisteredSaver{"tpu_saver", "b"};
+  const std::string in = dir.Join("saver");
+  WriteGraphBundle(in, g, {});
+  CKPT_REQUIRE_ERROR(
+      RenameObjects(in, dir.Join("o"),
+                    PathMap::Create({PathRule::Prefix("a", "x")}).value()),
+      absl::StatusCode::kFailedPrecondition,
+      "': object 'b' (node 2) is saved by the registered saver 'tpu_saver', "
+      "whose keys checkpoint surgery cannot rename or keep");
+}
+
+TEST_CASE("Surgery errors: an edit that keeps nothing") {
+  TempDir dir;
+  const std::string in = dir.Join("two");
+  WriteGraphBundle(in, TwoValues(), {});
+  StripOptions strip;
+  strip.keep = {"a"};
+  strip.drop = {"a"};
+  CKPT_REQUIRE_ERROR(
+      StripObjects(in, dir.Join("o"), strip),
+      absl::StatusCode::kInvalidArgument,
+      "the edit keeps no value of '" + in + "': nothing would be written");
+  CHECK(testing::surgery::FilesIn(Env::Default(), dir.path()).size() == 2);
+}
+
+TEST_CASE("StripObjects says why values outside the kept paths go") {
+  TempDir dir;
+  const std::string in = dir.Join("two");
+  WriteGraphBundle(in, TwoValues(), {});
+  StripOptions strip;
+  strip.keep = {"a"};
+  EditOptions options;
+  options.dry_run = true;
+  absl::StatusOr<EditReport> report =
+      StripObjects(in, dir.Join("o"), strip, options);
+  CKPT_REQUIRE_OK(report);
+  REQUIRE(report->dropped == 1);
+  CHECK(report->values.back().detail == "not under a kept path");
 }
 
 TEST_CASE("Surgery errors: a graph naming a key without an entry") {
@@ -976,89 +737,6 @@ TEST_CASE("Surgery errors: a graph naming a key without an entry") {
       RenameObjects(broken, dir.Join("o"), PathMap()),
       absl::StatusCode::kDataLoss,
       "attribute 'VARIABLE_VALUE' of object 'b' names key 'gone'");
-}
-
-// ---- failures while writing
-// -----------------------------------------------------
-
-// Files of `dir` in `env`, sorted.
-std::vector<std::string> FilesIn(Env* env, const std::string& dir) {
-  std::vector<std::string> names = env->GetChildren(dir).value();
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-TEST_CASE("A fault at any write step leaves no destination and no staging") {
-  testing::FaultEnv env;
-  CKPT_REQUIRE_OK(env.CreateDirs("/w"));
-  Source src;
-  src.Save("/w/src", &env);
-  const std::vector<std::string> sources = FilesIn(&env, "/w");
-  const std::string index =
-      ReadFileToString(&env, "/w/src.index", 1 << 20).value();
-  EditOptions options;
-  options.env = &env;
-  const PathMap map =
-      PathMap::Create({PathRule::Prefix("model", "net")}).value();
-  int64_t failures = 0;
-  for (int64_t i = 0;; ++i) {
-    INFO("fault at mutating call " << i);
-    env.ResetCounter();
-    env.InjectFault(i, testing::FaultKind::kIoErrorOnce);
-    absl::StatusOr<EditReport> report =
-        RenameObjects("/w/src", "/w/out", map, options);
-    env.ClearFault();
-    if (report.ok()) {
-      CHECK(FilesIn(&env, "/w").size() == sources.size() + 2);
-      break;
-    }
-    ++failures;
-    INFO(report.status().ToString());
-    INFO(absl::StrJoin(env.call_log(), "\n"));
-    CHECK(FilesIn(&env, "/w") == sources);
-    REQUIRE(i < 1000);
-  }
-  CHECK(failures > 5);
-  CHECK(ReadFileToString(&env, "/w/src.index", 1 << 20).value() == index);
-  CKPT_REQUIRE_OK(VerifyCheckpoint(&env, "/w/out"));
-}
-
-TEST_CASE("A failed verification commits nothing") {
-  // An Env that corrupts the staged data file as it is renamed within the
-  // staging name: the verification, not the writer, must catch it.
-  class CorruptingEnv : public EnvWrapper {
-   public:
-    explicit CorruptingEnv(Env* target) : EnvWrapper(target) {}
-    absl::Status RenameFile(const std::string& src,
-                            const std::string& target) override {
-      CKPT_RETURN_IF_ERROR(EnvWrapper::RenameFile(src, target));
-      if (!corrupted_ && absl::StrContains(target, ".ckpt-edit-tmp") &&
-          absl::StrContains(target, ".data-")) {
-        corrupted_ = true;
-        std::string bytes = ReadFileToString(this, target, 1 << 30).value();
-        bytes[bytes.size() / 2] ^= 0x55;
-        CKPT_RETURN_IF_ERROR(WriteStringToFileAtomic(this, target, bytes));
-      }
-      return absl::OkStatus();
-    }
-
-   private:
-    bool corrupted_ = false;
-  };
-  std::unique_ptr<Env> mem = NewMemEnv();
-  CorruptingEnv env(mem.get());
-  CKPT_REQUIRE_OK(env.CreateDirs("/w"));
-  Source src;
-  src.Save("/w/src", mem.get());
-  EditOptions options;
-  options.env = &env;
-  CKPT_REQUIRE_ERROR(
-      RenameObjects("/w/src", "/w/out",
-                    PathMap::Create({PathRule::Prefix("model", "net")}).value(),
-                    options),
-      absl::StatusCode::kDataLoss, "verifying the edited checkpoint");
-  CHECK(FilesIn(mem.get(), "/w") ==
-        std::vector<std::string>{"src.data-00000-of-00001", "src.index"});
 }
 
 }  // namespace

@@ -160,8 +160,9 @@ TEST_CASE("two objects with values mapped to one path are a conflict",
   absl::Status s = RemapError(b.graph(), {PathRule::Prefix("old", "new")});
   REQUIRE(s.code() == absl::StatusCode::kInvalidArgument);
   CHECK(std::string(s.message()) ==
-        "path mapping conflict: checkpoint objects 'old/kernel' and "
-        "'new/kernel' both map to 'new/kernel' and both hold values");
+        "path mapping conflict: checkpoint objects 'old/kernel' (node 2) "
+        "and 'new/kernel' (node 4) both map to 'new/kernel' and both hold "
+        "values");
 }
 
 TEST_CASE("a rule matching nothing fails unless allowed", "[remap]") {
@@ -298,6 +299,67 @@ TEST_CASE("a second path never becomes the first", "[remap]") {
   for (const auto& c : out.graph.nodes[0].children) {
     CHECK(c.local_name != "shortcut");
   }
+}
+
+TEST_CASE("a shared object stays with the objects that keep it", "[remap]") {
+  // Tied embeddings: decoder and encoder share one; its first path is
+  // through the decoder.
+  GraphBuilder b;
+  const int emb = b.Add("decoder/embedding", "E");
+  b.Add("decoder/out", "O");
+  const int enc = b.Add("encoder");
+  b.Add("encoder/dense", "D");
+  b.graph().nodes[static_cast<size_t>(enc)].children.push_back(
+      {emb, "embedding"});
+  // Dropping the decoder keeps the embedding, under the encoder.
+  RemappedGraph out = RemapOrDie(b.graph(), {PathRule::Drop("decoder")});
+  CHECK(KeysByPath(out.graph) ==
+        std::map<std::string, std::string>{{"encoder/dense", "D"},
+                                           {"encoder/embedding", "E"}});
+  REQUIRE(out.dropped.size() == 1);
+  CHECK(out.dropped[0].path == "decoder/out");
+  // So does extracting the encoder.
+  out = RemapOrDie(b.graph(), {}, {.subtree = "encoder"});
+  CHECK(KeysByPath(out.graph) ==
+        std::map<std::string, std::string>{{"dense", "D"}, {"embedding", "E"}});
+  REQUIRE(out.dropped.size() == 1);
+  CHECK(out.dropped[0].reason == "outside the subtree 'encoder'");
+}
+
+TEST_CASE("the object a drop rule names is out along every path", "[remap]") {
+  // A Keras layer under two edges: dropping one drops the layer.
+  GraphBuilder b;
+  const int dense = b.Add("layer_with_weights-0");
+  b.Add("layer_with_weights-0/kernel", "K");
+  b.graph().nodes[0].children.push_back({dense, "layer-1"});
+  b.Add("other", "X");
+  const RemappedGraph out =
+      RemapOrDie(b.graph(), {PathRule::Drop("layer_with_weights-0")});
+  CHECK(KeysByPath(out.graph) ==
+        std::map<std::string, std::string>{{"other", "X"}});
+  REQUIRE(out.dropped.size() == 1);
+  CHECK(out.dropped[0].path == "layer_with_weights-0/kernel");
+}
+
+TEST_CASE("bad node ids are refused", "[remap]") {
+  GraphBuilder b;
+  b.Add("a", "A");
+  b.graph().nodes[1].children.push_back({7, "x"});
+  absl::Status s = RemapError(b.graph(), {});
+  REQUIRE(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(s.message()) ==
+        "RemapObjectGraph: node 1: child 7 is not a node id (the graph has 2 "
+        "nodes)");
+}
+
+TEST_CASE("a subtree may be named by a second path", "[remap]") {
+  GraphBuilder b;
+  const int dense = b.Add("layer_with_weights-0");
+  b.Add("layer_with_weights-0/kernel", "K");
+  b.graph().nodes[0].children.push_back({dense, "layer-1"});
+  const RemappedGraph out = RemapOrDie(b.graph(), {}, {.subtree = "layer-1"});
+  CHECK(KeysByPath(out.graph) ==
+        std::map<std::string, std::string>{{"kernel", "K"}});
 }
 
 TEST_CASE("values no edge or slot reaches are listed", "[remap]") {

@@ -11,7 +11,6 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,10 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "checkpoint/checkpoint_list_fixtures.h"
 #include "ckpt/bundle_format.h"
-#include "ckpt/checkpoint.h"
-#include "ckpt/checkpoint_manager.h"
-#include "ckpt/trackable.h"
 #include "cli/cli.h"
 #include "testing/test_util.h"
 
@@ -35,27 +32,10 @@ using ::Catch::Matchers::StartsWith;
 using ::ckpt::testing::CommandResult;
 using ::ckpt::testing::TempDir;
 using ::ckpt::testing::WriteFileOrDie;
+using ::ckpt::testing::checkpoint_list::kT0;
+using ::ckpt::testing::checkpoint_list::kWKey;
+using ::ckpt::testing::checkpoint_list::ManagedRun;
 namespace fs = std::filesystem;
-
-// 2026-12-07T11:00:00Z.
-constexpr double kT0 = 1796641200.0;
-constexpr char kWKey[] = "model/w/.ATTRIBUTES/VARIABLE_VALUE";
-
-struct SmallModel : Trackable {
-  void VisitChildren(ChildVisitor& visit) override {
-    visit("w", w);
-    visit("n", n);
-  }
-  void Set(int64_t value) {
-    n.mutable_flat<int64_t>()[0] = value;
-    auto v = w.mutable_flat<float>();
-    for (size_t i = 0; i < v.size(); ++i) {
-      v[i] = static_cast<float>(value * 10 + static_cast<int64_t>(i));
-    }
-  }
-  Variable w{DataType::kFloat, {16}};
-  Variable n{DataType::kInt64, {}};
-};
 
 CommandResult Ls(const std::vector<std::string>& args) {
   std::vector<std::string> full = {"ls"};
@@ -63,33 +43,8 @@ CommandResult Ls(const std::vector<std::string>& args) {
   return testing::RunCliFunction(cli::RunCli, full);
 }
 
-// Saves 1..5 at kT0 + n hours with the metrics below, max_to_keep 2,
-// keep_best 1 (smallest), ckpt-1 pinned: keeps 1 (pinned), 2 (best), 4, 5.
+// Saved by ManagedRun: ckpt-2 is the best (smallest).
 constexpr double kMetrics[] = {0.5, 0.123456789, 0.7, 1234567.0, 0.8};
-
-void ManagedRun(const std::string& dir) {
-  SmallModel model;
-  Checkpoint checkpoint;
-  REQUIRE(checkpoint.Track("model", model).ok());
-  CheckpointManagerOptions o;
-  o.max_to_keep = 2;
-  o.keep_best = 1;
-  double now = kT0;
-  o.clock = [&now] { return now; };
-  o.log = [](const std::string&) {};
-  absl::StatusOr<std::unique_ptr<CheckpointManager>> m =
-      CheckpointManager::Create(&checkpoint, dir, o);
-  CKPT_REQUIRE_OK(m);
-  for (int n = 1; n <= 5; ++n) {
-    now = kT0 + 3600.0 * n;
-    model.Set(n);
-    CheckpointManager::SaveArgs args;
-    args.metric = kMetrics[n - 1];
-    CKPT_REQUIRE_OK((*m)->Save(args));
-    if (n == 1) CKPT_REQUIRE_OK((*m)->Pin(JoinPath(dir, "ckpt-1")));
-  }
-  REQUIRE((*m)->checkpoints().size() == 4);
-}
 
 // The bytes of ckpt-1 (all four kept checkpoints have the same size).
 int64_t CheckpointBytes(const TempDir& dir) {
@@ -282,7 +237,7 @@ std::vector<std::string> Keys(const JsonObject& obj) {
 TEST_CASE("ls --checkpoints prints a managed directory's checkpoints",
           "[checkpoints]") {
   TempDir dir;
-  ManagedRun(dir.path());
+  ManagedRun(dir.path(), kMetrics);
   const int64_t bytes = CheckpointBytes(dir);
   const std::string want = ExpectedText(bytes, {"pinned", "-", "-", "latest"});
   for (const std::vector<std::string>& args :
@@ -300,7 +255,7 @@ TEST_CASE("ls --checkpoints prints a managed directory's checkpoints",
 TEST_CASE("ls --checkpoints --json prints one object per checkpoint",
           "[checkpoints]") {
   TempDir dir;
-  ManagedRun(dir.path());
+  ManagedRun(dir.path(), kMetrics);
   const int64_t bytes = CheckpointBytes(dir);
   const CommandResult r = Ls({dir.path(), "--checkpoints", "--json"});
   INFO(r.err);
@@ -352,7 +307,7 @@ TEST_CASE(
     "checkpoint fail with exit 1",
     "[checkpoints]") {
   TempDir dir;
-  ManagedRun(dir.path());
+  ManagedRun(dir.path(), kMetrics);
   const int64_t bytes = CheckpointBytes(dir);
   const CommandResult ok = Ls({dir.path(), "--checkpoints", "--verify"});
   INFO(ok.err);
@@ -475,7 +430,7 @@ TEST_CASE("ls --checkpoints escapes names and prints odd timestamps",
 
 TEST_CASE("ls --checkpoints: usage and path errors", "[checkpoints]") {
   TempDir dir;
-  ManagedRun(dir.path());
+  ManagedRun(dir.path(), kMetrics);
 
   CommandResult r = Ls({dir.path(), "--verify"});
   CHECK(r.code == cli::kExitUsage);

@@ -7,7 +7,8 @@
 // bit-identical), the output's object graph checked with the generated
 // protobuf class, text and JSON output, dry runs, usage errors and the exit
 // code of every error, a failing write, and TensorFlow's golf checkpoint
-// (its files unchanged byte for byte).
+// (its files unchanged byte for byte). The fixtures are
+// checkpoint/surgery_fixtures.h's, shared with the library's surgery tests.
 
 #include <algorithm>
 #include <cstdint>
@@ -16,18 +17,16 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "checkpoint/surgery_fixtures.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/checkpoint.h"
 #include "ckpt/checkpoint_manager.h"
 #include "ckpt/env.h"
-#include "ckpt/object_graph.h"
 #include "ckpt/proto/trackable_object_graph.pb.h"
 #include "ckpt/tensor.h"
 #include "ckpt/trackable.h"
@@ -41,6 +40,15 @@ namespace {
 using ::Catch::Matchers::Contains;
 using ::Catch::Matchers::StartsWith;
 using ::ckpt::testing::TempDir;
+using ::ckpt::testing::surgery::At;
+using ::ckpt::testing::surgery::DecodeGraph;
+using ::ckpt::testing::surgery::Dense;
+using ::ckpt::testing::surgery::FilesIn;
+using ::ckpt::testing::surgery::KeyAt;
+using ::ckpt::testing::surgery::Node;
+using ::ckpt::testing::surgery::Optimizer;
+using ::ckpt::testing::surgery::RequireConsumed;
+using ::ckpt::testing::surgery::RequireSame;
 using Result = testing::CommandResult;
 
 constexpr char kValue[] = "/.ATTRIBUTES/VARIABLE_VALUE";
@@ -49,86 +57,15 @@ Result Cli(const std::vector<std::string>& args) {
   return testing::RunCliFunction(cli::RunCli, args);
 }
 
-// ---- live objects -----------------------------------------------------------
-
-Tensor RandomFloats(std::mt19937_64& rng, TensorShape shape) {
-  Tensor t = Tensor::Create(DataType::kFloat, std::move(shape)).value();
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (float& x : t.mutable_flat<float>()) x = dist(rng);
-  return t;
-}
-
-class Dense : public Trackable {
- public:
-  Dense(int64_t in, int64_t out)
-      : kernel(DataType::kFloat, {in, out}), bias(DataType::kFloat, {out}) {}
-  void VisitChildren(ChildVisitor& visit) override {
-    visit("kernel", kernel);
-    visit("bias", bias);
-  }
-  Variable kernel, bias;
-};
-
-// "iter", and slots "m" and "v" of its variables.
-class Optimizer : public Trackable {
- public:
-  explicit Optimizer(std::vector<Variable*> vars) : iter(DataType::kInt64, {}) {
-    for (Variable* var : vars) {
-      vars_.push_back(var);
-      m_.push_back(std::make_unique<Variable>(var->dtype(), var->shape()));
-      v_.push_back(std::make_unique<Variable>(var->dtype(), var->shape()));
-    }
-  }
-  void Randomize(std::mt19937_64& rng) {
-    iter.mutable_flat<int64_t>()[0] = 99;
-    for (size_t i = 0; i < vars_.size(); ++i) {
-      *m_[i] = Variable(RandomFloats(rng, vars_[i]->shape()));
-      *v_[i] = Variable(RandomFloats(rng, vars_[i]->shape()));
-    }
-  }
-  void VisitChildren(ChildVisitor& visit) override { visit("iter", iter); }
-  void VisitSlots(SlotVisitor& visit) override {
-    for (size_t i = 0; i < vars_.size(); ++i) {
-      visit.Slot("m", *vars_[i], *m_[i]);
-      visit.Slot("v", *vars_[i], *v_[i]);
-    }
-  }
-  const Variable& m(size_t i) const { return *m_[i]; }
-  const Variable& v(size_t i) const { return *v_[i]; }
-  Variable iter;
-
- private:
-  std::vector<Variable*> vars_;
-  std::vector<std::unique_ptr<Variable>> m_, v_;
-};
-
-// A node with named children given at run time.
-class Node : public Trackable {
- public:
-  template <typename T>
-  Node& Add(std::string name, T& child) {
-    kids_.emplace_back(std::move(name), ObjectRef::Of(child));
-    return *this;
-  }
-  void VisitChildren(ChildVisitor& visit) override {
-    for (auto& [name, ref] : kids_) visit.Visit(name, ref);
-  }
-
- private:
-  std::vector<std::pair<std::string, ObjectRef>> kids_;
-};
-
 // root {model {encoder, head}, optimizer}: Dense layers, the optimizer
 // holding slots of both; random values from a fixed seed.
 struct Source {
   explicit Source(uint64_t seed = 2026)
       : encoder(3, 4), head(4, 2), optimizer(Vars()) {
     std::mt19937_64 rng(seed);
-    for (Dense* d : {&encoder, &head}) {
-      d->kernel = Variable(RandomFloats(rng, d->kernel.shape()));
-      d->bias = Variable(RandomFloats(rng, d->bias.shape()));
-    }
-    optimizer.Randomize(rng);
+    encoder.Randomize(rng);
+    head.Randomize(rng);
+    optimizer.Randomize(rng, 99);
     model.Add("encoder", encoder).Add("head", head);
     root.Add("model", model).Add("optimizer", optimizer);
   }
@@ -145,55 +82,7 @@ struct Source {
   Node model, root;
 };
 
-void RequireSame(const Variable& a, const Variable& b) {
-  INFO(a.value().DebugString() << " vs " << b.value().DebugString());
-  REQUIRE(a.value().Equals(b.value()));
-}
-
-void RequireConsumed(Trackable& root, const std::string& prefix) {
-  absl::StatusOr<RestoreStatus> restored =
-      RestoreObjectGraph(ObjectRef::Of(root), prefix);
-  CKPT_REQUIRE_OK(restored);
-  CKPT_REQUIRE_OK(restored->AssertConsumed());
-}
-
 // ---- the independent decoder ------------------------------------------------
-
-proto::TrackableObjectGraph DecodeGraph(const std::string& prefix) {
-  std::unique_ptr<BundleReader> reader =
-      BundleReader::Open(Env::Default(), prefix).value();
-  const Tensor bytes = reader->Read(kObjectGraphKey).value();
-  REQUIRE(bytes.strings().size() == 1);
-  proto::TrackableObjectGraph g;
-  REQUIRE(g.ParseFromString(bytes.strings()[0]));
-  return g;
-}
-
-int At(const proto::TrackableObjectGraph& g, const std::string& path) {
-  int node = 0;
-  if (path.empty()) return node;
-  for (absl::string_view name : absl::StrSplit(path, '/')) {
-    int next = -1;
-    for (const auto& c : g.nodes(node).children()) {
-      if (c.local_name() == name) {
-        next = c.node_id();
-        break;
-      }
-    }
-    if (next < 0) return -1;
-    node = next;
-  }
-  return node;
-}
-
-std::string KeyAt(const proto::TrackableObjectGraph& g,
-                  const std::string& path) {
-  const int node = At(g, path);
-  INFO(path);
-  REQUIRE(node >= 0);
-  REQUIRE(g.nodes(node).attributes_size() == 1);
-  return g.nodes(node).attributes(0).checkpoint_key();
-}
 
 // slot name -> key of the slot variable of the variable at `variable`, held
 // by the optimizer at `optimizer`.
@@ -228,8 +117,7 @@ std::vector<std::string> Files(const std::string& dir) {
   return *names;
 }
 
-// ---- round trips
-// --------------------------------------------------------------
+// ---- round trips ------------------------------------------------------------
 
 TEST_CASE("ckpt rename: objects and keys move together") {
   TempDir dir;
@@ -457,8 +345,7 @@ TEST_CASE("edit commands: --dry-run prints the plan and writes nothing") {
   CHECK(Files(dir.path()) == before);
 }
 
-// ---- errors
-// -------------------------------------------------------------------
+// ---- errors -----------------------------------------------------------------
 
 TEST_CASE("edit commands: usage errors exit 2 with the usage") {
   TempDir dir;
@@ -525,8 +412,8 @@ TEST_CASE("edit commands: every error has its exit code and message") {
       {{"rename", in, dir.Join("o"), "--map", "model/encoder=model/head"},
        2,
        "ckpt rename: path mapping conflict: checkpoint objects "
-       "'model/encoder/kernel' and 'model/head/kernel' both map to "
-       "'model/head/kernel'"},
+       "'model/encoder/kernel' (node 6) and 'model/head/kernel' (node 8) both "
+       "map to 'model/head/kernel'"},
       {{"rename", in, dir.Join("o"), "--map", "nothing=here"},
        2,
        "ckpt rename: 1 path rule(s) match no object"},
@@ -587,14 +474,11 @@ TEST_CASE("edit commands: a failing write leaves nothing at DST") {
   CHECK(code == 6);
   CHECK_THAT(err.str(), StartsWith("ckpt strip: "));
   CHECK_THAT(err.str(), Contains("No space left on device"));
-  std::vector<std::string> files = env.GetChildren("/w").value();
-  std::sort(files.begin(), files.end());
-  CHECK(files ==
+  CHECK(FilesIn(&env, "/w") ==
         std::vector<std::string>{"src.data-00000-of-00001", "src.index"});
 }
 
-// ---- TensorFlow's golf checkpoint
-// ---------------------------------------------
+// ---- TensorFlow's golf checkpoint -------------------------------------------
 
 // golf's Keras model without the optimizer: net/layer_with_weights-N.
 struct GolfNet {

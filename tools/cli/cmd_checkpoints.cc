@@ -182,8 +182,9 @@ int RunLsCheckpoints(Env* env, const std::string& path, bool json, bool verify,
     PrintText(*list, verify, out);
     for (const CheckpointInfo& c : *list) {
       if (Failed(c)) {
-        err << "ckpt " << kCommand << ": " << c.prefix << ": "
-            << c.verified->message() << "\n";
+        // Both come from the state file: escaped, never raw bytes.
+        err << "ckpt " << kCommand << ": " << DisplayText(c.prefix) << ": "
+            << DisplayText(c.verified->message()) << "\n";
       }
     }
   }

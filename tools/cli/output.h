@@ -6,7 +6,8 @@
 //
 // Escaping of file-supplied byte strings (bundle keys) for the CLI's text and
 // JSON output. Keys are arbitrary bytes; both forms are total (never fail) and
-// deterministic.
+// deterministic. Both rules have one home, util/escape.h (the library's
+// surgery report uses them too); JsonQuote and DisplayText call it.
 //
 // JSON (JsonQuote): the output is always valid JSON (RFC 8259) in UTF-8.
 //   * `"` and `\` become \" and \\; bytes 0x00-0x1f and 0x7f become \u00XX.
