@@ -204,7 +204,9 @@ class Env {
   virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path);
 
-  // Creates `dir` and any missing parents. Built on CreateDir.
+  // Creates `dir` and any missing parents, syncing the parent of each
+  // directory it creates (SyncDir) so that the new entries are durable.
+  // Built on CreateDir and SyncDir.
   absl::Status CreateDirs(const std::string& dir);
 };
 

@@ -80,7 +80,14 @@ absl::Status Env::CreateDirs(const std::string& dir) {
   }
   if (!absl::IsNotFound(is_dir.status())) return is_dir.status();
   CKPT_RETURN_IF_ERROR(CreateDirs(Dirname(dir)));
-  return CreateDir(dir);
+  CKPT_RETURN_IF_ERROR(CreateDir(dir));
+  // The new entry is durable only once its parent is synced: a checkpoint
+  // saved (and synced) into a directory made here must not vanish with the
+  // directory after a crash. If that fails, the (empty) directory goes
+  // again: a failed call leaves nothing it made at `dir`.
+  absl::Status synced = SyncDir(Dirname(dir));
+  if (!synced.ok()) DeleteDir(dir).IgnoreError();
+  return synced;
 }
 
 absl::StatusOr<std::string> ReadFileToString(Env* env, const std::string& path,

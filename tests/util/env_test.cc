@@ -585,6 +585,28 @@ TEST_CASE("EnvWrapper over MemEnv: files are the target's") {
   CKPT_REQUIRE_ERROR(mem->FileExists("/a/g"), StatusCode::kNotFound, "/a/g");
 }
 
+// Records the directories synced.
+class SyncRecordingEnv : public EnvWrapper {
+ public:
+  explicit SyncRecordingEnv(Env* target) : EnvWrapper(target) {}
+  std::vector<std::string> synced;
+  absl::Status SyncDir(const std::string& dir) override {
+    synced.push_back(dir);
+    return EnvWrapper::SyncDir(dir);
+  }
+};
+
+TEST_CASE("CreateDirs syncs the parent of every directory it creates") {
+  std::unique_ptr<Env> mem = NewMemEnv();
+  SyncRecordingEnv env(mem.get());
+  CKPT_REQUIRE_OK(mem->CreateDir("/a"));
+  CKPT_REQUIRE_OK(env.CreateDirs("/a/b/c"));
+  CHECK(env.synced == std::vector<std::string>{"/a", "/a/b"});
+  env.synced.clear();
+  CKPT_REQUIRE_OK(env.CreateDirs("/a/b/c"));  // nothing created, no sync
+  CHECK(env.synced.empty());
+}
+
 // Refuses deletions and counts CreateDir calls; everything else forwards.
 class NoDeleteEnv : public EnvWrapper {
  public:
