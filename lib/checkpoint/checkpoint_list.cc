@@ -33,9 +33,6 @@ namespace {
 
 using checkpoint::NormalizePath;
 
-// As CheckpointManager's bound on checkpoint.manager.
-constexpr uint64_t kMaxMetadataBytes = uint64_t{1} << 20;
-
 constexpr absl::string_view kPrefixHint =
     "; to list the tensors of a single checkpoint, use `ckpt ls PREFIX`";
 
@@ -148,7 +145,7 @@ absl::StatusOr<std::vector<checkpoint::ManagerMetadataEntry>>
 Lister::ReadMetadata() {
   const std::string path = JoinPath(dir_, checkpoint::kManagerMetadataFilename);
   absl::StatusOr<std::string> text =
-      ReadFileToString(env_, path, kMaxMetadataBytes);
+      ReadFileToString(env_, path, checkpoint::kMaxManagerMetadataBytes);
   if (!text.ok()) {
     if (absl::IsNotFound(text.status())) {
       return std::vector<checkpoint::ManagerMetadataEntry>();

@@ -26,6 +26,7 @@
 #ifndef CKPT_LIB_CHECKPOINT_MANAGER_METADATA_H_
 #define CKPT_LIB_CHECKPOINT_MANAGER_METADATA_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ namespace ckpt::checkpoint {
 
 inline constexpr absl::string_view kManagerMetadataFilename =
     "checkpoint.manager";
+// The most bytes of it anyone reads (a larger file is ResourceExhausted).
+inline constexpr uint64_t kMaxManagerMetadataBytes = uint64_t{1} << 20;
 
 struct ManagerMetadataEntry {
   std::string name;  // relative to the directory: "ckpt-7"

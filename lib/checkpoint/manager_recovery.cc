@@ -32,8 +32,6 @@ namespace {
 
 using checkpoint::NormalizePath;
 
-constexpr uint64_t kMaxMetadataBytes = uint64_t{1} << 20;
-
 // OK if the index opens and every data file it needs exists.
 absl::Status CheckFilesPresent(Env* env, const std::string& prefix) {
   CKPT_ASSIGN_OR_RETURN(std::unique_ptr<BundleReader> reader,
@@ -119,7 +117,7 @@ CheckpointManager::ReadMetadata() {
   const std::string path =
       JoinPath(directory_, checkpoint::kManagerMetadataFilename);
   absl::StatusOr<std::string> text =
-      ReadFileToString(env_, path, kMaxMetadataBytes);
+      ReadFileToString(env_, path, checkpoint::kMaxManagerMetadataBytes);
   absl::Status problem;
   if (text.ok()) {
     absl::StatusOr<std::vector<checkpoint::ManagerMetadataEntry>> parsed =

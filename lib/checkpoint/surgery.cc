@@ -24,6 +24,7 @@
 #include "ckpt/object_graph.h"
 #include "ckpt/path_map.h"
 #include "ckpt/status.h"
+#include "graph/graph_table.h"
 #include "util/env_or_default.h"
 #include "util/errors.h"
 #include "util/escape.h"
@@ -35,14 +36,8 @@ using checkpoint::EditedGraph;
 using checkpoint::EditPlan;
 using checkpoint::EditSource;
 
-std::string ShownPath(absl::string_view path) {
-  return path.empty() ? std::string("(root)") : QuoteForMessage(path);
-}
-
-bool HoldsValues(const ObjectGraph::Node& node) {
-  return !node.attributes.empty() || !node.slots.empty() ||
-         node.registered_saver.has_value();
-}
+using graph::HoldsValues;
+using graph::QuotedPath;
 
 absl::Status CheckOptions(const EditOptions& options) {
   if (options.bundle.num_shards != 1) {
@@ -206,8 +201,8 @@ absl::StatusOr<EditReport> ExtractSubtree(
   CKPT_RETURN_IF_ERROR(
       checkpoint::FindObject(source, subtree, "subtree").status());
   CKPT_RETURN_IF_ERROR(ValidateObjectPath(as_path, "as path"));
-  const std::string moved = absl::StrCat("extracted ", ShownPath(subtree),
-                                         " -> ", ShownPath(as_path));
+  const std::string moved = absl::StrCat("extracted ", QuotedPath(subtree),
+                                         " -> ", QuotedPath(as_path));
 
   std::vector<PathRule> rules;
   RemapOptions remap;
@@ -250,7 +245,7 @@ absl::StatusOr<EditReport> ExtractSubtree(
   if (keep_slots) {
     for (RemappedGraph::Dropped& d : remapped.dropped) {
       if (d.reason == "no rule maps it") {
-        d.reason = absl::StrCat("outside the subtree ", ShownPath(subtree));
+        d.reason = absl::StrCat("outside the subtree ", QuotedPath(subtree));
       }
     }
   }
@@ -324,7 +319,7 @@ absl::StatusOr<EditReport> StripObjects(const std::string& src,
     for (size_t i = n_drop; i < n_keep_start; ++i) {
       const std::string& optimizer = map.rules()[i].from;
       if (PathHasPrefix(d.path, optimizer)) {
-        d.reason = absl::StrCat("optimizer ", ShownPath(optimizer));
+        d.reason = absl::StrCat("optimizer ", QuotedPath(optimizer));
         break;
       }
     }
@@ -359,7 +354,7 @@ absl::StatusOr<EditReport> MergeCheckpoints(const std::string& a,
         parts[side], RemapObjectGraph(sources[static_cast<size_t>(side)].graph,
                                       map, RemapOptions{}));
     details[side] = absl::StrCat("merged from ", SourceLabel(side), " under ",
-                                 ShownPath(prefixes[side]));
+                                 QuotedPath(prefixes[side]));
   }
 
   // One root: A's children, then B's; the other nodes follow, A's first.

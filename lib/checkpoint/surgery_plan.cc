@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "checkpoint/manager_files.h"
 #include "ckpt/bundle_format.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
@@ -42,10 +42,6 @@ struct KeyOwner {
   int node = -1;
   std::string attribute;
 };
-
-std::string ShownPath(absl::string_view path) {
-  return path.empty() ? std::string("(root)") : QuoteForMessage(path);
-}
 
 // The key `from` of an attribute `name` of an object moved from `in_path`
 // to `out_path` gets (ckpt/surgery.h).
@@ -83,10 +79,6 @@ bool IsListedSliceKey(const BundleReader& reader, absl::string_view key) {
   if (!decoded.ok()) return false;
   absl::StatusOr<BundleEntry> full = reader.GetEntry(decoded->first);
   return full.ok() && full->num_slices > 0;
-}
-
-std::string Normal(const std::string& path) {
-  return std::filesystem::path(path).lexically_normal().string();
 }
 
 // Removes `path` if it exists; errors ignored (cleanup after a failure,
@@ -236,13 +228,11 @@ absl::StatusOr<EditSource> OpenEditSource(Env* env, const std::string& prefix) {
   for (size_t n = 0; n < source.graph.nodes.size(); ++n) {
     const auto& saver = source.graph.nodes[n].registered_saver;
     if (!saver.has_value()) continue;
-    return absl::FailedPreconditionError(
-        absl::StrCat("'", prefix, "': object ",
-                     source.paths[n].empty() ? std::string("(root)")
-                                             : QuoteForMessage(source.paths[n]),
-                     " (node ", n, ") is saved by the registered saver ",
-                     QuoteForMessage(saver->name),
-                     ", whose keys checkpoint surgery cannot rename or keep"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "'", prefix, "': object ", graph::QuotedPath(source.paths[n]),
+        " (node ", n, ") is saved by the registered saver ",
+        QuoteForMessage(saver->name),
+        ", whose keys checkpoint surgery cannot rename or keep"));
   }
   CKPT_ASSIGN_OR_RETURN(source.entries, source.reader->ListEntries());
   return source;
@@ -361,7 +351,7 @@ absl::StatusOr<EditPlan> PlanEdit(absl::Span<const EditSource> sources,
       if (entry == entries[static_cast<size_t>(s)].end()) {
         return absl::DataLossError(absl::StrCat(
             IndexFilename(source.prefix), ": attribute ",
-            QuoteForMessage(a.name), " of object ", ShownPath(in_path),
+            QuoteForMessage(a.name), " of object ", graph::QuotedPath(in_path),
             " names key ", QuoteForMessage(a.checkpoint_key),
             ", which has no entry"));
       }
@@ -457,7 +447,7 @@ absl::Status CheckDestination(Env* env, const std::string& destination,
         "' must be a checkpoint prefix such as dir/ckpt-1, not a directory"));
   }
   for (const EditSource& source : sources) {
-    if (Normal(destination) == Normal(source.prefix)) {
+    if (NormalizePath(destination) == NormalizePath(source.prefix)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "destination '", destination, "' is the source checkpoint '",
           source.prefix, "'; edits write a new checkpoint"));

@@ -32,6 +32,7 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "graph/node_codec.h"
 #include "util/coding.h"
+#include "util/errors.h"
 #include "util/utf8.h"
 
 namespace ckpt::graph {
@@ -752,6 +753,15 @@ absl::StatusOr<NodePathTable> NodePathTable::Build(const GraphTable& table,
     }
   }
   return paths;
+}
+
+std::string QuotedPath(absl::string_view path) {
+  return path.empty() ? std::string("(root)") : QuoteForMessage(path);
+}
+
+bool HoldsValues(const ObjectGraph::Node& node) {
+  return !node.attributes.empty() || !node.slots.empty() ||
+         node.registered_saver.has_value();
 }
 
 }  // namespace ckpt::graph

@@ -289,6 +289,15 @@ void AppendSlotPath(absl::string_view original, absl::string_view optimizer,
 void AppendAttributeKey(absl::string_view path, absl::string_view name,
                         std::string* out);
 
+// An object path as messages show it: quoted (QuoteForMessage), "(root)"
+// for the root's "".
+std::string QuotedPath(absl::string_view path);
+
+// Whether `node` itself holds values: attributes, slot variables or a
+// registered saver (what has_checkpoint_values propagates upwards, and
+// what a path mapping may not put twice on one path).
+bool HoldsValues(const ObjectGraph::Node& node);
+
 }  // namespace ckpt::graph
 
 #endif  // CKPT_LIB_GRAPH_GRAPH_TABLE_H_

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,14 +46,8 @@ namespace {
 
 constexpr size_t kMaxListedRules = 5;
 
-bool HoldsValues(const ObjectGraph::Node& node) {
-  return !node.attributes.empty() || !node.slots.empty() ||
-         node.registered_saver.has_value();
-}
-
-std::string Shown(absl::string_view path) {
-  return path.empty() ? std::string("(root)") : QuoteForMessage(path);
-}
+using graph::HoldsValues;
+using graph::QuotedPath;
 
 // InvalidArgument unless every id of `graph` names one of its nodes (a
 // parsed graph always passes; a graph built by a caller may not).
@@ -267,9 +262,9 @@ class Placer {
       if (at.holder >= 0) {
         const size_t h = static_cast<size_t>(at.holder);
         return absl::InvalidArgumentError(absl::StrCat(
-            "path mapping conflict: checkpoint objects ", Shown(p_.in[h]),
-            " (node ", h, ") and ", Shown(v.path), " (node ", u,
-            ") both map to ", Shown(*at.path), " and both hold values"));
+            "path mapping conflict: checkpoint objects ", QuotedPath(p_.in[h]),
+            " (node ", h, ") and ", QuotedPath(v.path), " (node ", u,
+            ") both map to ", QuotedPath(*at.path), " and both hold values"));
       }
       at.holder = v.node;
     }
@@ -441,10 +436,18 @@ absl::StatusOr<RemappedGraph> RemapObjectGraph(const ObjectGraph& graph,
   CKPT_RETURN_IF_ERROR(
       ValidateObjectPath(options.subtree, "RemapOptions::subtree"));
   const graph::GraphTable table = graph::GraphTable::FromObjectGraph(graph);
-  // The input's own paths (those of objects left out are reported), under
-  // the bound every reader applies.
-  CKPT_ASSIGN_OR_RETURN(const graph::NodePathTable paths,
-                        graph::NodePathTable::Build(table, "object graph"));
+  // The bound every reader of untrusted graphs applies. The input's own
+  // paths are built only if a value that the walk never reached is left
+  // out (reported by its path).
+  CKPT_RETURN_IF_ERROR(graph::NodePathTable::Check(table, "object graph"));
+  std::optional<graph::NodePathTable> input_paths;
+  auto input_path = [&](size_t node) -> absl::StatusOr<std::string> {
+    if (!input_paths.has_value()) {
+      CKPT_ASSIGN_OR_RETURN(input_paths,
+                            graph::NodePathTable::Build(table, "object graph"));
+    }
+    return std::string((*input_paths)[node]);
+  };
   CKPT_ASSIGN_OR_RETURN(const int start, ObjectAt(graph, options.subtree));
   const size_t n_in = graph.nodes.size();
   // Input paths relative to the subtree, as full paths.
@@ -563,7 +566,8 @@ absl::StatusOr<RemappedGraph> RemapObjectGraph(const ObjectGraph& graph,
       }
       if (!holds(slot)) continue;
       slot_copy[slot] = -2;  // reported once
-      out.dropped.push_back({s.slot_node_id, std::string(paths[slot]),
+      CKPT_ASSIGN_OR_RETURN(std::string path, input_path(slot));
+      out.dropped.push_back({s.slot_node_id, std::move(path),
                              optimizer_kept
                                  ? "slot variable of an object left out"
                                  : "slot variable of an optimizer left out"});
@@ -579,8 +583,9 @@ absl::StatusOr<RemappedGraph> RemapObjectGraph(const ObjectGraph& graph,
     if (placed.reached[u] || carried[u] || slot_copy[u] == -2 || !holds(u)) {
       continue;
     }
+    CKPT_ASSIGN_OR_RETURN(std::string path, input_path(u));
     out.dropped.push_back(
-        {static_cast<int>(u), std::string(paths[u]),
+        {static_cast<int>(u), std::move(path),
          is_slot[u] ? "slot variable of an optimizer left out"
          : options.subtree.empty()
              ? "not reachable from the root"

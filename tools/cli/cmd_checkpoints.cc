@@ -88,24 +88,8 @@ void PrintText(const std::vector<CheckpointInfo>& list, bool verify,
     row.push_back(DisplayText(c.name));
     rows.push_back(std::move(row));
   }
-  const size_t columns = right.size();  // NAME, the last, is not padded
-  std::vector<size_t> width(columns, 0);
-  for (const std::vector<std::string>& row : rows) {
-    for (size_t i = 0; i < columns; ++i) {
-      width[i] = std::max(width[i], row[i].size());
-    }
-  }
-  std::string line;
-  for (const std::vector<std::string>& row : rows) {
-    line.clear();
-    for (size_t i = 0; i < columns; ++i) {
-      const std::string pad(width[i] - row[i].size(), ' ');
-      absl::StrAppend(&line, right[i] ? pad : "", row[i], right[i] ? "" : pad,
-                      "  ");
-    }
-    absl::StrAppend(&line, row[columns], "\n");
-    out << line;
-  }
+  right.push_back(false);  // NAME, the last: not padded
+  out << FormatTable(rows, right);
 }
 
 void PrintJson(const std::vector<CheckpointInfo>& list, bool verify,

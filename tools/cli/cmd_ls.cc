@@ -30,14 +30,6 @@ namespace {
 
 constexpr absl::string_view kCommand = "ls";
 
-struct Row {
-  std::string key;  // DisplayText for text, raw for JSON
-  std::string dtype;
-  std::string shape;  // "[7,64]"
-  std::string size;
-  std::string note;  // after SIZE, when not empty
-};
-
 std::string ShapeText(const TensorShape& shape) {
   return absl::StrCat("[", absl::StrJoin(shape.dims(), ","), "]");
 }
@@ -57,7 +49,8 @@ std::string NoteText(const ListedTensor& t) {
 
 void PrintText(const std::vector<ListedTensor>& tensors, bool show_slices,
                std::ostream& out) {
-  std::vector<Row> rows;
+  // KEY, DTYPE, SHAPE, SIZE, and a note after SIZE when there is one.
+  std::vector<std::vector<std::string>> rows;
   rows.reserve(tensors.size() + 1);
   rows.push_back({"KEY", "DTYPE", "SHAPE", "SIZE", ""});
   for (const ListedTensor& t : tensors) {
@@ -78,23 +71,7 @@ void PrintText(const std::vector<ListedTensor>& tensors, bool show_slices,
                       absl::StrCat("shard ", part.entry->shard_id)});
     }
   }
-  size_t key_w = 0, dtype_w = 0, shape_w = 0, size_w = 0;
-  for (const Row& r : rows) {
-    key_w = std::max(key_w, DisplayWidth(r.key));
-    dtype_w = std::max(dtype_w, r.dtype.size());
-    shape_w = std::max(shape_w, r.shape.size());
-    size_w = std::max(size_w, r.size.size());
-  }
-  std::string line;
-  for (const Row& r : rows) {
-    line.clear();
-    absl::StrAppend(&line, r.key, std::string(key_w - DisplayWidth(r.key), ' '),
-                    "  ", r.dtype, std::string(dtype_w - r.dtype.size(), ' '),
-                    "  ", r.shape, std::string(shape_w - r.shape.size(), ' '),
-                    "  ", std::string(size_w - r.size.size(), ' '), r.size,
-                    r.note.empty() ? "" : "  ", r.note, "\n");
-    out << line;
-  }
+  out << FormatTable(rows, {false, false, false, true, false});
 }
 
 // The "slices" member of a partitioned tensor's JSON object (see cli.h).

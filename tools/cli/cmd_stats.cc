@@ -222,26 +222,9 @@ void PrintText(const std::vector<TensorStats>& stats, std::ostream& out) {
                     TextNumber(s.max), TextNumber(s.mean), TextNumber(s.stddev),
                     count(s.nan), count(s.inf), count(s.zeros)});
   }
-  std::vector<size_t> width(kColumns, 0);
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < kColumns; ++c) {
-      width[c] = std::max(width[c], DisplayWidth(row[c]));
-    }
-  }
-  std::string line;
-  for (const auto& row : rows) {
-    line.clear();
-    for (size_t c = 0; c < kColumns; ++c) {
-      const std::string pad(width[c] - DisplayWidth(row[c]), ' ');
-      if (c > 0) line += "  ";
-      if (c < 3) {
-        absl::StrAppend(&line, row[c], pad);
-      } else {
-        absl::StrAppend(&line, pad, row[c]);
-      }
-    }
-    out << line << "\n";
-  }
+  std::vector<bool> right(kColumns, true);
+  right[0] = right[1] = right[2] = false;
+  out << FormatTable(rows, right);
 }
 
 void PrintJson(const std::vector<TensorStats>& stats, std::ostream& out) {

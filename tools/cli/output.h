@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "util/utf8.h"
@@ -42,6 +43,14 @@ std::string DisplayText(absl::string_view bytes);
 
 // Columns a DisplayText result takes, counting one per code point.
 size_t DisplayWidth(absl::string_view display_text);
+
+// `rows` (cells already DisplayText, header first) as aligned text: column
+// i padded to its widest cell (DisplayWidth), on the left if right[i] else
+// on the right, columns two spaces apart, one line per row. No line ends in
+// blanks: a left-aligned last column is not padded, and an empty last cell
+// takes no separator. right.size() is the number of columns.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows,
+                        const std::vector<bool>& right);
 
 // The UTF-8 rule (Utf8SequenceLength, IsValidUtf8) is util/utf8.h's.
 using ::ckpt::Utf8SequenceLength;
