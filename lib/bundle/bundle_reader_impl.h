@@ -271,7 +271,8 @@ struct BundleReader::Impl {
     CKPT_ASSIGN_OR_RETURN(std::string stored, ReadRaw(*file, entry));
     std::vector<std::string> values;
     CKPT_RETURN_IF_ERROR(
-        Annotate(bundle::DecodeStringTensor(stored, entry.shape.num_elements(),
+        Annotate(bundle::DecodeStringTensor(std::move(stored),
+                                            entry.shape.num_elements(),
                                             entry.masked_crc32c, &values),
                  bundle::KeyContext(file->path(), key)));
     return values;

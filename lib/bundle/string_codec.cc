@@ -127,8 +127,7 @@ absl::Status DecodeStringTensor(absl::string_view payload, int64_t num_elements,
   }
   const uint32_t entry_crc =
       crc32c::Extend(length_crc, checksum_at, 4 + string_bytes);
-  if (entry_crc != crc32c::Unmask(masked_entry_crc) &&
-      !kFuzzingSkipChecksums) {
+  if (entry_crc != crc32c::Unmask(masked_entry_crc) && !kFuzzingSkipChecksums) {
     return absl::DataLossError(
         absl::StrCat("string tensor: checksum mismatch (stored 0x",
                      absl::Hex(masked_entry_crc), ", computed 0x",
@@ -147,6 +146,31 @@ absl::Status DecodeStringTensor(absl::string_view payload, int64_t num_elements,
     values.emplace_back(data, static_cast<size_t>(len));
     data += len;
   }
+  *out = std::move(values);
+  return absl::OkStatus();
+}
+
+absl::Status DecodeStringTensor(std::string&& payload, int64_t num_elements,
+                                uint32_t masked_entry_crc,
+                                std::vector<std::string>* out) {
+  if (num_elements != 1 || out == nullptr) {
+    return DecodeStringTensor(absl::string_view(payload), num_elements,
+                              masked_entry_crc, out);
+  }
+  if (absl::Status s = DecodeStringTensor(absl::string_view(payload), 1,
+                                          masked_entry_crc, nullptr);
+      !s.ok()) {
+    return s;
+  }
+  // Verified: one length varint, the length checksum, then the string,
+  // which runs to the end of the payload.
+  uint64_t len = 0;
+  const char* const begin = payload.data();
+  const char* const after_length =
+      GetVarint64Ptr(begin, begin + payload.size(), &len);
+  payload.erase(0, static_cast<size_t>(after_length - begin) + 4);
+  std::vector<std::string> values;
+  values.push_back(std::move(payload));
   *out = std::move(values);
   return absl::OkStatus();
 }

@@ -54,6 +54,12 @@ absl::Status DecodeStringTensor(absl::string_view payload, int64_t num_elements,
                                 uint32_t masked_entry_crc,
                                 std::vector<std::string>* out);
 
+// The same, taking the payload's buffer: a single string (a scalar, such as
+// the object graph) is moved out of it instead of copied.
+absl::Status DecodeStringTensor(std::string&& payload, int64_t num_elements,
+                                uint32_t masked_entry_crc,
+                                std::vector<std::string>* out);
+
 }  // namespace ckpt::bundle
 
 #endif  // CKPT_LIB_BUNDLE_STRING_CODEC_H_

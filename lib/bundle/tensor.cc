@@ -13,6 +13,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -60,17 +61,43 @@ absl::StatusOr<size_t> ByteSize(DataType dtype, const TensorShape& shape) {
   return static_cast<size_t>(bytes);
 }
 
+// `size` uninitialized bytes aligned to kAlignment, or null. The buffer is
+// aligned by hand inside a plain malloc block, whose address sits in the
+// pointer-sized slot right before the buffer (ReleaseAligned frees it):
+// glibc's memalign carves an aligned chunk out of a larger one and frees
+// both ends, which for 100,000 small tensors cost more than reading them
+// (docs/performance.md, "Cold restores").
+char* MallocAligned(size_t size) noexcept {
+  constexpr size_t kSlack = kAlignment + sizeof(void*);
+  if (size > std::numeric_limits<size_t>::max() - kSlack) return nullptr;
+  void* raw = std::malloc(size + kSlack);
+  if (raw == nullptr) return nullptr;
+  const uintptr_t at =
+      (reinterpret_cast<uintptr_t>(raw) + sizeof(void*) + kAlignment - 1) &
+      ~uintptr_t{kAlignment - 1};
+  char* p = reinterpret_cast<char*>(at);
+  std::memcpy(p - sizeof(void*), &raw, sizeof(void*));
+  return p;
+}
+
+void ReleaseAligned(char* p) noexcept {
+  if (p == nullptr) return;
+  void* raw;
+  std::memcpy(&raw, p - sizeof(void*), sizeof(void*));
+  std::free(raw);
+}
+
 // `size` (> 0) uninitialized bytes aligned to kAlignment, or
 // ResourceExhausted. Released by Tensor::AlignedFree.
 absl::StatusOr<char*> AllocateAligned(size_t size, DataType dtype,
                                       const TensorShape& shape) {
-  void* p = ::operator new (size, std::align_val_t{kAlignment}, std::nothrow);
+  char* p = MallocAligned(size);
   if (p == nullptr) {
     return absl::ResourceExhaustedError(
         absl::StrCat("cannot allocate ", size, " bytes for a ", Name(dtype),
                      " tensor of shape ", shape.DebugString()));
   }
-  return static_cast<char*>(p);
+  return p;
 }
 
 // Checks that `size` bytes are exactly what a fixed-size tensor of `dtype`
@@ -219,9 +246,7 @@ std::string TensorShape::DebugString() const {
 
 // ---- Tensor ----
 
-void Tensor::AlignedFree::operator()(char* p) const {
-  ::operator delete (p, std::align_val_t{kAlignment});
-}
+void Tensor::AlignedFree::operator()(char* p) const { ReleaseAligned(p); }
 
 Tensor::Tensor(const Tensor& other)
     : dtype_(other.dtype_),
@@ -232,8 +257,9 @@ Tensor::Tensor(const Tensor& other)
       strings_(other.strings_) {
   if (other.owned_ != nullptr) {
     // Like std::vector's copy, an allocation failure here is fatal.
-    owned_.reset(static_cast<char*>(
-        ::operator new (byte_size_, std::align_val_t{kAlignment})));
+    char* p = MallocAligned(byte_size_);
+    if (p == nullptr) throw std::bad_alloc();
+    owned_.reset(p);
     std::memcpy(owned_.get(), other.owned_.get(), byte_size_);
   }
 }

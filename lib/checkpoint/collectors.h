@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -179,7 +180,9 @@ class AttributeCollector : public AttributeVisitor {
     a.full_name = std::string(full_name);
     a.external = &variable;
   }
-  std::vector<Attr> attrs;
+  // Inline: a restore collects the attributes of every object it restores,
+  // most of which have one or two.
+  absl::InlinedVector<Attr, 2> attrs;
 };
 
 // Collects an optimizer's slots.

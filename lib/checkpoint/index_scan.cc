@@ -35,17 +35,30 @@ absl::Status IndexScan::Wait() {
 void IndexScan::Run() {
   status_ =
       reader_.ForEachEntry([this](absl::string_view key, BundleEntry&& entry) {
-        keys_.append(key.data(), key.size());
-        key_end_.push_back(keys_.size());
-        entries_.push_back(std::move(entry));
+        if (size_ % kChunkEntries == 0) {
+          Chunk& c = chunks_.emplace_back();
+          c.entries.reserve(kChunkEntries);
+          c.key_end.reserve(kChunkEntries);
+        }
+        Chunk& c = chunks_.back();
+        c.keys.append(key.data(), key.size());
+        c.key_end.push_back(c.keys.size());
+        c.entries.push_back(std::move(entry));
+        ++size_;
         return absl::OkStatus();
       });
-  if (!status_.ok()) {
-    std::string().swap(keys_);
-    std::vector<size_t>().swap(key_end_);
-    std::vector<BundleEntry>().swap(entries_);
+  if (status_.ok()) {
+    position_.reserve(size_);
+    for (size_t i = 0; i < size_; ++i) position_.try_emplace(key(i), i);
+  } else {
+    Clear();
   }
   done_ = true;
+}
+
+void IndexScan::Clear() {
+  std::vector<Chunk>().swap(chunks_);
+  size_ = 0;
 }
 
 }  // namespace ckpt::checkpoint

@@ -12,8 +12,8 @@
 //
 // Contract:
 //   * Start() returns at once; Wait() returns the scan's status and, when
-//     it is OK, the entries in key order (header excluded), each key's
-//     bytes in one pool. A damaged index is the status of
+//     it is OK, the entries in key order (header excluded) and a hash table
+//     from key to entry. A damaged index is the status of
 //     BundleReader::ForEachEntry; the caller decides what it means.
 //   * With num_threads < 2, or when a thread cannot be started, the scan
 //     runs inside Wait() (same results).
@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "ckpt/bundle_reader.h"
@@ -56,30 +57,57 @@ class IndexScan {
   // status.
   absl::Status Wait();
 
-  // After an OK Wait(): the entries in key order.
-  size_t size() const { return entries_.size(); }
+  // After an OK Wait(): the entries in key order. Entries stay in place
+  // for the scan's lifetime.
+  size_t size() const { return size_; }
   absl::string_view key(size_t i) const {
-    const size_t begin = i == 0 ? 0 : key_end_[i - 1];
-    return absl::string_view(keys_.data() + begin, key_end_[i] - begin);
+    const Chunk& c = chunks_[i / kChunkEntries];
+    const size_t j = i % kChunkEntries;
+    const size_t begin = j == 0 ? 0 : c.key_end[j - 1];
+    return absl::string_view(c.keys.data() + begin, c.key_end[j] - begin);
   }
-  const BundleEntry& entry(size_t i) const { return entries_[i]; }
-  // Frees the keys (key() may no longer be called); the entries stay.
+  const BundleEntry& entry(size_t i) const {
+    return chunks_[i / kChunkEntries].entries[i % kChunkEntries];
+  }
+  // The entry of `key`, or null if the index has none: a hash lookup (the
+  // table is built by the scan, on the helper thread when there is one).
+  const BundleEntry* Find(absl::string_view key) const {
+    auto it = position_.find(key);
+    return it == position_.end() ? nullptr : &entry(it->second);
+  }
+  // Frees the keys (key() and Find() may no longer be called); the
+  // entries stay.
   void ReleaseKeys() {
-    std::string().swap(keys_);
-    std::vector<size_t>().swap(key_end_);
+    absl::flat_hash_map<absl::string_view, size_t>().swap(position_);
+    for (Chunk& c : chunks_) {
+      std::string().swap(c.keys);
+      std::vector<size_t>().swap(c.key_end);
+    }
   }
 
  private:
+  // Entries are kept in chunks of a fixed count, each allocated once: a
+  // growing array of 100,000 entries would be copied and faulted in again
+  // at every doubling. A chunk's keys are back to back in `keys`, key j
+  // ending at key_end[j].
+  static constexpr size_t kChunkEntries = 4096;
+  struct Chunk {
+    std::vector<BundleEntry> entries;
+    std::string keys;
+    std::vector<size_t> key_end;
+  };
+
   void Run();
+  void Clear();
 
   const BundleReader& reader_;
   const int num_threads_;
   std::thread helper_;
   bool done_ = false;
   absl::Status status_;
-  std::string keys_;             // every key, back to back
-  std::vector<size_t> key_end_;  // key i ends at key_end_[i]
-  std::vector<BundleEntry> entries_;
+  std::vector<Chunk> chunks_;
+  size_t size_ = 0;
+  absl::flat_hash_map<absl::string_view, size_t> position_;  // key -> i
 };
 
 }  // namespace ckpt::checkpoint

@@ -1,9 +1,11 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
-// ReadBatches (contract in checkpoint/read_batches.h). The helper reads the
-// batches in order; batches_[0, done_) are read. A batch is touched by the
-// helper only between its submission and the moment done_ passes it, which
-// Finish() waits for under the mutex.
+// ReadBatches (contract in checkpoint/read_batches.h). Batches are claimed
+// in order by whichever thread asks first (the helper, or Finish() on the
+// caller's thread); batches_[0, claimed_) are claimed. A batch is touched
+// only by the thread that claimed it, until read_ counts it, which Finish()
+// waits for under the mutex; std::deque keeps it in place while others are
+// pushed.
 
 #include "checkpoint/read_batches.h"
 
@@ -43,37 +45,34 @@ void ReadBatches::Submit(Batch batch) {
   cv_.SignalAll();
 }
 
+bool ReadBatches::ReadNextLocked() {
+  if (claimed_ == batches_.size()) return false;
+  Batch& batch = batches_[claimed_++];
+  mu_.Unlock();
+  Read(reader_, batch);
+  mu_.Lock();
+  ++read_;
+  cv_.SignalAll();
+  return true;
+}
+
 std::vector<ReadBatches::Batch> ReadBatches::Finish() {
   std::vector<Batch> out;
-  size_t done;
-  {
-    MutexLock lock(&mu_);
-    if (!no_helper_) {
-      while (done_ < batches_.size()) cv_.Wait(&mu_);
-    }
-    done = done_;
-    for (Batch& b : batches_) out.push_back(std::move(b));
-    batches_.clear();
-    done_ = 0;
+  MutexLock lock(&mu_);
+  while (ReadNextLocked()) {
   }
-  // Without a helper nothing was read: read what is left here.
-  for (size_t i = done; i < out.size(); ++i) Read(reader_, out[i]);
+  while (read_ < batches_.size()) cv_.Wait(&mu_);
+  for (Batch& b : batches_) out.push_back(std::move(b));
+  batches_.clear();
+  claimed_ = 0;
+  read_ = 0;
   return out;
 }
 
 void ReadBatches::Run() {
   MutexLock lock(&mu_);
   while (true) {
-    if (done_ < batches_.size()) {
-      // std::deque keeps the batch in place while others are pushed.
-      Batch& batch = batches_[done_];
-      mu_.Unlock();
-      Read(reader_, batch);
-      mu_.Lock();
-      ++done_;
-      cv_.SignalAll();
-      continue;
-    }
+    if (ReadNextLocked()) continue;
     if (stop_) return;
     cv_.Wait(&mu_);
   }

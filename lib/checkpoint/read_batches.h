@@ -16,9 +16,11 @@
 //     valid and untouched by the caller until Finish() has returned. The
 //     helper starts with the first batch; if it cannot be started, that
 //     batch and the later ones are read inside Finish().
-//   * Finish() waits for every batch and returns them in submission order,
-//     each with one status per request (BundleReader::ReadManyInto's).
-//     The object can then take new batches.
+//   * Finish() reads, on the calling thread, the batches the helper has not
+//     started (so both threads read the backlog), waits for the helper's
+//     batch in flight, and returns every batch in submission order, each
+//     with one status per request (BundleReader::ReadManyInto's). The
+//     object can then take new batches.
 //   * The reader must outlive the object; the destructor waits for the
 //     helper. Submit() and Finish() are called from one thread.
 //
@@ -66,13 +68,18 @@ class ReadBatches {
 
  private:
   void Run();
+  // Reads the first batch no thread has claimed, if any (called with mu_
+  // held; releases it while reading); returns whether there was one.
+  bool ReadNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void Read(const BundleReader& reader, Batch& batch);
 
   const BundleReader& reader_;
   Mutex mu_;
   CondVar cv_;  // a batch submitted, read, or the helper asked to stop
   std::deque<Batch> batches_ ABSL_GUARDED_BY(mu_);
-  size_t done_ ABSL_GUARDED_BY(mu_) = 0;  // batches_[0, done_) are read
+  // batches_[0, claimed_) were taken by a thread; read_ of them are read.
+  size_t claimed_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t read_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool no_helper_ = false;  // the helper could not be started
   std::thread helper_;

@@ -18,6 +18,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -49,6 +50,8 @@ constexpr size_t kIndexScanAttributes = 1024;
 // thread.
 constexpr size_t kBatchReads = 4096;
 constexpr uint64_t kBatchBytes = uint64_t{32} << 20;
+// The walk's queue drops the items it has done once there are this many.
+constexpr size_t kQueueCompactAt = 4096;
 
 std::string Msg(const absl::Status& s) { return std::string(s.message()); }
 
@@ -75,7 +78,10 @@ bool RestoreSession::HasValues(int node) const {
 
 void RestoreSession::Bind(int node, ObjectRef obj) {
   bound_[static_cast<size_t>(node)] = obj;
-  bound_objects_.try_emplace(obj, false);
+  const auto [it, inserted] = object_index_.try_emplace(
+      obj, static_cast<uint32_t>(object_restored_.size()));
+  if (inserted) object_restored_.push_back(false);
+  node_object_[static_cast<size_t>(node)] = it->second;
 }
 
 void RestoreSession::AddPending(Trackable* anchor, int node) {
@@ -155,17 +161,10 @@ absl::Status RestoreSession::StartGraph(graph::GraphTable graph,
   const size_t attributes = graph_.num_attributes();
   if (attributes >= kIndexScanAttributes && scan != nullptr &&
       scan->Wait().ok()) {
-    // Each key is hashed once, as a view into the graph; entries are kept
-    // by attribute, so the walk needs no lookup.
-    absl::flat_hash_map<absl::string_view, size_t> slot_of;
-    slot_of.reserve(attributes);
+    // Entries are kept by attribute, so the walk needs no lookup.
+    scanned_.resize(attributes);
     for (size_t i = 0; i < attributes; ++i) {
-      slot_of.try_emplace(graph_.str(graph_.attribute(i).key), i);
-    }
-    scanned_.assign(attributes, nullptr);
-    for (size_t i = 0; i < scan->size(); ++i) {
-      auto it = slot_of.find(scan->key(i));
-      if (it != slot_of.end()) scanned_[it->second] = &scan->entry(i);
+      scanned_[i] = scan->Find(graph_.str(graph_.attribute(i).key));
     }
     scan->ReleaseKeys();  // the entries stay until the walk ends
   }
@@ -179,9 +178,15 @@ absl::Status RestoreSession::StartGraph(graph::GraphTable graph,
   queued_reads_.reserve(queue);
   queued_matched_.reserve(queue);
   queued_fresh_.reserve(queue);
-  bound_objects_.reserve(graph_.num_nodes());
+  node_object_.assign(graph_.num_nodes(), 0);
+  object_index_.reserve(graph_.num_nodes());
+  object_restored_.reserve(graph_.num_nodes());
   Bind(0, root_);
-  absl::Status walked = Walk({Item{0, root_, root_.trackable()}});
+  // The first walk's queue holds up to every node: reserved once.
+  std::vector<Item> start;
+  start.reserve(graph_.num_nodes());
+  start.push_back(Item{0, root_, root_.trackable()});
+  absl::Status walked = Walk(std::move(start));
   // Deferred walks look keys up one by one: the session may live as long as
   // the caller keeps its RestoreStatus, and need not hold the whole index.
   std::vector<const BundleEntry*>().swap(scanned_);
@@ -220,12 +225,18 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
   // ChildrenChanged()) commits only its own staged values.
   std::deque<Staged> outer_staged = std::move(staged_);
   staged_.clear();
-  std::deque<Item> queue(start.begin(), start.end());
+  // FIFO: items before `head` are done; the done prefix is dropped once it
+  // is most of the vector, so the queue reuses its memory.
+  std::vector<Item> queue = std::move(start);
+  size_t head = 0;
   std::vector<bool> visited(graph_.num_nodes());      // processed in this walk
   std::vector<std::pair<int, ObjectRef>> optimizers;  // alive during the walk
-  while (!queue.empty()) {
-    const Item item = queue.front();
-    queue.pop_front();
+  while (head < queue.size()) {
+    if (head >= kQueueCompactAt && head * 2 >= queue.size()) {
+      queue.erase(queue.begin(), queue.begin() + static_cast<ptrdiff_t>(head));
+      head = 0;
+    }
+    const Item item = queue[head++];
     const size_t n = static_cast<size_t>(item.node);
     if (visited[n]) continue;
     visited[n] = true;
@@ -315,8 +326,10 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
 
 void RestoreSession::RestoreNode(int node, ObjectRef obj,
                                  absl::Status* walk_error) {
-  // Every object is bound before it is restored; once per object.
-  bool& restored = bound_objects_.try_emplace(obj, false).first->second;
+  // Every object is bound (to `node`) before it is restored; once per
+  // object, whichever of its nodes comes first.
+  std::vector<bool>::reference restored =
+      object_restored_[node_object_[static_cast<size_t>(node)]];
   if (restored) return;
   restored = true;
   const absl::Span<const graph::GraphTable::Attribute> saved =
@@ -324,7 +337,7 @@ void RestoreSession::RestoreNode(int node, ObjectRef obj,
   const absl::string_view path = paths_[static_cast<size_t>(node)];
   AttributeCollector live;
   obj.VisitAttributes(live);
-  std::vector<bool> taken(saved.size(), false);
+  absl::InlinedVector<bool, 8> taken(saved.size(), false);
   for (AttributeCollector::Attr& attr : live.attrs) {
     const graph::GraphTable::Attribute* stored = nullptr;
     for (size_t i = 0; i < saved.size(); ++i) {
@@ -703,7 +716,16 @@ void RestoreSession::FlushViews(absl::Status* walk_error) {
 
 void RestoreSession::FlushReads(absl::Status* walk_error) {
   if (!queued_views_.empty()) FlushViews(walk_error);
-  // The batches the helper read while the walk went on, then the rest.
+  // The batches the helper read while the walk went on, then the rest:
+  // small values join them, read by the helper and this thread together.
+  if (batches_ != nullptr && !queued_reads_.empty() &&
+      batch_bytes_ <= kBatchBytes) {
+    ReadBatches::Batch rest;
+    rest.reads.swap(queued_reads_);
+    rest.matched.swap(queued_matched_);
+    rest.fresh.swap(queued_fresh_);
+    batches_->Submit(std::move(rest));
+  }
   std::vector<ReadBatches::Batch> done;
   if (batches_ != nullptr) done = batches_->Finish();
   if (!queued_reads_.empty()) {
@@ -915,7 +937,7 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
     const std::string path = path_of.at(obj);
     AttributeCollector attrs;
     obj.VisitAttributes(attrs);
-    if (!attrs.attrs.empty() && !bound_objects_.contains(obj)) {
+    if (!attrs.attrs.empty() && !object_index_.contains(obj)) {
       missing.push_back({path.empty() ? "(root)" : path, "",
                          "not matched to a checkpoint object"});
     }
@@ -930,7 +952,7 @@ std::vector<RestoreReport::Entry> RestoreSession::ComputeMissing() const {
     obj.VisitSlots(slots);
     for (const auto& e : slots.slots) {
       const ObjectRef slot = e.slot;
-      if (bound_objects_.contains(slot)) continue;
+      if (object_index_.contains(slot)) continue;
       auto it = path_of.find(e.original);
       const std::string original =
           it != path_of.end() ? it->second : "(unreachable variable)";

@@ -334,8 +334,12 @@ class RestoreSession : public graph::Waiter,
   graph::GraphTable graph_;
   graph::NodePathTable paths_;
   std::vector<ObjectRef> bound_;  // per node
-  // Bound objects, and whether their attributes were restored.
-  absl::flat_hash_map<ObjectRef, bool> bound_objects_;
+  // Bound objects, each with an index into object_restored_ (whether its
+  // attributes were restored), and per node the index of its object (valid
+  // where bound_ is not null): restoring a node needs no hash lookup.
+  absl::flat_hash_map<ObjectRef, uint32_t> object_index_;
+  std::vector<bool> object_restored_;
+  std::vector<uint32_t> node_object_;
   std::vector<bool> restored_nodes_;
   // Anchor (identity only, never dereferenced) -> waiting node ids.
   absl::flat_hash_map<const Trackable*, absl::flat_hash_set<int>> pending_;

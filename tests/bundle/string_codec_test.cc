@@ -122,6 +122,35 @@ TEST_CASE("random binary strings round-trip (fixed seed)") {
   }
 }
 
+TEST_CASE("a single string is moved out of its payload, verified alike") {
+  std::mt19937_64 rng(777);
+  for (size_t len : {size_t{0}, size_t{1}, size_t{127}, size_t{128},
+                     size_t{20000}, size_t{1} << 20}) {
+    INFO("length " << len);
+    std::string value(len, '\0');
+    for (char& c : value) c = static_cast<char>(rng());
+    const Encoded e = Encode({value});
+    std::vector<std::string> out;
+    CKPT_REQUIRE_OK(
+        DecodeStringTensor(std::string(e.payload), 1, e.masked_crc, &out));
+    REQUIRE(out == std::vector<std::string>{value});
+    // Every corruption of the payload fails as the copying decode does,
+    // with `out` untouched.
+    for (size_t at : {size_t{0}, e.payload.size() / 2, e.payload.size() - 1}) {
+      std::string damaged = e.payload;
+      damaged[at] ^= 0x10;
+      const absl::Status copied = DecodeStringTensor(absl::string_view(damaged),
+                                                     1, e.masked_crc, nullptr);
+      std::vector<std::string> kept = {"untouched"};
+      const absl::Status moved =
+          DecodeStringTensor(std::move(damaged), 1, e.masked_crc, &kept);
+      CHECK(!moved.ok());
+      CHECK(moved == copied);
+      CHECK(kept == std::vector<std::string>{"untouched"});
+    }
+  }
+}
+
 // ---- malformed payloads ----
 
 TEST_CASE("malformed: a million elements claimed in 10 bytes") {

@@ -1,10 +1,11 @@
 // Copyright 2026 The ckpt Authors. SPDX-License-Identifier: Apache-2.0
 //
 // IndexScan: the entries of a scan, on a helper thread or inline, equal
-// BundleReader::ListEntries (keys, order, every field), and the entries
-// stay when the keys are released; a damaged index is the scan's DataLoss;
-// Wait() may be called again, and a started scan that is never waited for is
-// joined by the destructor.
+// BundleReader::ListEntries (keys, order, every field, across its chunks),
+// Find() gives each key's entry and null for any other key, and the
+// entries stay in place when the keys are released; a damaged index is the
+// scan's DataLoss; Wait() may be called again, and a started scan that is never
+// waited for is joined by the destructor.
 
 #include "checkpoint/index_scan.h"
 
@@ -55,12 +56,14 @@ bool SameEntry(const BundleEntry& a, const BundleEntry& b) {
 }
 
 TEST_CASE("A scan lists every entry in key order, with or without a helper") {
+  // 10,000 entries: more than two chunks of the scan's storage.
+  constexpr int kEntries = 10000;
   TempDir dir;
-  std::unique_ptr<BundleReader> reader = WriteAndOpen(dir.Join("p"), 3000);
+  std::unique_ptr<BundleReader> reader = WriteAndOpen(dir.Join("p"), kEntries);
   absl::StatusOr<std::vector<std::pair<std::string, BundleEntry>>> want =
       reader->ListEntries();
   CKPT_REQUIRE_OK(want);
-  REQUIRE(want->size() == 3000);
+  REQUIRE(want->size() == kEntries);
   for (int threads : {0, 1, 2, 8}) {
     INFO("threads " << threads);
     IndexScan scan(*reader, threads);
@@ -72,15 +75,23 @@ TEST_CASE("A scan lists every entry in key order, with or without a helper") {
       INFO("entry " << i);
       REQUIRE(scan.key(i) == (*want)[i].first);
       REQUIRE(SameEntry(scan.entry(i), (*want)[i].second));
+      REQUIRE(scan.Find((*want)[i].first) == &scan.entry(i));
     }
-    scan.ReleaseKeys();  // the entries stay
+    for (const char* absent : {"", "k", "k10000", "k1x", "k01", "l0"}) {
+      INFO("absent key '" << absent << "'");
+      REQUIRE(scan.Find(absent) == nullptr);
+    }
+    const BundleEntry* last = &scan.entry(kEntries - 1);
+    scan.ReleaseKeys();  // the entries stay, in place
     REQUIRE(scan.size() == want->size());
-    REQUIRE(SameEntry(scan.entry(2999), want->back().second));
+    REQUIRE(&scan.entry(kEntries - 1) == last);
+    REQUIRE(SameEntry(scan.entry(kEntries - 1), want->back().second));
   }
   // Never started: Wait() scans inline.
   IndexScan inline_scan(*reader, 2);
   CKPT_REQUIRE_OK(inline_scan.Wait());
-  REQUIRE(inline_scan.size() == 3000);
+  REQUIRE(inline_scan.size() == kEntries);
+  REQUIRE(inline_scan.Find("k4096") != nullptr);
 }
 
 TEST_CASE("A damaged index is the scan's DataLoss, with no entries") {
@@ -102,6 +113,7 @@ TEST_CASE("A damaged index is the scan's DataLoss, with no entries") {
     CKPT_REQUIRE_ERROR(scan.Wait(), absl::StatusCode::kDataLoss,
                        IndexFilename(prefix));
     REQUIRE(scan.size() == 0);
+    REQUIRE(scan.Find("k1") == nullptr);
   }
 }
 

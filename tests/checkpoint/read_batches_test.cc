@@ -2,24 +2,31 @@
 //
 // ReadBatches: batches come back in submission order with one status per
 // request, the bytes read into the callers' buffers; a damaged value fails
-// only its own request; the object takes new batches after Finish(); a
+// only its own request; the object takes new batches after Finish(); the
+// batches the helper has not started are read by Finish()'s thread; a
 // batch never finished is read and joined by the destructor.
 
 #include "checkpoint/read_batches.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ckpt/bundle_reader.h"
 #include "ckpt/bundle_writer.h"
 #include "ckpt/env.h"
 #include "ckpt/tensor.h"
 #include "testing/test_util.h"
+#include "util/mutex.h"
 
 namespace ckpt::checkpoint {
 namespace {
@@ -119,6 +126,117 @@ TEST_CASE("A damaged value fails its own request only") {
       CKPT_REQUIRE_OK(done[0].statuses[static_cast<size_t>(i)]);
     }
   }
+}
+
+// Reads of data files (not the index) through this Env record the reading
+// thread. A read
+// on any thread but `caller` waits (at most 20 s, so a broken ReadBatches
+// fails the test instead of hanging it) until `caller` has read something.
+class GatedReadEnv : public EnvWrapper {
+ public:
+  explicit GatedReadEnv(std::thread::id caller)
+      : EnvWrapper(Env::Default()), caller_(caller) {}
+
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
+      const std::string& path) override {
+    absl::StatusOr<std::unique_ptr<RandomAccessFile>> f =
+        EnvWrapper::NewRandomAccessFile(path);
+    if (!f.ok() || !absl::StrContains(path, ".data-")) return f;
+    return std::unique_ptr<RandomAccessFile>(new File(std::move(*f), this));
+  }
+
+  // Waits (at most 20 s) until another thread has started a read.
+  void WaitForOtherReader() {
+    MutexLock lock(&mu_);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!other_entered_ && cv_.WaitUntil(&mu_, deadline)) {
+    }
+  }
+
+  std::set<std::thread::id> readers() {
+    MutexLock lock(&mu_);
+    return readers_;
+  }
+
+ private:
+  class File : public RandomAccessFile {
+   public:
+    File(std::unique_ptr<RandomAccessFile> base, GatedReadEnv* env)
+        : base_(std::move(base)), env_(env) {}
+    absl::Status Read(uint64_t offset, size_t n, char* scratch) const override {
+      env_->Enter();
+      return base_->Read(offset, n, scratch);
+    }
+    absl::Status ReadV(
+        uint64_t offset,
+        absl::Span<const absl::Span<char>> pieces) const override {
+      env_->Enter();
+      return base_->ReadV(offset, pieces);
+    }
+    uint64_t size() const override { return base_->size(); }
+    const std::string& path() const override { return base_->path(); }
+
+   private:
+    std::unique_ptr<RandomAccessFile> base_;
+    GatedReadEnv* env_;
+  };
+
+  void Enter() {
+    const std::thread::id self = std::this_thread::get_id();
+    MutexLock lock(&mu_);
+    readers_.insert(self);
+    if (self == caller_) {
+      caller_read_ = true;
+      cv_.SignalAll();
+      return;
+    }
+    other_entered_ = true;
+    cv_.SignalAll();
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!caller_read_ && cv_.WaitUntil(&mu_, deadline)) {
+    }
+  }
+
+  const std::thread::id caller_;
+  Mutex mu_;
+  CondVar cv_;
+  std::set<std::thread::id> readers_ ABSL_GUARDED_BY(mu_);
+  bool caller_read_ ABSL_GUARDED_BY(mu_) = false;
+  bool other_entered_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+TEST_CASE("Finish reads the batches the helper has not started") {
+  TempDir dir;
+  const std::string prefix = dir.Join("p");
+  WriteAndOpen(prefix).reset();
+  GatedReadEnv env(std::this_thread::get_id());
+  absl::StatusOr<std::unique_ptr<BundleReader>> reader =
+      BundleReader::Open(&env, prefix);
+  CKPT_REQUIRE_OK(reader);
+  Values v(kValues);
+  ReadBatches batches(**reader);
+  // The helper's first read waits until this thread has read: once it
+  // waits, the other batches can only be read here, inside Finish().
+  batches.Submit(v.Batch(0, 50));
+  env.WaitForOtherReader();
+  for (int first = 50; first < kValues; first += 50) {
+    batches.Submit(v.Batch(first, first + 50));
+  }
+  std::vector<ReadBatches::Batch> done = batches.Finish();
+  REQUIRE(done.size() == kValues / 50);
+  for (size_t b = 0; b < done.size(); ++b) {
+    REQUIRE(done[b].matched.front() == b * 50);
+    for (const absl::Status& s : done[b].statuses) CKPT_REQUIRE_OK(s);
+  }
+  for (int i = 0; i < kValues; ++i) {
+    REQUIRE(v.out[static_cast<size_t>(i)] ==
+            std::vector<int32_t>{i, i + 1, i + 2});
+  }
+  const std::set<std::thread::id> readers = env.readers();
+  CHECK(readers.count(std::this_thread::get_id()) == 1);
+  CHECK(readers.size() == 2);  // and the helper
 }
 
 TEST_CASE("A batch never finished is read and joined by the destructor") {
