@@ -252,9 +252,10 @@ std::string RestoreReport::ToJson() const {
 
 namespace {
 
-// A serialized object graph of this many bytes has well over the 1024
-// attributes from which a restore decodes the whole index
-// (restore_session.cc): the decoding starts before the graph is parsed.
+// A serialized object graph of this many bytes holds several hundred
+// attributes (about 80 bytes each for plain variables), past the 256 from
+// which a restore decodes the whole index (restore_session.cc): the
+// decoding starts before the graph is parsed.
 constexpr int64_t kIndexScanGraphBytes = int64_t{64} << 10;
 
 // The checkpoint's object graph rewritten by options.from and .path_map
