@@ -55,7 +55,10 @@ absl::Status DecodeStringTensor(absl::string_view payload, int64_t num_elements,
                                 std::vector<std::string>* out);
 
 // The same, taking the payload's buffer: a single string (a scalar, such as
-// the object graph) is moved out of it instead of copied.
+// the object graph) is moved out of it instead of copied. Same checks and
+// errors; on failure `payload` and `*out` are unchanged, on success
+// `payload` is valid but unspecified. With `out` == nullptr, or a count
+// other than 1, it decodes as the overload above.
 absl::Status DecodeStringTensor(std::string&& payload, int64_t num_elements,
                                 uint32_t masked_entry_crc,
                                 std::vector<std::string>* out);

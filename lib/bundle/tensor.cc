@@ -33,6 +33,10 @@ namespace {
 
 // Alignment of owned buffers (a cache line; enough for any SIMD load).
 constexpr size_t kAlignment = 64;
+static_assert((kAlignment & (kAlignment - 1)) == 0 &&
+                  kAlignment >= sizeof(void*),
+              "MallocAligned rounds up to a power of two and keeps the "
+              "block's address in the pointer-sized slot before the buffer");
 // Values shown by Tensor::DebugString before "...".
 constexpr int64_t kMaxDebugValues = 8;
 // Bytes of each string shown by Tensor::DebugString before "...".

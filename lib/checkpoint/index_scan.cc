@@ -18,6 +18,7 @@ void IndexScan::Start() {
   if (num_threads_ < 2 || helper_.joinable() || done_) return;
   try {
     helper_ = std::thread(&IndexScan::Run, this);
+    started_ = true;
   } catch (const std::system_error&) {
     // No thread (resource limits): Wait() scans.
   }
@@ -47,12 +48,7 @@ void IndexScan::Run() {
         ++size_;
         return absl::OkStatus();
       });
-  if (status_.ok()) {
-    position_.reserve(size_);
-    for (size_t i = 0; i < size_; ++i) position_.try_emplace(key(i), i);
-  } else {
-    Clear();
-  }
+  if (!status_.ok()) Clear();
   done_ = true;
 }
 

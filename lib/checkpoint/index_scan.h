@@ -12,9 +12,9 @@
 //
 // Contract:
 //   * Start() returns at once; Wait() returns the scan's status and, when
-//     it is OK, the entries in key order (header excluded) and a hash table
-//     from key to entry. A damaged index is the status of
-//     BundleReader::ForEachEntry; the caller decides what it means.
+//     it is OK, the entries in key order (header excluded). A damaged index is
+//     the status of BundleReader::ForEachEntry; the caller decides what it
+//     means.
 //   * With num_threads < 2, or when a thread cannot be started, the scan
 //     runs inside Wait() (same results).
 //   * The reader must outlive the scan; the destructor waits for the helper.
@@ -36,7 +36,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "ckpt/bundle_reader.h"
@@ -53,6 +52,9 @@ class IndexScan {
 
   // Starts the helper (at most once; nothing if num_threads < 2).
   void Start();
+  // Whether Start() started the helper: the scan runs, or ran, beside the
+  // caller instead of inside Wait().
+  bool started() const { return started_; }
   // Waits for the scan (running it here if no helper did) and returns its
   // status.
   absl::Status Wait();
@@ -69,16 +71,8 @@ class IndexScan {
   const BundleEntry& entry(size_t i) const {
     return chunks_[i / kChunkEntries].entries[i % kChunkEntries];
   }
-  // The entry of `key`, or null if the index has none: a hash lookup (the
-  // table is built by the scan, on the helper thread when there is one).
-  const BundleEntry* Find(absl::string_view key) const {
-    auto it = position_.find(key);
-    return it == position_.end() ? nullptr : &entry(it->second);
-  }
-  // Frees the keys (key() and Find() may no longer be called); the
-  // entries stay.
+  // Frees the keys (key() may no longer be called); the entries stay.
   void ReleaseKeys() {
-    absl::flat_hash_map<absl::string_view, size_t>().swap(position_);
     for (Chunk& c : chunks_) {
       std::string().swap(c.keys);
       std::vector<size_t>().swap(c.key_end);
@@ -103,11 +97,11 @@ class IndexScan {
   const BundleReader& reader_;
   const int num_threads_;
   std::thread helper_;
+  bool started_ = false;
   bool done_ = false;
   absl::Status status_;
   std::vector<Chunk> chunks_;
   size_t size_ = 0;
-  absl::flat_hash_map<absl::string_view, size_t> position_;  // key -> i
 };
 
 }  // namespace ckpt::checkpoint

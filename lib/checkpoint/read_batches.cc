@@ -25,7 +25,7 @@ ReadBatches::~ReadBatches() {
   if (helper_.joinable()) helper_.join();
 }
 
-void ReadBatches::Read(const BundleReader& reader, Batch& batch) {
+void ReadBatches::Read(const BundleReader& reader, Batch& batch) noexcept {
   batch.statuses.assign(batch.reads.size(), absl::OkStatus());
   reader.ReadManyInto(batch.reads, 1, absl::MakeSpan(batch.statuses));
 }

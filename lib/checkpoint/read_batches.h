@@ -71,7 +71,10 @@ class ReadBatches {
   // Reads the first batch no thread has claimed, if any (called with mu_
   // held; releases it while reading); returns whether there was one.
   bool ReadNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  static void Read(const BundleReader& reader, Batch& batch);
+  // noexcept: it runs between an unlock and a relock of mu_ (and on the
+  // helper thread), so an allocation failure ends the process there, as it
+  // does anywhere else a helper thread allocates.
+  static void Read(const BundleReader& reader, Batch& batch) noexcept;
 
   const BundleReader& reader_;
   Mutex mu_;

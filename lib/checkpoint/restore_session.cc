@@ -42,10 +42,16 @@ namespace {
 
 // Values of one walk read on several threads from this many bytes on.
 constexpr uint64_t kParallelReadBytes = uint64_t{16} << 20;
-// From this many attributes on, the index is decoded in one pass (a
-// lookup per key costs a search of the index and a block decode; count_1k
-// restored in 1.06 ms by lookups, docs/performance.md).
+// From this many attributes on, the index is decoded in one pass when the
+// decoding ran on a helper thread beside the graph's parse (a lookup per
+// key costs a search of the index and a block decode: count_1k restored in
+// 1.06 ms by lookups, 0.64 ms from the scan; docs/performance.md), and
+// from kInlineScanAttributes on when it would run on the walk's thread.
 constexpr size_t kIndexScanAttributes = 256;
+constexpr size_t kInlineScanAttributes = 1024;
+// The scan is used only if the index holds at most this many entries per
+// attribute restored.
+constexpr size_t kScanEntriesPerAttribute = 8;
 // A walk's queued reads go to the read helper (ReadBatches) this many at a
 // time, while the walk goes on, if they hold at most kBatchBytes: many small
 // values. Larger ones wait for the end of the walk and are read on every
@@ -81,8 +87,8 @@ bool RestoreSession::HasValues(int node) const {
 void RestoreSession::Bind(int node, ObjectRef obj) {
   bound_[static_cast<size_t>(node)] = obj;
   const auto [it, inserted] = object_index_.try_emplace(
-      obj, static_cast<uint32_t>(object_restored_.size()));
-  if (inserted) object_restored_.push_back(false);
+      obj, static_cast<uint32_t>(restored_from_.size()));
+  if (inserted) restored_from_.push_back(-1);
   node_object_[static_cast<size_t>(node)] = it->second;
 }
 
@@ -157,18 +163,32 @@ absl::Status RestoreSession::StartGraph(graph::GraphTable graph,
       paths_, graph::NodePathTable::Build(
                   graph_, absl::StrCat("object graph of ", reader_->prefix())));
   // A restore that reads many values decodes the whole index in one pass
-  // (`scan`, which may have run while the graph was parsed) rather than
-  // looking keys up one by one. A damaged index is left to the lookups,
-  // which report it per key.
+  // (`scan`) rather than looking keys up one by one: from
+  // kIndexScanAttributes on when the scan ran beside the graph's parse,
+  // from kInlineScanAttributes when it would run here, and only if the
+  // index is not much larger than what is restored (a small subtree of a
+  // large checkpoint looks its keys up). A damaged index is left to the
+  // lookups, which report it per key.
   const size_t attributes = graph_.num_attributes();
-  if (attributes >= kIndexScanAttributes && scan != nullptr &&
-      scan->Wait().ok()) {
-    // Entries are kept by attribute, so the walk needs no lookup.
-    scanned_.resize(attributes);
+  if (scan != nullptr &&
+      attributes >=
+          (scan->started() ? kIndexScanAttributes : kInlineScanAttributes)) {
+    // Each key is hashed once, as a view into the graph, while the scan may
+    // still run; entries are kept by attribute, so the walk needs no lookup.
+    absl::flat_hash_map<absl::string_view, size_t> slot_of;
+    slot_of.reserve(attributes);
     for (size_t i = 0; i < attributes; ++i) {
-      scanned_[i] = scan->Find(graph_.str(graph_.attribute(i).key));
+      slot_of.try_emplace(graph_.str(graph_.attribute(i).key), i);
     }
-    scan->ReleaseKeys();  // the entries stay until the walk ends
+    if (scan->Wait().ok() &&
+        scan->size() / kScanEntriesPerAttribute <= attributes) {
+      scanned_.assign(attributes, nullptr);
+      for (size_t i = 0; i < scan->size(); ++i) {
+        auto it = slot_of.find(scan->key(i));
+        if (it != slot_of.end()) scanned_[it->second] = &scan->entry(i);
+      }
+      scan->ReleaseKeys();  // the entries stay until the walk ends
+    }
   }
   bound_.assign(graph_.num_nodes(), ObjectRef());
   restored_nodes_.assign(graph_.num_nodes(), false);
@@ -182,7 +202,7 @@ absl::Status RestoreSession::StartGraph(graph::GraphTable graph,
   queued_fresh_.reserve(queue);
   node_object_.assign(graph_.num_nodes(), 0);
   object_index_.reserve(graph_.num_nodes());
-  object_restored_.reserve(graph_.num_nodes());
+  restored_from_.reserve(graph_.num_nodes());
   Bind(0, root_);
   // The first walk's queue holds up to every node: reserved once.
   std::vector<Item> start;
@@ -228,7 +248,7 @@ absl::Status RestoreSession::Walk(std::vector<Item> start) {
   std::deque<Staged> outer_staged = std::move(staged_);
   staged_.clear();
   // FIFO: items before `head` are done; the done prefix is dropped once it
-  // is most of the vector, so the queue reuses its memory.
+  // is half of the vector or more, so the queue reuses its memory.
   std::vector<Item> queue = std::move(start);
   size_t head = 0;
   std::vector<bool> visited(graph_.num_nodes());      // processed in this walk
@@ -329,14 +349,23 @@ void RestoreSession::ProcessSlots(int opt_node, ObjectRef opt,
 void RestoreSession::RestoreNode(int node, ObjectRef obj,
                                  absl::Status* walk_error) {
   // Every object is bound (to `node`) before it is restored; once per
-  // object, whichever of its nodes comes first.
-  std::vector<bool>::reference restored =
-      object_restored_[node_object_[static_cast<size_t>(node)]];
-  if (restored) return;
-  restored = true;
+  // object, from whichever of its nodes comes first.
   const absl::Span<const graph::GraphTable::Attribute> saved =
       graph_.attributes(static_cast<size_t>(node));
   const absl::string_view path = paths_[static_cast<size_t>(node)];
+  int& from = restored_from_[node_object_[static_cast<size_t>(node)]];
+  if (from >= 0) {
+    // A second node bound to the object: its values are not assigned.
+    const absl::string_view first = paths_[static_cast<size_t>(from)];
+    for (const graph::GraphTable::Attribute& a : saved) {
+      report_.unused.push_back(
+          {std::string(path), std::string(graph_.str(a.key)),
+           absl::StrCat("the object was restored from checkpoint object '",
+                        first.empty() ? "(root)" : first, "'")});
+    }
+    return;
+  }
+  from = node;
   AttributeCollector live;
   obj.VisitAttributes(live);
   absl::InlinedVector<bool, 8> taken(saved.size(), false);
@@ -720,8 +749,10 @@ void RestoreSession::FlushReads(absl::Status* walk_error) {
   if (!queued_views_.empty()) FlushViews(walk_error);
   // The batches the helper read while the walk went on, then the rest:
   // small values join them, read by the helper and this thread together.
+  // (From kParallelReadBytes on, the rest is read on every thread once the
+  // batches are done.)
   if (batches_ != nullptr && !queued_reads_.empty() &&
-      batch_bytes_ <= kBatchBytes) {
+      batch_bytes_ < kParallelReadBytes) {
     ReadBatches::Batch rest;
     rest.reads.swap(queued_reads_);
     rest.matched.swap(queued_matched_);

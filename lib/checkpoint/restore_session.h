@@ -22,7 +22,9 @@
 //     live child with the same local name. Each checkpoint node is bound once
 //     (a second, different object offered to a bound node is ignored, like
 //     TensorFlow's "inconsistent references" warning); each live object has
-//     its attributes restored once per session.
+//     its attributes restored once per session, from the first node bound
+//     to it; the values of another node bound to the same object are
+//     reported unused.
 //   * Values are assigned in place: the stored dtype and shape must equal the
 //     live tensor's (an uninitialized tensor, dtype kInvalid, takes the stored
 //     value). A mismatch is recorded in the report and makes
@@ -334,11 +336,12 @@ class RestoreSession : public graph::Waiter,
   graph::GraphTable graph_;
   graph::NodePathTable paths_;
   std::vector<ObjectRef> bound_;  // per node
-  // Bound objects, each with an index into object_restored_ (whether its
-  // attributes were restored), and per node the index of its object (valid
-  // where bound_ is not null): restoring a node needs no hash lookup.
+  // Bound objects, each with an index into restored_from_ (the node its
+  // attributes were restored from, or -1), and per node the index of its
+  // object (valid where bound_ is not null): restoring a node needs no
+  // hash lookup. Invariant: RestoreNode(n, obj) only with obj == bound_[n].
   absl::flat_hash_map<ObjectRef, uint32_t> object_index_;
-  std::vector<bool> object_restored_;
+  std::vector<int> restored_from_;
   std::vector<uint32_t> node_object_;
   std::vector<bool> restored_nodes_;
   // Anchor (identity only, never dereferenced) -> waiting node ids.

@@ -283,11 +283,12 @@ void AddSharingChild(Shared& s) {
   s.child->one = s.one;
 }
 
-// Saves `src` (whose one->n is 5) and restores it into a Shared with a
-// sharing child: the shared object takes 5, restored once.
-RestoreStatus ExpectRestoredOnce(const std::string& prefix, Shared& src) {
+// Saves `src` (whose one->n is 5) and restores it into `dst`, given a
+// sharing child: the shared object takes 5, restored once. `dst` must
+// outlive the status (its assertions walk the live graph).
+RestoreStatus ExpectRestoredOnce(const std::string& prefix, Shared& src,
+                                 Shared& dst) {
   CKPT_REQUIRE_OK(SaveObjectGraph(ObjectRef::Of(src), prefix));
-  Shared dst;
   AddSharingChild(dst);
   absl::StatusOr<RestoreStatus> st =
       RestoreObjectGraph(ObjectRef::Of(dst), prefix);
@@ -303,19 +304,30 @@ TEST_CASE("shared objects are restored once, cycles terminate") {
   Shared src;
   src.one->n = 5;
   AddSharingChild(src);
-  CKPT_REQUIRE_OK(ExpectRestoredOnce(dir.Join("p"), src).AssertConsumed());
+  Shared dst;
+  CKPT_REQUIRE_OK(ExpectRestoredOnce(dir.Join("p"), src, dst).AssertConsumed());
 }
 
 TEST_CASE("an object bound at two checkpoint nodes is restored once") {
   // Saved from two distinct objects (two nodes), restored into one object
-  // reached along both edges: the first node in the walk's order wins.
+  // reached along both edges: the first node in the walk's order wins, and
+  // the other node's value is reported unused.
   TempDir dir;
   Shared src;
   src.one->n = 5;
   src.child = std::make_unique<Shared>();
   src.child->one = std::make_shared<Counted>();
   src.child->one->n = 7;
-  ExpectRestoredOnce(dir.Join("p"), src);
+  Shared dst;
+  const RestoreStatus st = ExpectRestoredOnce(dir.Join("p"), src, dst);
+  const RestoreReport report = st.report();
+  REQUIRE(report.unused.size() == 1);
+  CHECK(report.unused[0].path == "child/first");
+  CHECK(report.unused[0].key == "child/first/.ATTRIBUTES/n");
+  CHECK(report.unused[0].detail ==
+        "the object was restored from checkpoint object 'first'");
+  CKPT_REQUIRE_ERROR(st.AssertConsumed(), absl::StatusCode::kFailedPrecondition,
+                     "unused");
 }
 
 TEST_CASE("dropping the RestoreStatus does not stop deferred restores") {

@@ -12,7 +12,8 @@
 // The fuzz build skips checksum comparisons, so the crc only matters for
 // coverage. Whatever decodes must re-encode (canonical varints) to a payload
 // of StringPayloadSize() bytes that decodes to the same strings with its own
-// checksum; a mismatch traps.
+// checksum; a mismatch traps. The decode taking the payload's buffer
+// (std::string&&) must give the same status and strings.
 
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::Status decoded =
       ckpt::bundle::DecodeStringTensor(payload, num_elements, crc, &out);
   if (verified.ok() != decoded.ok()) __builtin_trap();
+  // The decode that takes the payload's buffer (and moves a single string
+  // out of it) agrees, status and strings, and leaves `out` alone on error.
+  std::vector<std::string> moved = {"untouched"};
+  const absl::Status by_move = ckpt::bundle::DecodeStringTensor(
+      std::string(payload), num_elements, crc, &moved);
+  if (by_move != decoded) __builtin_trap();
+  if (by_move.ok() ? moved != out
+                   : moved != std::vector<std::string>{"untouched"}) {
+    __builtin_trap();
+  }
   if (!decoded.ok()) {
     if (!out.empty()) __builtin_trap();  // untouched on failure
     return 0;
