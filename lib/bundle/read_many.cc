@@ -130,14 +130,7 @@ struct BundleReader::Impl::ManyRead {
     }
     CKPT_RETURN_IF_ERROR(r.CheckReadInto(q.key, e, q.out));
     if (e.num_slices > 0) return absl::OkStatus();  // read by slices
-    // OpenChecked, with the file of the previous request's shard kept: its
-    // lookup takes the reader's mutex, once per value otherwise.
-    if (e.shard_id != last_shard || last_file == nullptr) {
-      CKPT_ASSIGN_OR_RETURN(last_file, r.DataFile(e.shard_id, q.key));
-      last_shard = e.shard_id;
-    }
-    CKPT_RETURN_IF_ERROR(Impl::CheckRange(*last_file, q.key, e));
-    files[i] = last_file;
+    CKPT_ASSIGN_OR_RETURN(files[i], r.OpenChecked(q.key, e));
     return absl::OkStatus();
   }
 
@@ -271,8 +264,6 @@ struct BundleReader::Impl::ManyRead {
   std::vector<const BundleEntry*> entry_of;
   std::deque<BundleEntry> looked_up;
   std::vector<const RandomAccessFile*> files;
-  int last_shard = 0;  // Prepare's last data file, and its shard
-  const RandomAccessFile* last_file = nullptr;
   std::vector<size_t> small;  // requests read in runs
   std::vector<RunJob> runs;
   std::vector<WholeJob> wholes;

@@ -651,17 +651,21 @@ void RestoreSession::QueueRead(absl::string_view path, absl::string_view key,
   MaybeSubmitBatch();
 }
 
+ReadBatches::Batch RestoreSession::TakeQueuedReads() {
+  ReadBatches::Batch batch;
+  batch.reads.swap(queued_reads_);
+  batch.matched.swap(queued_matched_);
+  batch.fresh.swap(queued_fresh_);
+  return batch;
+}
+
 void RestoreSession::MaybeSubmitBatch() {
   if (num_threads_ < 2 || queued_reads_.size() < kBatchReads ||
       batch_bytes_ > kBatchBytes) {
     return;
   }
   if (batches_ == nullptr) batches_ = std::make_unique<ReadBatches>(*reader_);
-  ReadBatches::Batch batch;
-  batch.reads.swap(queued_reads_);
-  batch.matched.swap(queued_matched_);
-  batch.fresh.swap(queued_fresh_);
-  batches_->Submit(std::move(batch));
+  batches_->Submit(TakeQueuedReads());
   batch_bytes_ = 0;
   queued_reads_.reserve(kBatchReads);
   queued_matched_.reserve(kBatchReads);
@@ -753,19 +757,12 @@ void RestoreSession::FlushReads(absl::Status* walk_error) {
   // batches are done.)
   if (batches_ != nullptr && !queued_reads_.empty() &&
       batch_bytes_ < kParallelReadBytes) {
-    ReadBatches::Batch rest;
-    rest.reads.swap(queued_reads_);
-    rest.matched.swap(queued_matched_);
-    rest.fresh.swap(queued_fresh_);
-    batches_->Submit(std::move(rest));
+    batches_->Submit(TakeQueuedReads());
   }
   std::vector<ReadBatches::Batch> done;
   if (batches_ != nullptr) done = batches_->Finish();
   if (!queued_reads_.empty()) {
-    ReadBatches::Batch& rest = done.emplace_back();
-    rest.reads.swap(queued_reads_);
-    rest.matched.swap(queued_matched_);
-    rest.fresh.swap(queued_fresh_);
+    ReadBatches::Batch& rest = done.emplace_back(TakeQueuedReads());
     const int threads = queued_bytes_ >= kParallelReadBytes ? num_threads_ : 1;
     rest.statuses.resize(rest.reads.size());
     reader_->ReadManyInto(rest.reads, threads, absl::MakeSpan(rest.statuses));

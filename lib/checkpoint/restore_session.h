@@ -235,6 +235,9 @@ class RestoreSession : public graph::Waiter,
   void QueueRead(absl::string_view path, absl::string_view key,
                  const BundleEntry& entry, absl::Span<char> out,
                  ckpt::Tensor* fresh, const TensorSlice* slice = nullptr);
+  // The queued reads and their bookkeeping as one batch; the queue is left
+  // empty.
+  ReadBatches::Batch TakeQueuedReads();
   // Hands the queued reads to the read helper once there are kBatchReads of
   // them holding at most kBatchBytes (restore_session.cc).
   void MaybeSubmitBatch();
